@@ -1,0 +1,1 @@
+"""Local stand-ins for Google's services, and how they start and stop."""

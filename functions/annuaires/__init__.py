@@ -1,0 +1,1 @@
+"""Annuaires: administration of directories, groups and groupements, and of mail accounts."""

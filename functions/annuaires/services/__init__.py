@@ -1,0 +1,1 @@
+"""The rules of PRODUCT.md: plain functions over the store, knowing nothing of HTTP."""

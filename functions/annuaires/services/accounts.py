@@ -1,0 +1,171 @@
+"""Sign-in, sessions, passwords and their throttling (A2, A3, A4)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from google.cloud import datastore
+
+from ..config import Config
+from ..store import audit as audit_store
+from ..store import entities, sessions, throttle
+from ..store.base import in_transaction, now
+from . import passwords
+from .errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from .names import normalize
+
+GENERAL, DIRECTORIES, DIRECTORY, GROUP = "general", "directories", "directory", "group"
+# The roles that sign in as an entity of the datastore, with the kind and name family of that entity.
+ENTITY_ROLES = {DIRECTORY: (entities.DIRECTORY, "directory"), GROUP: (entities.GROUP, "group")}
+
+
+@dataclass
+class Principal:
+    """Who is acting in a request: a role, the entity signed in, its session's CSRF token."""
+
+    role: str
+    subject: str
+    csrf: str = ""
+    token: str = ""
+    must_change_password: bool = False
+    entity: datastore.Entity | None = field(default=None, repr=False)
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this principal."""
+        return f"{self.role}:{self.subject}"
+
+
+def _open_session(client: datastore.Client, config: Config, role: str, subject: str) -> tuple[str, str]:
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    at = now()
+    sessions.create(
+        client, token, role=role, subject=subject, csrf=csrf,
+        created=at, expires=at + timedelta(hours=config.session_hours),
+    )
+    return token, csrf
+
+
+def sign_in_general(client: datastore.Client, config: Config, email: str) -> Principal:
+    """Open a general-admin session for an e-mail already proven (IAP, or local sign-in)."""
+    email = email.strip().lower()
+    if email not in config.general_admins:
+        raise Unauthenticated()
+    token, csrf = _open_session(client, config, GENERAL, email)
+    return Principal(GENERAL, email, csrf, token)
+
+
+def sign_in(
+    client: datastore.Client, config: Config, role: str, identifier: str, password: str, client_addr: str
+) -> Principal:
+    """Check a password for the directories admin, a directory or a group; open a session."""
+    window = timedelta(seconds=config.throttle_window_seconds)
+    account = f"account:{role}:{normalize(identifier)}"
+    counters = {account: config.throttle_account_failures, f"client:{client_addr}": config.throttle_client_failures}
+    at = now()
+    if throttle.blocked(client, counters, at, window):
+        raise TooManyAttempts()
+    if role == DIRECTORIES:
+        entity, subject = entities.settings(client, entities.DIRECTORIES_ADMIN), DIRECTORIES
+    else:
+        kind, family = ENTITY_ROLES[role]
+        entity = entities.resolve(client, kind, family, identifier.strip(), normalize(identifier))
+        subject = entity.key.name if entity is not None else ""
+    if not passwords.verify_password(entity.get("password_hash") if entity else None, password):
+        throttle.record_failure(client, list(counters), at, window)
+        raise Unauthenticated()
+    throttle.clear(client, account)
+    if role in ENTITY_ROLES and not entity.get("active", True):
+        raise Forbidden("account_deactivated")
+    token, csrf = _open_session(client, config, role, subject)
+    return Principal(role, subject, csrf, token, bool(entity.get("must_change")), entity)
+
+
+def authenticate(client: datastore.Client, token: str) -> Principal | None:
+    """The principal of a session token, or None if it is unknown, expired or its entity is gone."""
+    if not token:
+        return None
+    session = sessions.get(client, token)
+    if session is None or session["expires"] <= now():
+        return None
+    role, subject = session["role"], session["subject"]
+    entity = None
+    if role in ENTITY_ROLES:
+        entity = entities.get(client, ENTITY_ROLES[role][0], subject)
+        if entity is None or not entity.get("active", True):
+            return None
+    must_change = bool(entity and entity.get("must_change"))
+    return Principal(role, subject, session["csrf"], token, must_change, entity)
+
+
+def sign_out(client: datastore.Client, principal: Principal) -> None:
+    """End the principal's session."""
+    sessions.delete(client, principal.token)
+
+
+def change_password(client: datastore.Client, principal: Principal, current: str, new: str) -> None:
+    """Change the signed-in entity's own password; its other sessions end (A4)."""
+    if principal.role not in ENTITY_ROLES:
+        raise Forbidden()
+    kind = ENTITY_ROLES[principal.role][0]
+    if not passwords.verify_password(principal.entity.get("password_hash"), current):
+        raise InvalidInput({"current": "wrong_password"})
+    problem = passwords.policy_error(new)
+    if problem is None and new == current:
+        problem = "password_unchanged"
+    if problem:
+        raise InvalidInput({"new": problem})
+    new_hash = passwords.hash_password(new)
+
+    def work() -> None:
+        entity = entities.get(client, kind, principal.subject)
+        entity.update(password_hash=new_hash, must_change=False)
+        client.put(entity)
+        client.put(audit_store.entry(
+            client, at=now(), actor=principal.actor, action="password_changed",
+            concerns=[principal.actor],
+        ))
+
+    in_transaction(client, work)
+    sessions.end_all(client, principal.role, principal.subject, keep=sessions.token_key(client, principal.token))
+
+
+def set_directories_admin_password(client: datastore.Client, principal: Principal, password: str) -> None:
+    """The general admin sets the directories-admin password, on an empty datastore too."""
+    problem = passwords.policy_error(password)
+    if problem:
+        raise InvalidInput({"password": problem})
+    entity = entities.new_settings(client, entities.DIRECTORIES_ADMIN)
+    entity["password_hash"] = passwords.hash_password(password)
+    entity["updated"] = now()
+    client.put_multi([entity, audit_store.entry(
+        client, at=entity["updated"], actor=principal.actor, action="directories_admin_password_set",
+        concerns=[f"{DIRECTORIES}:{DIRECTORIES}"],
+    )])
+    sessions.end_all(client, DIRECTORIES, DIRECTORIES)
+
+
+def reset_password(
+    client: datastore.Client, principal: Principal, role: str, code: str, concerns: list[str]
+) -> datastore.Entity:
+    """Overwrite an entity's password with 0000, end its sessions, and log it where it sees it (A4)."""
+    kind = ENTITY_ROLES[role][0]
+    initial_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
+
+    def work() -> datastore.Entity:
+        entity = entities.get(client, kind, code)
+        if entity is None:
+            raise NotFound()
+        entity.update(password_hash=initial_hash, must_change=True)
+        client.put(entity)
+        client.put(audit_store.entry(
+            client, at=now(), actor=principal.actor, action="password_reset",
+            concerns=[f"{role}:{code}", *concerns],
+        ))
+        return entity
+
+    entity = in_transaction(client, work)
+    sessions.end_all(client, role, code)
+    return entity

@@ -1,0 +1,89 @@
+"""The directories admin's work: list, create, reset, deactivate directories (A1, A5, A6)."""
+
+from __future__ import annotations
+
+from google.cloud import datastore
+
+from ..store import audit as audit_store
+from ..store import claims, entities, sessions
+from ..store.base import in_transaction, now
+from . import passwords
+from .accounts import DIRECTORY, Principal, reset_password
+from .errors import InitialsTaken, NameTaken, NotFound
+from .names import new_code, normalize
+
+
+def directory_view(entity: datastore.Entity) -> dict:
+    """What the directories admin sees of a directory."""
+    return {
+        "code": entity.key.name,
+        "name": entity["name"],
+        "initials": entity["initials"],
+        "active": entity["active"],
+        "created": entity["created"],
+    }
+
+
+def list_directories(
+    client: datastore.Client, *, limit: int = 1000, cursor: bytes | None = None
+) -> tuple[list[dict], bytes | None]:
+    """One page of directories, by name."""
+    found, next_cursor = entities.page(client, entities.DIRECTORY, [], limit=limit, cursor=cursor, order="name_norm")
+    return [directory_view(e) for e in found], next_cursor
+
+
+def claim_or_raise(client: datastore.Client, family: str, owner: str, wanted: dict[str, str]) -> None:
+    """Inside a transaction: take the name and initials claims, or raise which is taken (A1)."""
+    taken = claims.take(client, family, owner, wanted)
+    if taken == "name":
+        raise NameTaken(field="name")
+    if taken == "initials":
+        raise InitialsTaken(field="initials")
+
+
+def create_directory(client: datastore.Client, principal: Principal, name: str, initials: str) -> dict:
+    """Create a directory with the password 0000, its name and initials unique (A1, A3, A5)."""
+    code = new_code()
+    initial_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
+
+    def work() -> datastore.Entity:
+        claim_or_raise(client, "directory", code, {"name": normalize(name), "initials": normalize(initials)})
+        entity = entities.new(client, entities.DIRECTORY, code)
+        at = now()
+        entity.update(
+            name=name, initials=initials, name_norm=normalize(name), initials_norm=normalize(initials),
+            password_hash=initial_hash, must_change=True, active=True, color="", comment="", created=at,
+        )
+        client.put(entity)
+        client.put(audit_store.entry(
+            client, at=at, actor=principal.actor, action="directory_created",
+            concerns=[f"{DIRECTORY}:{code}"], detail=f"{name} ({initials})",
+        ))
+        return entity
+
+    return directory_view(in_transaction(client, work))
+
+
+def set_directory_active(client: datastore.Client, principal: Principal, code: str, active: bool) -> None:
+    """Deactivate or reactivate a directory; nothing is deleted (A6)."""
+
+    def work() -> None:
+        entity = entities.get(client, entities.DIRECTORY, code)
+        if entity is None:
+            raise NotFound()
+        entity["active"] = active
+        client.put(entity)
+        client.put(audit_store.entry(
+            client, at=now(), actor=principal.actor,
+            action="directory_activated" if active else "directory_deactivated",
+            concerns=[f"{DIRECTORY}:{code}"],
+        ))
+
+    in_transaction(client, work)
+    if not active:
+        sessions.end_all(client, DIRECTORY, code)
+
+
+def reset_directory_password(client: datastore.Client, principal: Principal, code: str) -> None:
+    """Reset a directory's password to 0000 (A2, A4)."""
+    reset_password(client, principal, DIRECTORY, code, [])

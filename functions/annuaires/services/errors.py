@@ -1,0 +1,56 @@
+"""Domain exceptions, declared once and turned into answers at the web edge."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a user may cause; `code` is the API's error code."""
+
+    code = "conflict"
+
+    def __init__(self, message_key: str = "", **params: object) -> None:
+        super().__init__(message_key or self.code)
+        self.message_key = message_key or self.code
+        self.params = params
+
+
+class InvalidInput(DomainError):
+    """One or more fields are wrong; `fields` maps each field to a message key."""
+
+    code = "invalid_input"
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("invalid_input")
+        self.fields = fields
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class PasswordChangeRequired(DomainError):
+    code = "password_change_required"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class NameTaken(DomainError):
+    code = "name_taken"
+
+
+class InitialsTaken(DomainError):
+    code = "initials_taken"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"

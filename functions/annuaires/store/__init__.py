@@ -1,0 +1,1 @@
+"""Datastore access only: keys, entities, transactions, cursors."""

@@ -1,0 +1,29 @@
+"""The audit log: one entity per administrative act, listing every entity concerned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.cloud import datastore
+
+from .base import new_entity
+
+KIND = "Audit"
+
+
+def entry(
+    client: datastore.Client, *, at: datetime, actor: str, action: str,
+    concerns: list[str], detail: str = "",
+) -> datastore.Entity:
+    """A new audit entry, to be put with the act it records (same transaction)."""
+    entity = new_entity(client, KIND, None, unindexed=("detail", "actor"))
+    entity.update(at=at, actor=actor, action=action, concerns=concerns, detail=detail)
+    return entity
+
+
+def latest(client: datastore.Client, concern: str, limit: int = 50) -> list[datastore.Entity]:
+    """The latest entries concerning one entity (`directory:CODE`, `group:CODE`…), newest first."""
+    query = client.query(kind=KIND)
+    query.add_filter(filter=datastore.query.PropertyFilter("concerns", "=", concern))
+    query.order = ["-at"]
+    return list(query.fetch(limit=limit))

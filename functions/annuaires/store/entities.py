@@ -1,0 +1,72 @@
+"""Directories and groups (groups and groupements share one kind): keys, lookups, lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from google.cloud import datastore
+
+from . import claims
+
+DIRECTORY = "Directory"
+GROUP = "Group"
+SETTINGS = "Settings"
+DIRECTORIES_ADMIN = "directories-admin"
+# Long texts that are never filtered on stay out of the indexes.
+UNINDEXED = ("password_hash", "comment", "color", "message_subject", "message_body", "history")
+
+
+def get(client: datastore.Client, kind: str, code: str) -> datastore.Entity | None:
+    """One directory or group by code."""
+    return client.get(client.key(kind, code))
+
+
+def get_many(client: datastore.Client, kind: str, codes: Iterable[str]) -> dict[str, datastore.Entity]:
+    """Several directories or groups in one batch, by code."""
+    keys = [client.key(kind, code) for code in dict.fromkeys(codes)]
+    return {e.key.name: e for e in client.get_multi(keys)} if keys else {}
+
+
+def resolve(
+    client: datastore.Client, kind: str, family: str, code_or_initials: str, initials_norm: str
+) -> datastore.Entity | None:
+    """A directory or group by its code or its initials, in one batch then one get."""
+    code_key = client.key(kind, code_or_initials)
+    claim = claims.claim_key(client, family, "initials", initials_norm)
+    found = {e.key: e for e in client.get_multi([code_key, claim])}
+    if code_key in found:
+        return found[code_key]
+    if claim in found:
+        return client.get(client.key(kind, found[claim]["owner"]))
+    return None
+
+
+def new(client: datastore.Client, kind: str, code: str) -> datastore.Entity:
+    """A new directory or group entity, long texts unindexed."""
+    return datastore.Entity(key=client.key(kind, code), exclude_from_indexes=UNINDEXED)
+
+
+def page(
+    client: datastore.Client, kind: str, filters: list[tuple[str, str, object]],
+    *, limit: int, cursor: bytes | None = None, order: str | None = None,
+) -> tuple[list[datastore.Entity], bytes | None]:
+    """One page of a query, and the cursor of the next page (None at the end)."""
+    query = client.query(kind=kind)
+    for name, op, value in filters:
+        query.add_filter(filter=datastore.query.PropertyFilter(name, op, value))
+    if order:
+        query.order = [order]
+    iterator = query.fetch(limit=limit, start_cursor=cursor)
+    entities = list(next(iterator.pages, []))
+    more = len(entities) == limit and iterator.next_page_token
+    return entities, (iterator.next_page_token if more else None)
+
+
+def settings(client: datastore.Client, name: str) -> datastore.Entity | None:
+    """One settings entity (the directories-admin password…)."""
+    return client.get(client.key(SETTINGS, name))
+
+
+def new_settings(client: datastore.Client, name: str) -> datastore.Entity:
+    """A settings entity, nothing indexed."""
+    return datastore.Entity(key=client.key(SETTINGS, name), exclude_from_indexes=("password_hash",))

@@ -1,0 +1,51 @@
+"""Server-side sessions: the cookie holds a random token, Datastore its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from google.cloud import datastore
+
+from .base import new_entity
+
+KIND = "Session"
+
+
+def token_key(client: datastore.Client, token: str) -> datastore.Key:
+    """The key of a session, from the token the cookie holds (never stored itself)."""
+    return client.key(KIND, hashlib.sha256(token.encode()).hexdigest())
+
+
+def create(
+    client: datastore.Client, token: str, *, role: str, subject: str, csrf: str,
+    created: datetime, expires: datetime,
+) -> None:
+    """Store a new session."""
+    entity = new_entity(client, KIND, token_key(client, token).name, unindexed=("csrf", "expires"))
+    entity.update(role=role, subject=subject, csrf=csrf, created=created, expires=expires)
+    client.put(entity)
+
+
+def get(client: datastore.Client, token: str) -> datastore.Entity | None:
+    """The session a token opens, or None."""
+    return client.get(token_key(client, token))
+
+
+def delete(client: datastore.Client, token: str) -> None:
+    """End one session."""
+    client.delete(token_key(client, token))
+
+
+def end_all(
+    client: datastore.Client, role: str, subject: str, *, keep: datastore.Key | None = None
+) -> int:
+    """End every session of one entity, except `keep`; return how many ended."""
+    query = client.query(kind=KIND)
+    query.add_filter(filter=datastore.query.PropertyFilter("role", "=", role))
+    query.add_filter(filter=datastore.query.PropertyFilter("subject", "=", subject))
+    query.keys_only()
+    keys = [e.key for e in query.fetch() if e.key != keep]
+    for start in range(0, len(keys), 500):
+        client.delete_multi(keys[start:start + 500])
+    return len(keys)

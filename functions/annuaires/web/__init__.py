@@ -1,0 +1,1 @@
+"""The web edge: routing, sessions, CSRF, forms and JSON, templates."""

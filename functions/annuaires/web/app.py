@@ -1,0 +1,81 @@
+"""create_app: the Flask app, its routes and the map from domain errors to answers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, request
+from google.cloud import datastore
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from ..config import Config
+from ..services import accounts
+from ..services.errors import DomainError, InvalidInput
+from ..store.base import make_client
+from . import edge
+from .i18n import language_of, translate
+
+STATUS = {
+    "invalid_input": 400, "unauthenticated": 401, "forbidden": 403, "password_change_required": 403,
+    "not_found": 404, "name_taken": 409, "initials_taken": 409, "conflict": 409, "too_many_attempts": 429,
+}
+HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 415: "invalid_input"}
+
+
+def create_app(config: Config, client_factory: Callable[[], datastore.Client] | None = None) -> Flask:
+    """The whole service as one Flask app; `client_factory` lets tests give their own client."""
+    app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
+    app.config["ANNUAIRES"] = config
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    app.extensions["datastore"] = client_factory or functools.cache(lambda: make_client(config))
+    app.jinja_env.autoescape = True
+    app.jinja_env.globals.update(t=edge.t)
+    app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
+
+    from . import directories, directory, general, group, meta, sessions
+
+    for module in (meta, sessions, general, directories, directory, group):
+        app.register_blueprint(module.blueprint)
+
+    @app.before_request
+    def load_principal() -> None:
+        g.lang = language_of(request)
+        g.principal = accounts.authenticate(edge.client(), request.cookies.get(edge.SESSION_COOKIE, ""))
+        edge.check_csrf()
+
+    @app.after_request
+    def remember_language(response: Response) -> Response:
+        if request.args.get("lang") in ("fr", "en"):
+            response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        status = STATUS.get(error.code, 409)
+        message = translate(error.message_key, g.get("lang", "fr"), **error.params)
+        fields = error.fields if isinstance(error, InvalidInput) else None
+        if edge.is_api():
+            body: dict = {"code": error.code, "message": message}
+            if fields is not None:
+                body["fields"] = {name: translate(key, g.lang) for name, key in fields.items()}
+            return edge.answer({"error": body}, status)
+        return edge.page("error.html", status, message=message, fields=fields or {})
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        code = HTTP_CODES.get(status, "error")
+        if edge.is_api():
+            message = translate(code, g.get("lang", "fr"))
+            return edge.answer({"error": {"code": code, "message": message}}, status)
+        return edge.page("error.html", status, message=translate(code, g.get("lang", "fr")), fields={})
+
+    return app

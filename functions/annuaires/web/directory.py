@@ -1,0 +1,4 @@
+"""placeholder."""
+from flask import Blueprint
+
+blueprint = Blueprint("directory", __name__)

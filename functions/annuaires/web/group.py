@@ -1,0 +1,4 @@
+"""placeholder."""
+from flask import Blueprint
+
+blueprint = Blueprint("group", __name__)

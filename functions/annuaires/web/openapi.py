@@ -1,0 +1,109 @@
+"""The OpenAPI description of the JSON API, built from one table of operations."""
+
+from __future__ import annotations
+
+import functools
+
+S = {"type": "string"}
+B = {"type": "boolean"}
+ERROR = {"$ref": "#/components/schemas/Error"}
+GROUP = {"$ref": "#/components/schemas/Group"}
+
+
+def obj(required: tuple[str, ...] = (), **props: dict) -> dict:
+    """An object schema."""
+    schema: dict = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def arr(items: dict) -> dict:
+    """An array schema."""
+    return {"type": "array", "items": items}
+
+
+DIRECTORY_ROW = obj(code=S, name=S, initials=S, active=B, created={"type": "string", "format": "date-time"})
+MAILING = obj(day={"type": ["string", "null"], "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun", None]},
+              mailer={"type": "string", "pattern": "^[A-Z]$"}, responsible={"type": ["string", "null"]})
+MEMBER = obj(id=S, name=S, email=S, active=B)
+SIGN_IN = obj(("role",), role={"type": "string", "enum": ["general", "directories", "directory", "group", "mail"]},
+              email=S, password=S, directory=S, group=S, login=S)
+
+# (method, path, summary, request schema or None, {status: answer schema or None})
+OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
+    ("get", "/healthz", "Health check", None, {200: obj(ok=B)}),
+    ("post", "/api/session", "Sign in", SIGN_IN, {200: obj(role=S, csrf=S, must_change_password=B), 401: ERROR, 429: ERROR}),
+    ("get", "/api/session", "The current session", None, {200: obj(role=S, csrf=S, must_change_password=B), 401: ERROR}),
+    ("delete", "/api/session", "Sign out", None, {204: None}),
+    ("post", "/api/session/password", "Change one's own password", obj(("current", "new"), current=S, new=S), {204: None, 400: ERROR}),
+    ("put", "/api/directories-admin/password", "Set the directories-admin password (general admin)",
+     obj(("password",), password=S), {204: None, 400: ERROR}),
+    ("get", "/api/directories", "List directories (directories admin)", None, {200: arr(DIRECTORY_ROW)}),
+    ("post", "/api/directories", "Create a directory", obj(("name", "initials"), name=S, initials=S),
+     {201: DIRECTORY_ROW, 400: ERROR, 409: ERROR}),
+    ("post", "/api/directories/{code}/password-reset", "Reset a directory's password to 0000", None, {204: None, 404: ERROR}),
+    ("post", "/api/directories/{code}/deactivate", "Deactivate a directory", None, {204: None, 404: ERROR}),
+    ("post", "/api/directories/{code}/activate", "Reactivate a directory", None, {204: None, 404: ERROR}),
+    ("get", "/api/directory", "The signed-in directory, its groups and audit log", None,
+     {200: obj(code=S, name=S, initials=S, color=S, comment=S, groups=arr(GROUP), recent=arr(GROUP),
+               deactivated=arr(GROUP), audit=arr(obj()), cursor={"type": ["string", "null"]})}),
+    ("patch", "/api/directory", "Rename or describe the directory", obj(name=S, initials=S, color=S, comment=S),
+     {200: obj(), 400: ERROR, 409: ERROR}),
+    ("post", "/api/directory/groups", "Create a group or groupement",
+     obj(("type", "name", "initials"), type={"type": "string", "enum": ["group", "groupement"]}, name=S, initials=S),
+     {201: GROUP, 400: ERROR, 409: ERROR}),
+    ("post", "/api/directory/references", "Reference a group another directory references",
+     obj(("directory", "group", "password"), directory=S, group=S, password=S), {201: GROUP, 403: ERROR, 404: ERROR}),
+    ("delete", "/api/directory/groups/{code}", "Dereference a group", None,
+     {200: obj(state={"type": "string", "enum": ["recent", "deactivated"]}), 404: ERROR}),
+    ("post", "/api/directory/groups/{code}/reactivate", "Reactivate a group this directory deactivated", None,
+     {200: GROUP, 403: ERROR, 404: ERROR}),
+    ("post", "/api/directory/groups/{code}/password-reset", "Reset a group's password to 0000", None, {204: None, 404: ERROR}),
+    ("put", "/api/directory/groups/{code}/mailing", "Configure a group's weekly mailing", MAILING, {200: GROUP, 400: ERROR, 404: ERROR}),
+    ("get", "/api/group", "The signed-in group or groupement", None, {200: obj()}),
+    ("post", "/api/group/members", "Add a member", obj(("name", "email"), name=S, email=S), {201: MEMBER, 400: ERROR}),
+    ("patch", "/api/group/members/{id}", "Change a member", obj(name=S, email=S, active=B), {200: MEMBER, 404: ERROR}),
+    ("delete", "/api/group/members/{id}", "Remove a member", None, {204: None, 404: ERROR}),
+    ("put", "/api/group/message", "Write the weekly message", obj(("subject", "body"), subject=S, body=S), {200: obj()}),
+    ("post", "/api/group/deliveries", "Deliver a group (groupement only)", obj(("group",), group=S), {201: obj(), 403: ERROR}),
+    ("delete", "/api/group/deliveries/{code}", "Stop delivering a group", None, {204: None, 404: ERROR}),
+    ("get", "/api/openapi.json", "This document", None, {200: obj()}),
+]
+
+
+def _operation(method: str, path: str, summary: str, body: dict | None, answers: dict[int, dict | None]) -> dict:
+    operation: dict = {"summary": summary, "operationId": f"{method}_{path}".replace("/", "_").replace("{", "").replace("}", ""),
+                       "responses": {}}
+    params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
+    if params:
+        operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": S} for p in params]
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    common = {} if path in ("/healthz", "/api/openapi.json") else {401: ERROR, 403: ERROR}
+    if method != "get" and body is not None:
+        common[400] = ERROR
+    for status, schema in {**common, **answers}.items():
+        entry: dict = {"description": str(status)}
+        if schema is not None:
+            entry["content"] = {"application/json": {"schema": schema}}
+        operation["responses"][str(status)] = entry
+    return operation
+
+
+@functools.cache
+def openapi_document() -> dict:
+    """The whole OpenAPI 3.1 document."""
+    paths: dict[str, dict] = {}
+    for method, path, summary, body, answers in OPERATIONS:
+        paths.setdefault(path, {})[method] = _operation(method, path, summary, body, answers)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Annuaires", "version": "1.0.0",
+                 "description": "Administration of directories, groups and groupements (see API.md)."},
+        "paths": paths,
+        "components": {"schemas": {
+            "Error": obj(("error",), error=obj(("code", "message"), code=S, message=S, fields={"type": "object"})),
+            "Group": obj(code=S, type=S, name=S, initials=S, mailing=MAILING),
+        }},
+    }

@@ -1,0 +1,22 @@
+"""Cloud Functions entry points: each hands its request to the app, built once per instance."""
+
+from __future__ import annotations
+
+import functools
+
+import functions_framework
+from annuaires.config import Config
+from annuaires.web.app import create_app
+from flask import Flask, Request
+from werkzeug.wrappers import Response
+
+
+@functools.cache
+def _app() -> Flask:
+    return create_app(Config.from_env())
+
+
+@functions_framework.http
+def annuaires(request: Request) -> Response:
+    """The whole web service: pages, JSON API, tasks."""
+    return Response.from_app(_app().wsgi_app, request.environ)
