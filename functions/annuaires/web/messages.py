@@ -43,6 +43,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_color": ("couleur attendue au format #rrggbb", "colour expected as #rrggbb"),
     "invalid_boolean": ("oui ou non attendu", "true or false expected"),
     "invalid_body": ("corps JSON (objet) attendu", "a JSON object body is expected"),
+    "email_taken": ("adresse déjà présente dans ce groupe", "address already in this group"),
+    "already_delivered": ("Ce groupe est déjà livré.", "This group is already delivered."),
     "unknown_field": ("champ inconnu", "unknown field"),
     "wrong_password": ("mot de passe actuel incorrect", "wrong current password"),
     "password_too_short": ("au moins 8 caractères", "at least 8 characters"),

@@ -1,0 +1,74 @@
+"""A directory admin's view and settings of its own directory (A1, A9, A11)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from google.cloud import datastore
+
+from ..config import Config
+from ..store import audit as audit_store
+from ..store import claims, entities
+from ..store.base import in_transaction, now
+from .accounts import Principal
+from .directories import claim_or_raise
+from .names import normalize
+from .views import audit_view, directory_view, group_view
+
+
+def overview(client: datastore.Client, config: Config, principal: Principal, cursor: bytes | None = None) -> dict:
+    """The directory, the groups it references (one page), its recent history and audit log (A11).
+
+    A constant number of Datastore calls whatever the number of groups: one query per list.
+    """
+    code, at = principal.subject, now()
+    groups, next_cursor = entities.page(
+        client, entities.GROUP, [("refs", "=", code)], limit=config.page_size, cursor=cursor, order="name_norm")
+    recent, _ = entities.page(client, entities.GROUP, [("recent_dirs", "=", code)], limit=config.page_size)
+    deactivated, _ = entities.page(client, entities.GROUP, [("deactivated_by", "=", code)], limit=config.page_size)
+    window = timedelta(days=config.reactivation_days)
+    return {
+        **directory_view(principal.entity),
+        "groups": [group_view(g) for g in groups],
+        "recent": [
+            {**group_view(g), "until": until}
+            for g in recent
+            if (until := recent_until(g, code)) is not None and until > at
+        ],
+        "deactivated": [
+            {**group_view(g), "deactivated_at": g["deactivated_at"], "reactivable": g["deactivated_at"] + window > at}
+            for g in deactivated if not g["active"]
+        ],
+        "audit": [audit_view(e) for e in audit_store.latest(client, principal.actor)],
+        "cursor": next_cursor.decode() if isinstance(next_cursor, bytes) else next_cursor,
+    }
+
+
+def recent_until(group: datastore.Entity, directory: str) -> object | None:
+    """Until when a group stays in a directory's recently-referenced list (A9)."""
+    for item in group.get("history") or []:
+        if item["directory"] == directory:
+            return item["until"]
+    return None
+
+
+def update(client: datastore.Client, principal: Principal, values: dict) -> dict:
+    """Rename the directory (name and initials stay unique, A1) or change its colour and comment."""
+    code = principal.subject
+
+    def work() -> datastore.Entity:
+        entity = entities.get(client, entities.DIRECTORY, code)
+        wanted = {f: normalize(values[f]) for f in ("name", "initials") if f in values}
+        changed = {f: n for f, n in wanted.items() if n != entity[f"{f}_norm"]}
+        claim_or_raise(client, "directory", code, changed)
+        for field in changed:
+            claims.release(client, "directory", field, entity[f"{field}_norm"])
+            entity[f"{field}_norm"] = changed[field]
+        entity.update(values)
+        client.put(entity)
+        detail = ", ".join(f"{k}={v}" for k, v in values.items())
+        client.put(audit_store.entry(client, at=now(), actor=principal.actor, action="directory_updated",
+                                     concerns=[principal.actor], detail=detail))
+        return entity
+
+    return directory_view(in_transaction(client, work))

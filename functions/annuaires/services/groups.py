@@ -1,0 +1,150 @@
+"""A directory admin's acts on groups and groupements (A7, A8, A9, A12)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from google.cloud import datastore
+
+from ..config import Config
+from ..store import audit as audit_store
+from ..store import entities, sessions, throttle
+from ..store.base import in_transaction, now
+from . import passwords
+from .accounts import GROUP, Principal, reset_password
+from .directories import claim_or_raise
+from .errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthenticated
+from .names import new_code, normalize
+from .views import group_view
+
+
+def _log(client: datastore.Client, principal: Principal, action: str, group: str, detail: str = "") -> None:
+    client.put(audit_store.entry(client, at=now(), actor=principal.actor, action=action,
+                                 concerns=[principal.actor, f"{GROUP}:{group}"], detail=detail))
+
+
+def _referenced(client: datastore.Client, principal: Principal, code: str) -> datastore.Entity:
+    """A group this directory actively references; any other is not found here (A11)."""
+    entity = entities.get(client, entities.GROUP, code)
+    if entity is None or principal.subject not in (entity.get("refs") or []):
+        raise NotFound("not_referenced")
+    return entity
+
+
+def _forget_history(entity: datastore.Entity, directory: str) -> None:
+    entity["history"] = [h for h in entity.get("history") or [] if h["directory"] != directory]
+    entity["recent_dirs"] = [h["directory"] for h in entity["history"]]
+
+
+def create_group(client: datastore.Client, principal: Principal, type: str, name: str, initials: str) -> dict:
+    """Create a group or groupement referenced by this directory, with the password 0000 (A1, A3, A7)."""
+    code = new_code()
+    initial_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
+
+    def work() -> datastore.Entity:
+        claim_or_raise(client, "group", code, {"name": normalize(name), "initials": normalize(initials)})
+        entity = entities.new(client, entities.GROUP, code)
+        entity.update(
+            type=type, name=name, initials=initials, name_norm=normalize(name), initials_norm=normalize(initials),
+            password_hash=initial_hash, must_change=True, active=True, created=now(),
+            refs=[principal.subject], history=[], recent_dirs=[], deactivated_by=None, deactivated_at=None,
+            mailing_day=None, mailer="Z", mailing_responsible=None, deliveries=[],
+            message_subject="", message_body="",
+        )
+        client.put(entity)
+        _log(client, principal, f"{type}_created", code, f"{name} ({initials})")
+        return entity
+
+    return group_view(in_transaction(client, work))
+
+
+def add_reference(
+    client: datastore.Client, config: Config, principal: Principal, directory: str, code: str, password: str
+) -> dict:
+    """Reference a group another directory references, with its password as the animator's consent (A8)."""
+    window = timedelta(seconds=config.throttle_window_seconds)
+    counter = f"account:{GROUP}:{normalize(code)}"
+    at = now()
+    if throttle.blocked(client, {counter: config.throttle_account_failures}, at, window):
+        raise TooManyAttempts()
+    entity = entities.get(client, entities.GROUP, code)
+    listed = entity is not None and directory in (entity.get("refs") or [])
+    if not passwords.verify_password(entity.get("password_hash") if listed else None, password):
+        throttle.record_failure(client, [counter], at, window)
+        raise Unauthenticated()
+    if principal.subject in entity["refs"]:
+        raise Conflict("already_referenced")
+
+    def work() -> datastore.Entity:
+        fresh = entities.get(client, entities.GROUP, code)
+        if principal.subject not in fresh["refs"]:
+            fresh["refs"] = [*fresh["refs"], principal.subject]
+        _forget_history(fresh, principal.subject)
+        client.put(fresh)
+        _log(client, principal, "reference_added", code, f"via {directory}")
+        return fresh
+
+    return group_view(in_transaction(client, work))
+
+
+def dereference(client: datastore.Client, config: Config, principal: Principal, code: str) -> str:
+    """Stop referencing a group: recent history if referenced elsewhere, else deactivated (A9)."""
+    directory = principal.subject
+
+    def work() -> str:
+        entity = _referenced(client, principal, code)
+        entity["refs"] = [d for d in entity["refs"] if d != directory]
+        at = now()
+        if entity["refs"]:
+            _forget_history(entity, directory)
+            entity["history"] = [*entity["history"], {"directory": directory, "until": at + timedelta(days=config.recent_days)}]
+            entity["recent_dirs"] = [h["directory"] for h in entity["history"]]
+            state = "recent"
+        else:
+            entity.update(active=False, deactivated_by=directory, deactivated_at=at)
+            state = "deactivated"
+        client.put(entity)
+        _log(client, principal, f"dereferenced_{state}", code)
+        return state
+
+    state = in_transaction(client, work)
+    if state == "deactivated":
+        sessions.end_all(client, GROUP, code)
+    return state
+
+
+def reactivate(client: datastore.Client, config: Config, principal: Principal, code: str) -> dict:
+    """Reactivate a group this directory deactivated, within the window (A9)."""
+
+    def work() -> datastore.Entity:
+        entity = entities.get(client, entities.GROUP, code)
+        if entity is None or entity.get("deactivated_by") != principal.subject or entity["active"]:
+            raise NotFound("not_deactivated_here")
+        if entity["deactivated_at"] + timedelta(days=config.reactivation_days) <= now():
+            raise Forbidden("reactivation_expired")
+        entity.update(active=True, deactivated_by=None, deactivated_at=None, refs=[principal.subject])
+        _forget_history(entity, principal.subject)
+        client.put(entity)
+        _log(client, principal, "group_reactivated", code)
+        return entity
+
+    return group_view(in_transaction(client, work))
+
+
+def reset_group_password(client: datastore.Client, principal: Principal, code: str) -> None:
+    """Reset a referenced group's password to 0000: the directory takes power, visibly (A4, A11)."""
+    _referenced(client, principal, code)
+    reset_password(client, principal, GROUP, code, [principal.actor])
+
+
+def set_mailing(client: datastore.Client, principal: Principal, code: str, day: str | None, mailer: str) -> dict:
+    """Set a group's mailing day and mailer; this directory becomes responsible for it (A12)."""
+
+    def work() -> datastore.Entity:
+        entity = _referenced(client, principal, code)
+        entity.update(mailing_day=day, mailer=mailer, mailing_responsible=principal.subject)
+        client.put(entity)
+        _log(client, principal, "mailing_configured", code, f"{day or '-'} / {mailer}")
+        return entity
+
+    return group_view(in_transaction(client, work))

@@ -1,0 +1,29 @@
+"""Members of a group or groupement: child entities of their group."""
+
+from __future__ import annotations
+
+from google.cloud import datastore
+
+KIND = "Member"
+
+
+def key(client: datastore.Client, group: str, member_id: int) -> datastore.Key:
+    """The key of one member."""
+    return client.key("Group", group, KIND, member_id)
+
+
+def new(client: datastore.Client, group: str) -> datastore.Entity:
+    """A new member entity (its id is given by Datastore)."""
+    return datastore.Entity(key=client.key("Group", group, KIND))
+
+
+def of_group(
+    client: datastore.Client, group: str, *, limit: int, cursor: bytes | None = None, email: str | None = None
+) -> tuple[list[datastore.Entity], bytes | None]:
+    """One page of a group's members, in creation order, and the next page's cursor."""
+    query = client.query(kind=KIND, ancestor=client.key("Group", group))
+    if email is not None:
+        query.add_filter(filter=datastore.query.PropertyFilter("email_norm", "=", email))
+    iterator = query.fetch(limit=limit, start_cursor=cursor)
+    found = list(next(iterator.pages, []))
+    return found, (iterator.next_page_token if len(found) == limit else None)

@@ -1,0 +1,94 @@
+"""The directories admin (A1, A5, A6)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.helpers import STRONG, init_datastore, make_directory
+
+
+def test_a1_directory_names_are_unique_ignoring_case_accents_and_spaces(new_api):
+    directories = init_datastore(new_api)
+    directories.post("/api/directories", {"name": "Île de France", "initials": "IDF"}, expect=201)
+    body = directories.post("/api/directories", {"name": "  ile DE france ", "initials": "X"}, expect=409).get_json()
+    assert body["error"]["code"] == "name_taken"
+    body = directories.post("/api/directories", {"name": "Other", "initials": "idf"}, expect=409).get_json()
+    assert body["error"]["code"] == "initials_taken"
+    assert [d["name"] for d in directories.get("/api/directories").get_json()] == ["Île de France"]
+
+
+def test_a1_twenty_concurrent_creations_one_wins(new_api):
+    directories = init_datastore(new_api)
+    clients = [new_api() for _ in range(20)]
+    for c in clients:
+        c.csrf, c.client = directories.csrf, directories.client.application.test_client()
+        c.client.set_cookie("annuaires_session", directories.client.get_cookie("annuaires_session").value)
+
+    def create(c):
+        return c.post("/api/directories", {"name": "Concurrent", "initials": "CC"}).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(create, clients))
+    assert statuses.count(201) == 1, statuses
+    assert set(statuses) == {201, 409}
+    assert len(directories.get("/api/directories").get_json()) == 1
+
+
+def test_a5_directories_admin_lists_and_creates(new_api):
+    directories = init_datastore(new_api)
+    created = directories.post("/api/directories", {"name": "Paris", "initials": "PA"}, expect=201).get_json()
+    assert set(created) == {"code", "name", "initials", "active", "created"}
+    assert created["active"] is True and created["name"] == "Paris"
+    listed = directories.get("/api/directories", expect=200).get_json()
+    assert [(d["code"], d["initials"]) for d in listed] == [(created["code"], "PA")]
+
+
+def test_a5_directories_admin_sees_nothing_of_groups(new_api):
+    directories = init_datastore(new_api)
+    _, admin = make_directory(directories, new_api, "Paris", "PA")
+    admin.post("/api/directory/groups", {"type": "group", "name": "Les Radis", "initials": "LR"}, expect=201)
+    assert "Radis" not in directories.get("/api/directories").get_data(as_text=True)
+    directories.get("/api/directory", expect=403)
+    directories.get("/api/group", expect=403)
+
+
+def test_a6_deactivated_directory_cannot_sign_in_then_can_again(new_api):
+    directories = init_datastore(new_api)
+    code, admin = make_directory(directories, new_api, "Paris", "PA")
+    directories.post(f"/api/directories/{code}/deactivate", expect=204)
+    admin.get("/api/directory", expect=401)
+    new_api().sign_in(role="directory", directory=code, password=STRONG, expect=403)
+    assert directories.get("/api/directories").get_json()[0]["active"] is False
+    directories.post(f"/api/directories/{code}/activate", expect=204)
+    new_api().sign_in(role="directory", directory=code, password=STRONG, expect=200)
+
+
+def test_unknown_directory_is_404(new_api):
+    directories = init_datastore(new_api)
+    for action in ("password-reset", "deactivate", "activate"):
+        body = directories.post(f"/api/directories/nothere/{action}", expect=404).get_json()
+        assert body["error"]["code"] == "not_found"
+
+
+def test_directory_creation_input_is_validated(new_api):
+    directories = init_datastore(new_api)
+    bad_bodies = {
+        "name": [{"name": "", "initials": "A"}, {"name": "x" * 81, "initials": "A"}, {"name": 3, "initials": "A"},
+                 {"name": "a\x00b", "initials": "A"}, {"initials": "A"}],
+        "initials": [{"name": "N", "initials": ""}, {"name": "N", "initials": "x" * 13}, {"name": "N", "initials": None}],
+        "extra": [{"name": "N", "initials": "A", "extra": 1}],
+    }
+    for field, bodies in bad_bodies.items():
+        for body in bodies:
+            answer = directories.post("/api/directories", body, expect=400).get_json()["error"]
+            assert answer["code"] == "invalid_input" and field in answer["fields"], (body, answer)
+    directories.post("/api/directories", "not an object", expect=400)
+    assert directories.get("/api/directories").get_json() == []
+
+
+def test_html_in_names_is_escaped_on_pages(new_api):
+    directories = init_datastore(new_api)
+    directories.post("/api/directories", {"name": "<script>alert(1)</script>", "initials": "<b>"}, expect=201)
+    page = directories.get("/admingen.html", expect=200).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "&lt;b&gt;" in page
