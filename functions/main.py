@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 
 import functions_framework
-from annuaires.config import Config
-from annuaires.web.app import create_app
 from flask import Flask, Request
 from werkzeug.wrappers import Response
+
+from annuaires.config import Config
+from annuaires.web.app import create_app
 
 
 @functools.cache

@@ -16,7 +16,6 @@ sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
 from annuaires.config import Config  # noqa: E402
 from annuaires.store.base import make_client  # noqa: E402
 from annuaires.web.app import create_app  # noqa: E402
-
 from emulator import datastore as datastore_emulator  # noqa: E402
 from tests.helpers import Api  # noqa: E402
 

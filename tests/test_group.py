@@ -1,0 +1,98 @@
+"""An animator: members, weekly message, deliveries of a groupement (A10)."""
+
+from __future__ import annotations
+
+from tests.helpers import STRONG, init_datastore, make_directory
+from tests.test_directory import animator, group_of
+
+
+def network(new_api):
+    """Paris references a groupement and a group; both animators signed in."""
+    directories = init_datastore(new_api)
+    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
+    farms = group_of(paris, type="groupement", name="Les Fermes", initials="LF")
+    radis = group_of(paris, name="Les Radis", initials="LR")
+    return directories, paris_code, paris, farms, animator(new_api, farms["code"]), radis, animator(new_api, radis["code"])
+
+
+def test_animator_manages_members(new_api):
+    *_, radis_animator = network(new_api)
+    alice = radis_animator.post("/api/group/members", {"name": "Alice", "email": "alice@Example.ORG"}, expect=201).get_json()
+    assert alice == {"id": alice["id"], "name": "Alice", "email": "alice@example.org", "active": True}
+    radis_animator.post("/api/group/members", {"name": "Alice 2", "email": "ALICE@example.org"}, expect=400)
+    changed = radis_animator.patch(f"/api/group/members/{alice['id']}", {"active": False, "name": "Alice B."}, expect=200).get_json()
+    assert (changed["active"], changed["name"]) == (False, "Alice B.")
+    bob = radis_animator.post("/api/group/members", {"name": "Bob", "email": "bob@example.org"}, expect=201).get_json()
+    radis_animator.delete(f"/api/group/members/{alice['id']}", expect=204)
+    radis_animator.delete(f"/api/group/members/{alice['id']}", expect=404)
+    radis_animator.patch("/api/group/members/notanid", {"name": "x"}, expect=404)
+    assert [m["id"] for m in radis_animator.get("/api/group").get_json()["members"]] == [bob["id"]]
+
+
+def test_member_input_is_validated(new_api):
+    *_, radis_animator = network(new_api)
+    for body, field in (({"name": "A", "email": "not-an-email"}, "email"), ({"name": "", "email": "a@example.org"}, "name"),
+                        ({"name": "A", "email": "a@example.org\nBcc: x@example.org"}, "email"),
+                        ({"name": "A" * 121, "email": "a@example.org"}, "name"), ({"name": "A"}, "email")):
+        assert field in radis_animator.post("/api/group/members", body, expect=400).get_json()["error"]["fields"]
+    assert radis_animator.get("/api/group").get_json()["members"] == []
+
+
+def test_animator_writes_the_weekly_message(new_api):
+    *_, radis_animator = network(new_api)
+    radis_animator.put("/api/group/message", {"subject": "Cette semaine", "body": "Des radis.\nEt des <b>choux</b>."}, expect=200)
+    message = radis_animator.get("/api/group").get_json()["message"]
+    assert message == {"subject": "Cette semaine", "body": "Des radis.\nEt des <b>choux</b>."}
+    radis_animator.put("/api/group/message", {"subject": "x" * 201, "body": ""}, expect=400)
+
+
+def test_a10_groupement_delivers_a_group_sharing_an_active_directory(new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
+    added = farms_animator.post("/api/group/deliveries", {"group": radis["code"]}, expect=201).get_json()
+    assert added["code"] == radis["code"] and added["suspended"] is False
+    view = farms_animator.get("/api/group").get_json()
+    assert [(d["code"], d["suspended"]) for d in view["deliveries"]] == [(radis["code"], False)]
+    suppliers = radis_animator.get("/api/group").get_json()["suppliers"]
+    assert [(s["code"], s["suspended"]) for s in suppliers] == [(farms["code"], False)]
+    # A group delivers nothing.
+    radis_animator.post("/api/group/deliveries", {"group": farms["code"]}, expect=403)
+
+
+def test_a10_no_shared_directory_is_forbidden(new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
+    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
+    carrots = group_of(lyon, name="Les Carottes", initials="LC")
+    body = farms_animator.post("/api/group/deliveries", {"group": carrots["code"]}, expect=403).get_json()
+    assert body["error"]["code"] == "forbidden"
+    assert farms_animator.get("/api/group").get_json()["deliveries"] == []
+
+
+def test_a10_link_is_suspended_when_the_shared_directory_is_deactivated(new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
+    farms_animator.post("/api/group/deliveries", {"group": radis["code"]}, expect=201)
+    directories.post(f"/api/directories/{paris_code}/deactivate", expect=204)
+    view = farms_animator.get("/api/group").get_json()
+    assert [(d["code"], d["suspended"]) for d in view["deliveries"]] == [(radis["code"], True)]
+    directories.post(f"/api/directories/{paris_code}/activate", expect=204)
+    assert farms_animator.get("/api/group").get_json()["deliveries"][0]["suspended"] is False
+
+
+def test_a10_link_is_suspended_when_the_group_is_dereferenced(new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
+    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
+    lyon.post("/api/directory/references", {"directory": paris_code, "group": radis["code"], "password": STRONG}, expect=201)
+    farms_animator.post("/api/group/deliveries", {"group": radis["code"]}, expect=201)
+    paris.delete(f"/api/directory/groups/{radis['code']}", expect=200)
+    view = farms_animator.get("/api/group").get_json()
+    assert view["deliveries"][0]["suspended"] is True
+    farms_animator.delete(f"/api/group/deliveries/{radis['code']}", expect=204)
+    farms_animator.delete(f"/api/group/deliveries/{radis['code']}", expect=404)
+    assert farms_animator.get("/api/group").get_json()["deliveries"] == []
+
+
+def test_group_overview_lists_its_directories(new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
+    view = radis_animator.get("/api/group").get_json()
+    assert view["directories"] == [{"code": paris_code, "name": "Paris", "initials": "PA", "active": True}]
+    assert (view["type"], view["name"], view["initials"]) == ("group", "Les Radis", "LR")
+    assert any(e["action"] == "password_changed" for e in view["audit"])
