@@ -1,0 +1,110 @@
+"""What every benchmark shares: Datastore RPC counting, concurrent timing, percentiles, results."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from google.cloud import datastore
+
+from bench import ROOT
+
+RESULTS = ROOT / "bench" / "results"
+
+
+class RpcCounter:
+    """Measurement only: counts, per method, the calls a Datastore client makes to its API object.
+
+    It wraps the methods of `client._datastore_api` (the gRPC or HTTP API every lookup, query,
+    transaction and commit goes through), so it sees every round trip the library makes.
+    """
+
+    METHODS = ("lookup", "run_query", "run_aggregation_query", "begin_transaction",
+               "commit", "rollback", "allocate_ids", "reserve_ids")
+
+    def __init__(self, client: datastore.Client) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        api = client._datastore_api  # the library caches it: every later call goes through this object
+        for name in self.METHODS:
+            setattr(api, name, self._counted(name, getattr(api, name)))
+
+    def _counted(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self._counts[name] += 1
+            return method(*args, **kwargs)
+
+        return call
+
+    def snapshot(self) -> Counter[str]:
+        """The counts so far, by method."""
+        with self._lock:
+            return Counter(self._counts)
+
+    def during(self, work: Callable[[], Any]) -> tuple[Any, Counter[str]]:
+        """Run `work` alone and return its result and the calls it made, by method."""
+        before = self.snapshot()
+        result = work()
+        return result, self.snapshot() - before
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """The nearest-rank percentile `p` (0–100) of the samples."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def timed_concurrently(make_worker: Callable[[], Callable[[], None]], threads: int, per_thread: int) -> list[float]:
+    """Seconds taken by each call when `threads` workers (each made in its own thread) call `per_thread` times at once."""
+    samples: list[float] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def run() -> None:
+        try:
+            work = make_worker()
+            start.wait()
+            mine = []
+            for _ in range(per_thread):
+                began = time.perf_counter()
+                work()
+                mine.append(time.perf_counter() - began)
+            with lock:
+                samples.extend(mine)
+        except BaseException as error:  # reported once all threads are done, not lost in a thread
+            start.abort()
+            with lock:
+                errors.append(error)
+
+    pool = [threading.Thread(target=run, name=f"bench-{i}") for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    if errors:  # the first real failure, not the broken barrier it caused in the other threads
+        raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
+    return samples
+
+
+def progress(message: str) -> None:
+    """A progress line for the person watching (stderr, so stdout holds only the figures)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def save(name: str, results: dict[str, Any]) -> Path:
+    """Write a benchmark's figures to bench/results/<name>.json."""
+    path = RESULTS / f"{name}.json"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return path

@@ -1,0 +1,207 @@
+"""Pages benchmark: Datastore calls per request for a directory with 10 and with 1,000 groups
+(they must not grow with the number of groups), and latency of its API page under 20 clients,
+against the bare Datastore reads such a page needs.
+
+Run from the project root: `make bench`, or `.venv/bin/python -m bench.pages`.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from google.cloud import datastore
+
+from annuaires.config import Config
+from annuaires.services import groups as group_service
+from annuaires.services.accounts import DIRECTORY, Principal
+from annuaires.store import entities
+from annuaires.store.base import make_client
+from annuaires.web.app import create_app
+from annuaires.web.edge import SESSION_COOKIE
+from bench.common import RpcCounter, percentile, progress, save, timed_concurrently
+from emulator import datastore as datastore_emulator
+from tests.helpers import Api, init_datastore, make_directory
+
+PROJECT = "annuaires-bench"
+SIZES = (10, 1000)  # groups referenced by the directory: the small and the large scenario
+PATHS = ("/adminloc.html", "/api/directory")
+LATENCY_PATH = "/api/directory"
+THREADS, PER_THREAD = 20, 15
+PROGRESS_EVERY = 200
+
+
+@dataclass
+class Scenario:
+    """A directory referencing `size` groups, in a namespace of its own, with its app and RPC counter."""
+
+    size: int
+    client: datastore.Client
+    rpc: RpcCounter
+    app: Flask
+    code: str
+    session: str  # the directory admin's session token, as its cookie holds it
+    seed_seconds: float
+
+    def browser(self) -> FlaskClient:
+        """A client of its own that carries the directory admin's session cookie."""
+        browser = self.app.test_client()
+        browser.set_cookie(SESSION_COOKIE, self.session)
+        return browser
+
+
+def seed_groups(client: datastore.Client, code: str, size: int) -> None:
+    """Create `size` groups referenced by the directory, through the real service."""
+    principal = Principal(DIRECTORY, code)
+    passwords = group_service.passwords
+    initial_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
+
+    def same_hash(_password: str) -> str:
+        return initial_hash
+
+    # Seeding only: argon2 on "0000" for each of 1,000 groups would take most of the run, and the
+    # hash is not what is measured. Every group gets the one precomputed hash; the real function is
+    # back before any measurement.
+    real_hash = passwords.hash_password
+    passwords.hash_password = same_hash
+    try:
+        for i in range(1, size + 1):
+            group_service.create_group(client, principal, "group", f"Groupe {i:04d}", f"G{i:04d}")
+            if i % PROGRESS_EVERY == 0 or i == size:
+                progress(f"pages: seeding groups={size}: {i}/{size} created")
+    finally:
+        passwords.hash_password = real_hash
+
+
+def build(emulator: datastore_emulator.Emulator, size: int) -> Scenario:
+    """Set up a scenario as users would: the admins' API flow, then the directory's groups."""
+    namespace = f"bench-{size}-{uuid.uuid4().hex[:12]}"
+    config = Config.from_env({**emulator.env(), "ANNUAIRES_NAMESPACE": namespace})
+    client = make_client(config)
+    rpc = RpcCounter(client)
+    app = create_app(config, lambda: client)
+
+    def new_api() -> Api:
+        return Api(app.test_client())
+
+    began = time.perf_counter()
+    directories = init_datastore(new_api)
+    code, admin = make_directory(directories, new_api, f"Annuaire {size}", f"A{size}")
+    cookie = admin.client.get_cookie(SESSION_COOKIE)
+    if cookie is None:
+        raise RuntimeError("the directory admin's sign-in set no session cookie")
+    seed_groups(client, code, size)
+    return Scenario(size, client, rpc, app, code, cookie.value, time.perf_counter() - began)
+
+
+def rpc_per_request(scenario: Scenario, path: str) -> dict[str, Any]:
+    """The Datastore calls one GET of `path` makes, after one warm-up GET."""
+    browser = scenario.browser()
+    browser.get(path)  # warm-up: templates compiled, the emulator's first run of each query done
+    response, calls = scenario.rpc.during(lambda: browser.get(path))
+    figure: dict[str, Any] = {"total": sum(calls.values()), "by_method": dict(sorted(calls.items())),
+                              "status": response.status_code}
+    if response.is_json:
+        figure["groups_listed"] = len((response.get_json() or {}).get("groups") or [])
+    return figure
+
+
+def api_worker(scenario: Scenario) -> Callable[[], None]:
+    """One client calling the directory's API page."""
+    browser = scenario.browser()
+
+    def call() -> None:
+        response = browser.get(LATENCY_PATH)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {LATENCY_PATH} answered {response.status_code}")
+
+    return call
+
+
+def baseline_worker(scenario: Scenario) -> Callable[[], None]:
+    """The bare reads such a page needs: the directory, and one page of the groups it references."""
+    client, code = scenario.client, scenario.code
+
+    def call() -> None:
+        client.get(client.key(entities.DIRECTORY, code))
+        query = client.query(kind=entities.GROUP)
+        query.add_filter(filter=datastore.query.PropertyFilter("refs", "=", code))
+        list(query.fetch(limit=100))
+
+    return call
+
+
+def latency(make_worker: Callable[[], Callable[[], None]]) -> dict[str, Any]:
+    """p50 and p99 of one call made by THREADS clients at once, PER_THREAD times each."""
+    samples = timed_concurrently(make_worker, THREADS, PER_THREAD)
+    return {"threads": THREADS, "requests": len(samples),
+            "p50_ms": round(percentile(samples, 50) * 1000, 2), "p99_ms": round(percentile(samples, 99) * 1000, 2)}
+
+
+def run(emulator: datastore_emulator.Emulator) -> int:
+    """Measure, print a line per figure, save the figures; 1 if calls grow with the groups or a page fails."""
+    failures: list[str] = []
+    results: dict[str, Any] = {"benchmark": "pages", "when": datetime.now(UTC).isoformat(),
+                               "python": platform.python_version(), "cpus": os.cpu_count(),
+                               "rpc_per_request": {}, "latency": {}}
+    scenarios = {size: build(emulator, size) for size in SIZES}
+    results["seed_seconds"] = {str(size): round(s.seed_seconds, 1) for size, s in scenarios.items()}
+    small, large = SIZES
+    for path in PATHS:
+        figures = {size: rpc_per_request(scenarios[size], path) for size in SIZES}
+        few, many = figures[small]["total"], figures[large]["total"]
+        ratio = many / few if few else float("nan")
+        results["rpc_per_request"][f"GET {path}"] = {**{str(n): f for n, f in figures.items()}, "ratio": round(ratio, 2)}
+        print(f"pages: GET {path} rpc/request groups={small}: {few}, groups={large}: {many}, ratio {ratio:.2f}", flush=True)
+        if many > few:
+            failures.append(f"GET {path} makes more Datastore calls with {large} groups than with {small}")
+        failures += [f"GET {path} answered {f['status']} with {n} groups" for n, f in figures.items() if f["status"] != 200]
+
+    big = scenarios[large]
+    progress(f"pages: latency of GET {LATENCY_PATH}, groups={large}, {THREADS} clients x {PER_THREAD} requests")
+    baseline = latency(lambda: baseline_worker(big))
+    project = latency(lambda: api_worker(big))
+    ratios = {p: round(project[f"{p}_ms"] / baseline[f"{p}_ms"], 2) for p in ("p50", "p99")}
+    results["latency"] = {"groups": large, "project": {"request": f"GET {LATENCY_PATH}", **project},
+                          "baseline": {"reads": "client.get(directory) + query(Group, refs=code).fetch(limit=100)",
+                                       **baseline},
+                          "ratio_p50": ratios["p50"], "ratio_p99": ratios["p99"]}
+    for p in ("p50", "p99"):
+        print(f"pages: GET {LATENCY_PATH} groups={large} clients={THREADS} {p} {project[f'{p}_ms']:.1f} ms", flush=True)
+    for p in ("p50", "p99"):
+        print(f"pages: baseline get+query groups={large} clients={THREADS} {p} {baseline[f'{p}_ms']:.1f} ms", flush=True)
+    for p in ("p50", "p99"):
+        print(f"pages: ratio project/baseline {p} {ratios[p]:.2f}", flush=True)
+
+    results["failures"] = failures
+    progress(f"pages: figures saved to {save('pages', results)}")
+    for failure in failures:
+        print(f"pages: FAIL {failure}", flush=True)
+    return 1 if failures else 0
+
+
+def main() -> int:
+    """Start a Datastore emulator of the benchmark's own, run, and stop the emulator whatever happens."""
+    log = Path(tempfile.mkdtemp(prefix="bench-pages-")) / "datastore.log"
+    progress(f"pages: starting the Datastore emulator (log: {log})")
+    emulator = datastore_emulator.start(PROJECT, log=log)
+    os.environ.update(emulator.env())  # the client library finds the emulator through the environment
+    try:
+        return run(emulator)
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

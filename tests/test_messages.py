@@ -1,0 +1,50 @@
+"""Every message a page or an answer can show exists in French and in English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from annuaires.web.forms import WEEKDAYS
+from annuaires.web.messages import MESSAGES
+
+ROOT = Path(__file__).resolve().parent.parent / "functions" / "annuaires"
+
+
+def _keys_in_code() -> set[str]:
+    """Keys passed to t() in templates, and message keys raised or returned in Python code."""
+    keys: set[str] = set()
+    for template in (ROOT / "templates").rglob("*.html"):
+        keys |= set(re.findall(r"\bt\('([a-z_]+)'\)", template.read_text()))
+    for module in ROOT.rglob("*.py"):
+        text = module.read_text()
+        keys |= set(re.findall(r"(?:raise (?!AssertionError)\w+|ValueError)\(\"([a-z_]+)\"", text))
+        keys |= set(re.findall(r"action=\"([a-z_]+)\"", text))
+        keys |= set(re.findall(r"back\([A-Z_]+, \"([a-z_]+)\"\)", text))
+        keys |= set(re.findall(r"InvalidInput\(\{\"\w+\": \"([a-z_]+)\"\}\)", text))
+    return keys
+
+
+def test_every_message_key_used_has_both_languages():
+    dynamic = {f"day_{d}" for d in WEEKDAYS} | {"type_group", "type_groupement", "members_group", "members_groupement",
+                                                 "state_recent", "state_deactivated", "dereferenced_recent",
+                                                 "dereferenced_deactivated", "activate", "deactivate", "password_reset"}
+    missing = sorted(k for k in _keys_in_code() | dynamic if k not in MESSAGES)
+    assert missing == []
+    assert all(len(texts) == 2 and all(texts) for texts in MESSAGES.values())
+
+
+def test_pages_switch_language(api):
+    assert "Administration générale" in api.get("/admin/pwd.html").get_data(as_text=True)
+    english = api.get("/admin/pwd.html", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert "General administration" in english and 'lang="en"' in english
+    switched = api.get("/admin/pwd.html?lang=en")
+    assert "lang=en" in switched.headers["Set-Cookie"]
+    assert "General administration" in api.get("/admin/pwd.html").get_data(as_text=True)
+
+
+def test_api_errors_speak_the_requested_language(api):
+    french = api.post("/api/session", {"role": "directories", "password": "x"}).get_json()["error"]["message"]
+    english = api.post("/api/session", {"role": "directories", "password": "x"},
+                       headers={"Accept-Language": "en"}).get_json()["error"]["message"]
+    assert french != english and "Wrong" in english
