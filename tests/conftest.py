@@ -42,7 +42,7 @@ def config(emulator: datastore_emulator.Emulator) -> Config:
     """A configuration on a namespace of this test's own."""
     env = {**emulator.env(), "ANNUAIRES_NAMESPACE": f"t{uuid.uuid4().hex}",
            "ANNUAIRES_GENERAL_ADMINS": "admin@example.org, other@example.org",
-           "ANNUAIRES_TASKS_TOKEN": "test-tasks-token"}
+           "ANNUAIRES_TASKS_TOKEN": "test-tasks-token", "ANNUAIRES_PASSWORD_HASHING": "fast"}
     return Config.from_env(env)
 
 

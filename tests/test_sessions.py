@@ -156,3 +156,16 @@ def test_sign_in_input_is_validated(api):
     for body in ({}, {"role": "nobody"}, {"role": "directory", "directory": "x"}, {"role": "directories", "password": 12}, []):
         answer = api.post("/api/session", body, expect=400).get_json()
         assert answer["error"]["code"] == "invalid_input" and answer["error"]["fields"]
+
+
+def test_a2_production_hashing_is_argon2id_standard_and_fast_only_on_the_emulator():
+    from annuaires.config import Config
+    from annuaires.services import passwords
+
+    production = Config.from_env({"ANNUAIRES_PASSWORD_HASHING": "fast", "GOOGLE_CLOUD_PROJECT": "p"})
+    assert production.password_hashing == "standard"
+    standard = passwords.STANDARD.hash("secret-secret")
+    assert standard.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    passwords.use("fast")
+    assert passwords.verify_password(standard, "secret-secret")
+    assert not passwords.verify_password(standard, "wrong-secret")

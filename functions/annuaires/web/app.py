@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..config import Config
-from ..services import accounts
+from ..services import accounts, passwords
 from ..services.errors import DomainError, InvalidInput
 from ..store.base import make_client
 from . import edge
@@ -29,6 +29,7 @@ HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 40
 
 def create_app(config: Config, client_factory: Callable[[], datastore.Client] | None = None) -> Flask:
     """The whole service as one Flask app; `client_factory` lets tests give their own client."""
+    passwords.use(config.password_hashing)
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
     app.config["ANNUAIRES"] = config
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
