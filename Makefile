@@ -17,14 +17,14 @@ system:
 	@bash emulator/install-system.sh
 
 run: $(STAMP) system
-	$(PY) -m emulator.dev
+	PYTHONPATH=functions $(PY) -m emulator.dev
 
 test: $(STAMP) system
 	$(PY) -m ruff check functions tests emulator bench
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP) system
-	$(PY) -m bench.pages
+	PYTHONPATH=functions $(PY) -m bench.pages
 
 lint: $(STAMP)
 	$(PY) -m ruff check functions tests emulator bench

@@ -9,11 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from annuaires.services.secrets_box import new_key
 from emulator import datastore
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 PROJECT = "annuaires-local"
+
+
+def local_secrets_key() -> str:
+    """The key sealing mailer passwords locally: made once, kept beside the local datastore."""
+    path = DATA / "secrets.key"
+    if not path.exists():
+        path.write_text(new_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def main() -> int:
@@ -25,6 +35,7 @@ def main() -> int:
     env = {**os.environ, **store.env(), "PYTHONPATH": str(ROOT / "functions")}
     env.setdefault("ANNUAIRES_TASKS_TOKEN", secrets.token_urlsafe(24))
     env.setdefault("ANNUAIRES_GENERAL_ADMINS", "admin@example.org")
+    env.setdefault("ANNUAIRES_SECRETS_KEY", local_secrets_key())
     service = subprocess.Popen(
         [sys.executable, "-m", "functions_framework", "--target=annuaires", "--source=functions/main.py",
          "--host=127.0.0.1", f"--port={port}"],

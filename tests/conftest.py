@@ -20,6 +20,7 @@ from emulator import datastore as datastore_emulator  # noqa: E402
 from tests.helpers import Api  # noqa: E402
 
 PROJECT = "annuaires-test"
+SECRETS_KEY = "q5x0m2mZ1c9mJb3qVZkq8o3m4qJ6y2vQ0mH9lXcPpVY"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +43,8 @@ def config(emulator: datastore_emulator.Emulator) -> Config:
     """A configuration on a namespace of this test's own."""
     env = {**emulator.env(), "ANNUAIRES_NAMESPACE": f"t{uuid.uuid4().hex}",
            "ANNUAIRES_GENERAL_ADMINS": "admin@example.org, other@example.org",
-           "ANNUAIRES_TASKS_TOKEN": "test-tasks-token", "ANNUAIRES_PASSWORD_HASHING": "fast"}
+           "ANNUAIRES_TASKS_TOKEN": "test-tasks-token", "ANNUAIRES_PASSWORD_HASHING": "fast",
+           "ANNUAIRES_SECRETS_KEY": SECRETS_KEY}
     return Config.from_env(env)
 
 

@@ -35,6 +35,7 @@ class Config:
     reactivation_days: int = 90
     page_size: int = 100
     password_hashing: str = "standard"
+    secrets_key: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -58,6 +59,7 @@ class Config:
             throttle_window_seconds=int(env.get("ANNUAIRES_THROTTLE_WINDOW", "900")),
             recent_days=int(env.get("ANNUAIRES_RECENT_DAYS", "180")),
             reactivation_days=int(env.get("ANNUAIRES_REACTIVATION_DAYS", "90")),
+            secrets_key=env.get("ANNUAIRES_SECRETS_KEY", ""),
             # Cheap hashing is for tests on the emulator; anywhere else it is ignored.
             password_hashing="fast" if emulator and env.get("ANNUAIRES_PASSWORD_HASHING") == "fast" else "standard",
         )

@@ -11,6 +11,7 @@ from typing import Any
 from ..services.errors import InvalidInput
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAILERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -83,6 +84,29 @@ def color(value: Any) -> str:
     if value and not COLOR.match(value):
         raise ValueError("invalid_color")
     return value.lower()
+
+
+def hostname(value: Any) -> str:
+    """A host name (or IPv4 address), lower-cased."""
+    value = text(253)(value)
+    if not HOSTNAME.match(value):
+        raise ValueError("invalid_hostname")
+    return value.lower()
+
+
+def integer(low: int, high: int) -> Callable[[Any], int]:
+    """A whole number within bounds (a JSON number, or digits from a form)."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("not_integer")
+        if not low <= value <= high:
+            raise ValueError("out_of_range")
+        return value
+
+    return check
 
 
 def boolean(value: Any) -> bool:

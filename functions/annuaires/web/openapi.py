@@ -27,6 +27,9 @@ DIRECTORY_ROW = obj(code=S, name=S, initials=S, active=B, created={"type": "stri
 MAILING = obj(day={"type": ["string", "null"], "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun", None]},
               mailer={"type": "string", "pattern": "^[A-Z]$"}, responsible={"type": ["string", "null"]})
 MEMBER = obj(id=S, name=S, email=S, active=B)
+MAILER = obj(letter=S, **{"from": S}, smtp_host=S, smtp_port={"type": "integer"}, username=S, starttls=B, has_password=B)
+MAILER_INPUT = obj(("from", "smtp_host", "smtp_port", "username", "starttls"), **{"from": S}, smtp_host=S,
+                   smtp_port={"type": "integer", "minimum": 1, "maximum": 65535}, username=S, password=S, starttls=B)
 SIGN_IN = obj(("role",), role={"type": "string", "enum": ["general", "directories", "directory", "group", "mail"]},
               email=S, password=S, directory=S, group=S, login=S)
 
@@ -39,6 +42,9 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("post", "/api/session/password", "Change one's own password", obj(("current", "new"), current=S, new=S), {204: None, 400: ERROR}),
     ("put", "/api/directories-admin/password", "Set the directories-admin password (general admin)",
      obj(("password",), password=S), {204: None, 400: ERROR}),
+    ("get", "/api/mailers", "The 25 mailers, without their passwords (general admin)", None, {200: arr(MAILER)}),
+    ("put", "/api/mailers/{letter}", "Configure a mailer (letter A–Y); a missing password keeps the stored one",
+     MAILER_INPUT, {200: MAILER, 400: ERROR, 404: ERROR}),
     ("get", "/api/directories", "List directories (directories admin)", None, {200: arr(DIRECTORY_ROW)}),
     ("post", "/api/directories", "Create a directory", obj(("name", "initials"), name=S, initials=S),
      {201: DIRECTORY_ROW, 400: ERROR, 409: ERROR}),

@@ -1,0 +1,55 @@
+"""The general admin's mailer identities: SMTP settings, passwords write-only and sealed (A12, A13)."""
+
+from __future__ import annotations
+
+from google.cloud import datastore
+
+from ..config import Config
+from ..store import audit as audit_store
+from ..store import mailers
+from ..store.base import now
+from .accounts import Principal
+from .errors import InvalidInput
+from .secrets_box import SecretBox
+
+LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
+
+
+def mailer_view(letter: str, entity: datastore.Entity | None) -> dict:
+    """A mailer as shown: never its password, only whether it has one."""
+    entity = entity or {}
+    return {
+        "letter": letter,
+        "from": entity.get("from", ""),
+        "smtp_host": entity.get("smtp_host", ""),
+        "smtp_port": entity.get("smtp_port", 587),
+        "username": entity.get("username", ""),
+        "starttls": entity.get("starttls", True),
+        "has_password": bool(entity.get("password_sealed")),
+    }
+
+
+def list_mailers(client: datastore.Client) -> list[dict]:
+    """The 25 mailers, configured or not, in letter order."""
+    found = mailers.all_mailers(client)
+    return [mailer_view(letter, found.get(letter)) for letter in LETTERS]
+
+
+def set_mailer(client: datastore.Client, config: Config, principal: Principal, letter: str, values: dict) -> dict:
+    """Configure one mailer; a missing password keeps the stored one, empty username and password mean no authentication."""
+    entity = mailers.get(client, letter) or mailers.new(client, letter)
+    password = values.pop("password", None)
+    entity.update(values, updated=now())
+    if password is None and not values["username"]:
+        password = ""
+    if password == "":
+        entity["password_sealed"] = None
+    elif password is not None:
+        if not config.secrets_key:
+            raise InvalidInput({"password": "no_secrets_key"})
+        entity["password_sealed"] = SecretBox(config.secrets_key).seal(password, letter)
+    client.put_multi([entity, audit_store.entry(
+        client, at=entity["updated"], actor=principal.actor, action="mailer_configured",
+        concerns=[principal.actor, f"mailer:{letter}"], detail=f"{letter}: {values['from']} via {values['smtp_host']}",
+    )])
+    return mailer_view(letter, entity)

@@ -1,0 +1,54 @@
+"""The general admin's mailers: SMTP settings with write-only, encrypted passwords."""
+
+from __future__ import annotations
+
+from annuaires.services.secrets_box import SecretBox
+from tests.conftest import SECRETS_KEY
+
+RELAY = {"from": "envoi@example.org", "smtp_host": "smtp.example.org", "smtp_port": 587,
+         "username": "envoi", "password": "smtp-secret", "starttls": True}
+
+
+def test_mailers_are_listed_without_passwords(api):
+    api.as_general()
+    mailers = api.get("/api/mailers", expect=200).get_json()
+    assert [m["letter"] for m in mailers] == list("ABCDEFGHIJKLMNOPQRSTUVWXY")
+    saved = api.put("/api/mailers/C", RELAY, expect=200).get_json()
+    assert saved == {"letter": "C", "from": "envoi@example.org", "smtp_host": "smtp.example.org", "smtp_port": 587,
+                     "username": "envoi", "starttls": True, "has_password": True}
+    listed = api.get("/api/mailers").get_data(as_text=True)
+    assert "smtp-secret" not in listed and "password_sealed" not in listed
+
+
+def test_mailer_password_is_sealed_at_rest_and_kept_when_missing(api, datastore_client):
+    api.as_general()
+    api.put("/api/mailers/A", RELAY, expect=200)
+    stored = datastore_client.get(datastore_client.key("Mailer", "A"))
+    assert b"smtp-secret" not in stored["password_sealed"]
+    assert SecretBox(SECRETS_KEY).open(stored["password_sealed"], "A") == "smtp-secret"
+    without = {k: v for k, v in RELAY.items() if k != "password"}
+    assert api.put("/api/mailers/A", {**without, "smtp_port": 465}, expect=200).get_json()["has_password"] is True
+    stored = datastore_client.get(datastore_client.key("Mailer", "A"))
+    assert SecretBox(SECRETS_KEY).open(stored["password_sealed"], "A") == "smtp-secret"
+    relay = api.put("/api/mailers/A", {**without, "username": "", "password": ""}, expect=200).get_json()
+    assert relay["has_password"] is False and relay["username"] == ""
+
+
+def test_mailer_input_is_validated(api):
+    api.as_general()
+    for letter in ("Z", "a", "AA"):
+        api.put(f"/api/mailers/{letter}", RELAY, expect=404)
+    for field, bad in (("from", "nobody"), ("smtp_host", "bad host!"), ("smtp_port", 0), ("smtp_port", "25x"),
+                       ("smtp_port", True), ("starttls", "maybe"), ("username", "x" * 255)):
+        body = api.put("/api/mailers/B", {**RELAY, field: bad}, expect=400).get_json()
+        assert field in body["error"]["fields"], (field, bad)
+    assert api.get("/api/mailers").get_json()[1]["smtp_host"] == ""
+
+
+def test_only_the_general_admin_configures_mailers(new_api):
+    from tests.helpers import init_datastore
+
+    directories = init_datastore(new_api)
+    directories.get("/api/mailers", expect=403)
+    directories.put("/api/mailers/A", RELAY, expect=403)
+    new_api().get("/api/mailers", expect=401)
