@@ -1,0 +1,53 @@
+"""What cloudbuild.yaml deploys exists in the code."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import functions_framework
+import yaml
+
+from annuaires.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def deploy_steps() -> list[list[str]]:
+    build = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
+    return [step["args"] for step in build["steps"] if step.get("args", [])[:2] == ["functions", "deploy"]]
+
+
+def test_every_deployed_entry_point_exists_in_main():
+    tree = ast.parse((ROOT / "functions" / "main.py").read_text())
+    http_functions = {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+        and any(ast.unparse(d) == "functions_framework.http" for d in node.decorator_list)
+    }
+    steps = deploy_steps()
+    assert steps
+    for args in steps:
+        options = dict(a.removeprefix("--").split("=", 1) for a in args if a.startswith("--") and "=" in a)
+        assert options["entry-point"] in http_functions
+        assert options["source"] == "functions" and options["runtime"] == "python312"
+        assert "--gen2" in args
+
+
+def test_deployed_environment_is_documented_and_read():
+    documented = (ROOT / "README.md").read_text()
+    for args in deploy_steps():
+        for option in args:
+            if option.startswith(("--set-env-vars=", "--set-secrets=")):
+                for pair in option.split("=", 1)[1].split(","):
+                    name = pair.split("=", 1)[0]
+                    assert f"`{name}`" in documented, name
+    assert Config.from_env({"ANNUAIRES_TIMEZONE": "UTC", "GOOGLE_CLOUD_PROJECT": "p"}).timezone == "UTC"
+
+
+def test_entry_point_serves_the_whole_app(emulator, monkeypatch):
+    monkeypatch.setenv("ANNUAIRES_NAMESPACE", "entrypoint")
+    app = functions_framework.create_app("annuaires", str(ROOT / "functions" / "main.py"))
+    client = app.test_client()
+    assert client.get("/healthz").get_json() == {"ok": True}
+    assert client.get("/api/directory").status_code == 401
+    assert "Annuaires" in client.get("/").get_data(as_text=True)
