@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.helpers import STRONG, init_datastore, make_directory
@@ -92,3 +93,24 @@ def test_html_in_names_is_escaped_on_pages(new_api):
     page = directories.get("/admingen.html", expect=200).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "&lt;b&gt;" in page
+
+
+def test_directories_list_is_paginated_with_a_cursor(new_api, app):
+    directories = init_datastore(new_api)
+    app.config["ANNUAIRES"] = dataclasses.replace(app.config["ANNUAIRES"], page_size=2)
+    for n in range(5):
+        directories.post("/api/directories", {"name": f"Annuaire {n}", "initials": f"A{n}"}, expect=201)
+    seen, cursor = [], None
+    while True:
+        response = directories.get("/api/directories" + (f"?cursor={cursor}" if cursor else ""), expect=200)
+        seen += [d["name"] for d in response.get_json()]
+        cursor = response.headers.get("X-Next-Cursor")
+        if not cursor:
+            break
+    assert seen == [f"Annuaire {n}" for n in range(5)]
+
+
+def test_directories_admin_sees_who_set_its_password(new_api):
+    directories = init_datastore(new_api)
+    page = directories.get("/admingen.html", expect=200).get_data(as_text=True)
+    assert "general:admin@example.org" in page

@@ -8,28 +8,18 @@ from ..store import audit as audit_store
 from ..store import claims, entities, sessions
 from ..store.base import in_transaction, now
 from . import passwords
-from .accounts import DIRECTORY, Principal, reset_password
+from .accounts import DIRECTORIES, DIRECTORY, Principal, reset_password
 from .errors import InitialsTaken, NameTaken, NotFound
 from .names import new_code, normalize
-
-
-def directory_view(entity: datastore.Entity) -> dict:
-    """What the directories admin sees of a directory."""
-    return {
-        "code": entity.key.name,
-        "name": entity["name"],
-        "initials": entity["initials"],
-        "active": entity["active"],
-        "created": entity["created"],
-    }
+from .views import audit_view, directory_row
 
 
 def list_directories(
-    client: datastore.Client, *, limit: int = 1000, cursor: bytes | None = None
+    client: datastore.Client, *, limit: int, cursor: bytes | None = None
 ) -> tuple[list[dict], bytes | None]:
     """One page of directories, by name."""
     found, next_cursor = entities.page(client, entities.DIRECTORY, [], limit=limit, cursor=cursor, order="name_norm")
-    return [directory_view(e) for e in found], next_cursor
+    return [directory_row(e) for e in found], next_cursor
 
 
 def claim_or_raise(client: datastore.Client, family: str, owner: str, wanted: dict[str, str]) -> None:
@@ -61,7 +51,7 @@ def create_directory(client: datastore.Client, principal: Principal, name: str, 
         ))
         return entity
 
-    return directory_view(in_transaction(client, work))
+    return directory_row(in_transaction(client, work))
 
 
 def set_directory_active(client: datastore.Client, principal: Principal, code: str, active: bool) -> None:
@@ -87,3 +77,8 @@ def set_directory_active(client: datastore.Client, principal: Principal, code: s
 def reset_directory_password(client: datastore.Client, principal: Principal, code: str) -> None:
     """Reset a directory's password to 0000 (A2, A4)."""
     reset_password(client, principal, DIRECTORY, code, [])
+
+
+def audit_of_directories_admin(client: datastore.Client) -> list[dict]:
+    """What was done to the directories admin itself (its password set by the general admin)."""
+    return [audit_view(e) for e in audit_store.latest(client, f"{DIRECTORIES}:{DIRECTORIES}")]

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from ..services import accounts
 from ..services import directories as service
 from . import edge, forms
+from .directory import cursor_arg
 
 blueprint = Blueprint("directories", __name__)
 CREATE_FIELDS = [forms.Field("name", forms.text(80)), forms.Field("initials", forms.text(12))]
@@ -17,8 +18,11 @@ PAGE = "/admingen.html"
 @blueprint.get("/api/directories")
 @edge.requires(accounts.DIRECTORIES)
 def api_list() -> Response:
-    found, _ = service.list_directories(edge.client())
-    return edge.answer(found)
+    found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=cursor_arg())
+    response = edge.answer(found)
+    if next_cursor:
+        response.headers["X-Next-Cursor"] = next_cursor.decode()
+    return response
 
 
 @blueprint.post("/api/directories")
@@ -47,8 +51,10 @@ def page() -> Response:
     who = edge.principal()
     if who is None or who.role != accounts.DIRECTORIES:
         return edge.page("directories/sign_in.html")
-    found, _ = service.list_directories(edge.client())
-    return edge.page("directories/list.html", who=who, directories=found)
+    found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=cursor_arg())
+    audit = service.audit_of_directories_admin(edge.client())
+    return edge.page("directories/list.html", who=who, directories=found, audit=audit,
+                     cursor=next_cursor.decode() if next_cursor else None)
 
 
 @blueprint.post("/admingen/directories")
