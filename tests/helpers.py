@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 GENERAL_ADMIN = "admin@example.org"
@@ -80,3 +81,16 @@ def make_directory(directories: Api, new_api, name: str, initials: str) -> tuple
     admin.sign_in(role="directory", directory=code, password="0000")
     admin.change_password()
     return code, admin
+
+
+def concurrently(api: Api, path: str, body: dict, times: int = 20) -> list[int]:
+    """POST the same body `times` times at once, each from its own client sharing `api`'s session."""
+    cookie = api.client.get_cookie("annuaires_session").value
+    clients = []
+    for _ in range(times):
+        other = Api(api.client.application.test_client())
+        other.csrf = api.csrf
+        other.client.set_cookie("annuaires_session", cookie)
+        clients.append(other)
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return list(pool.map(lambda c: c.post(path, body).status_code, clients))

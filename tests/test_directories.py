@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 
-from tests.helpers import STRONG, init_datastore, make_directory
+from tests.helpers import STRONG, concurrently, init_datastore, make_directory
 
 
 def test_a1_directory_names_are_unique_ignoring_case_accents_and_spaces(new_api):
@@ -20,16 +19,7 @@ def test_a1_directory_names_are_unique_ignoring_case_accents_and_spaces(new_api)
 
 def test_a1_twenty_concurrent_creations_one_wins(new_api):
     directories = init_datastore(new_api)
-    clients = [new_api() for _ in range(20)]
-    for c in clients:
-        c.csrf, c.client = directories.csrf, directories.client.application.test_client()
-        c.client.set_cookie("annuaires_session", directories.client.get_cookie("annuaires_session").value)
-
-    def create(c):
-        return c.post("/api/directories", {"name": "Concurrent", "initials": "CC"}).status_code
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(create, clients))
+    statuses = concurrently(directories, "/api/directories", {"name": "Concurrent", "initials": "CC"})
     assert statuses.count(201) == 1, statuses
     assert set(statuses) == {201, 409}
     assert len(directories.get("/api/directories").get_json()) == 1

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from annuaires.store.base import now
-from tests.helpers import STRONG, init_datastore, make_directory
+from tests.helpers import STRONG, concurrently, init_datastore, make_directory
 
 
 def group_of(directory_api, **body):
@@ -49,6 +50,29 @@ def test_a1_group_and_groupement_names_share_one_space(new_api):
     assert body.get_json()["error"]["code"] == "initials_taken"
     # A directory's name does not collide with a group's.
     directories.post("/api/directories", {"name": "Les Radis", "initials": "LR"}, expect=201)
+
+
+def test_a1_twenty_concurrent_group_creations_one_wins(new_api):
+    directories = init_datastore(new_api)
+    _, paris = make_directory(directories, new_api, "Paris", "PA")
+    statuses = concurrently(paris, "/api/directory/groups", {"type": "group", "name": "Les Radis", "initials": "LR"})
+    assert statuses.count(201) == 1 and set(statuses) == {201, 409}, statuses
+    assert len(paris.get("/api/directory").get_json()["groups"]) == 1
+
+
+def test_directory_page_lists_groups_by_pages(new_api, app):
+    directories = init_datastore(new_api)
+    _, paris = make_directory(directories, new_api, "Paris", "PA")
+    app.config["ANNUAIRES"] = dataclasses.replace(app.config["ANNUAIRES"], page_size=3)
+    for n in range(7):
+        group_of(paris, name=f"Groupe {n}", initials=f"G{n}")
+    names, cursor = [], ""
+    while True:
+        view = paris.get(f"/api/directory?cursor={cursor}", expect=200).get_json()
+        names += [g["name"] for g in view["groups"]]
+        if not (cursor := view["cursor"]):
+            break
+    assert names == [f"Groupe {n}" for n in range(7)]
 
 
 def test_a1_directory_rename_keeps_uniqueness(new_api):
