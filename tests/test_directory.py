@@ -249,3 +249,12 @@ def test_group_creation_input_is_validated(new_api):
                         ({"type": "group", "name": "N\u0007", "initials": "N"}, "name")):
         assert field in paris.post("/api/directory/groups", body, expect=400).get_json()["error"]["fields"]
     assert paris.get("/api/directory").get_json()["groups"] == []
+
+
+def test_bad_cursor_is_a_clear_400(new_api):
+    directories = init_datastore(new_api)
+    _, paris = make_directory(directories, new_api, "Paris", "PA")
+    for cursor in ("zzz", "AAAA", "x" * 2001):
+        body = paris.get(f"/api/directory?cursor={cursor}", expect=400).get_json()
+        assert "cursor" in body["error"]["fields"], cursor
+    assert paris.get("/adminloc.html?cursor=zzz").status_code == 400

@@ -18,6 +18,10 @@ T = TypeVar("T")
 TRANSACTION_ATTEMPTS = 8
 
 
+class InvalidCursor(ValueError):
+    """A page cursor that Datastore cannot read (made up, or from another query)."""
+
+
 def make_client(config: Config) -> datastore.Client:
     """A client on the configured project and namespace (the emulator, if its host is set)."""
     return datastore.Client(project=config.project, namespace=config.namespace)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Iterable
 
+from google.api_core import exceptions as gexc
 from google.cloud import datastore
 
 from . import claims
+from .base import InvalidCursor
 
 DIRECTORY = "Directory"
 GROUP = "Group"
@@ -56,10 +59,21 @@ def page(
         query.add_filter(filter=datastore.query.PropertyFilter(name, op, value))
     if order:
         query.order = [order]
+    return fetch_page(query, limit, cursor)
+
+
+def fetch_page(
+    query: datastore.query.Query, limit: int, cursor: bytes | None
+) -> tuple[list[datastore.Entity], bytes | None]:
+    """Up to `limit` results from a cursor (reading on if Datastore ends a batch early), and the next cursor."""
     iterator = query.fetch(limit=limit, start_cursor=cursor)
-    entities = list(next(iterator.pages, []))
-    more = len(entities) == limit and iterator.next_page_token
-    return entities, (iterator.next_page_token if more else None)
+    try:
+        found = list(iterator)
+    except (gexc.BadRequest, binascii.Error, ValueError) as error:
+        if cursor is None:
+            raise
+        raise InvalidCursor() from error
+    return found, (iterator.next_page_token if len(found) == limit else None)
 
 
 def settings(client: datastore.Client, name: str) -> datastore.Entity | None:

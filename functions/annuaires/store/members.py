@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from google.cloud import datastore
 
+from .entities import fetch_page
+
 KIND = "Member"
 
 
@@ -24,6 +26,4 @@ def of_group(
     query = client.query(kind=KIND, ancestor=client.key("Group", group))
     if email is not None:
         query.add_filter(filter=datastore.query.PropertyFilter("email_norm", "=", email))
-    iterator = query.fetch(limit=limit, start_cursor=cursor)
-    found = list(next(iterator.pages, []))
-    return found, (iterator.next_page_token if len(found) == limit else None)
+    return fetch_page(query, limit, cursor)

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from ..config import Config
 from ..services import accounts, passwords
 from ..services.errors import DomainError, InvalidInput
-from ..store.base import make_client
+from ..store.base import InvalidCursor, make_client
 from . import edge
 from .i18n import language_of, translate
 
@@ -68,7 +68,11 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
             if fields is not None:
                 body["fields"] = {name: translate(key, g.lang) for name, key in fields.items()}
             return edge.answer({"error": body}, status)
-        return edge.page("error.html", status, message=message, fields=fields or {})
+        return edge.error_page(status, message, fields or {})
+
+    @app.errorhandler(InvalidCursor)
+    def invalid_cursor(_: InvalidCursor) -> Response:
+        return domain_error(InvalidInput({"cursor": "invalid_cursor"}))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -77,6 +81,6 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
         if edge.is_api():
             message = translate(code, g.get("lang", "fr"))
             return edge.answer({"error": {"code": code, "message": message}}, status)
-        return edge.page("error.html", status, message=translate(code, g.get("lang", "fr")), fields={})
+        return edge.error_page(status, translate(code, g.get("lang", "fr")), {})
 
     return app

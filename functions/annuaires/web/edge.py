@@ -114,6 +114,13 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return Response(render_template(template, **context), status=status, mimetype="text/html")
 
 
+def error_page(status: int, message: str, fields: dict[str, str]) -> Response:
+    """A page saying what went wrong, with a link back to the page the form was on."""
+    referrer = request.referrer or ""
+    back_to = referrer if referrer.startswith(request.host_url) else "/"
+    return page("error.html", status, message=message, fields=fields, back_to=back_to)
+
+
 def back(path: str, done: str = "", error: str = "") -> Response:
     """After a form post: back to a page, saying what was done or went wrong (post/redirect/get)."""
     if error:
