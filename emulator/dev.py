@@ -37,7 +37,7 @@ def main() -> int:
     env.setdefault("ANNUAIRES_GENERAL_ADMINS", "admin@example.org")
     env.setdefault("ANNUAIRES_SECRETS_KEY", local_secrets_key())
     service = subprocess.Popen(
-        [sys.executable, "-m", "functions_framework", "--target=annuaires", "--source=functions/main.py",
+        [sys.executable, "-m", "functions_framework", "--target=annuaires_web", "--source=functions/main.py",
          "--host=127.0.0.1", f"--port={port}"],
         cwd=ROOT, env=env, start_new_session=True,
     )

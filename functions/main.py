@@ -1,4 +1,8 @@
-"""Cloud Functions entry points: each hands its request to the app, built once per instance."""
+"""Cloud Functions entry points: each hands its request to the app, built once per instance.
+
+An entry point must not be named like an importable module (`annuaires`): functions-framework
+builds `Flask(<target>)`, and Flask would then look for /static/ inside that package.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,6 @@ def _app() -> Flask:
 
 
 @functions_framework.http
-def annuaires(request: Request) -> Response:
+def annuaires_web(request: Request) -> Response:
     """The whole web service: pages, JSON API, tasks."""
     return Response.from_app(_app().wsgi_app, request.environ)

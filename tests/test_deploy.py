@@ -46,8 +46,15 @@ def test_deployed_environment_is_documented_and_read():
 
 def test_entry_point_serves_the_whole_app(emulator, monkeypatch):
     monkeypatch.setenv("ANNUAIRES_NAMESPACE", "entrypoint")
-    app = functions_framework.create_app("annuaires", str(ROOT / "functions" / "main.py"))
+    app = functions_framework.create_app("annuaires_web", str(ROOT / "functions" / "main.py"))
     client = app.test_client()
     assert client.get("/healthz").get_json() == {"ok": True}
     assert client.get("/api/directory").status_code == 401
     assert "Annuaires" in client.get("/").get_data(as_text=True)
+
+
+def test_static_files_are_served_by_the_entry_point(emulator, monkeypatch):
+    monkeypatch.chdir(ROOT)  # locally and once deployed, static/ lies in the working directory
+    app = functions_framework.create_app("annuaires_web", str(ROOT / "functions" / "main.py"))
+    response = app.test_client().get("/static/annuaires.css")
+    assert response.status_code == 200 and b"--accent" in response.data

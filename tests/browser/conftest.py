@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from annuaires.services.secrets_box import new_key
 from emulator.datastore import Emulator, free_port
 from tests.helpers import GENERAL_ADMIN
 
@@ -55,11 +57,12 @@ def running_server(emulator: Emulator, log_dir: Path) -> Iterator[Server]:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make system)")
     port, namespace = free_port(), f"browser{uuid.uuid4().hex}"
     env = {**os.environ, **emulator.env(), "PYTHONPATH": str(ROOT / "functions"), "ANNUAIRES_NAMESPACE": namespace,
-           "ANNUAIRES_PASSWORD_HASHING": "fast", "ANNUAIRES_GENERAL_ADMINS": GENERAL_ADMIN}
+           "ANNUAIRES_PASSWORD_HASHING": "fast", "ANNUAIRES_GENERAL_ADMINS": GENERAL_ADMIN,
+           "ANNUAIRES_SECRETS_KEY": new_key()}
     log = log_dir / f"server-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/python"), "-m", "functions_framework", "--target=annuaires",
+            [sys.executable, "-m", "functions_framework", "--target=annuaires_web",
              "--source=functions/main.py", "--host=127.0.0.1", f"--port={port}"],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )

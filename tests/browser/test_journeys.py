@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 
@@ -60,6 +61,21 @@ def test_general_admin_initialises_an_empty_datastore(empty_server: Server, new_
                 "Mot de passe de l'administration des annuaires enregistré.")
     expect(page.locator("#password")).to_have_value("")
     assert DIRECTORIES_PASSWORD not in page.content()
+
+    # A mailer identity: its SMTP password is stored, never shown again.
+    expect(table(page, "Expéditeurs").locator("tbody tr")).to_have_text(["Aucun expéditeur configuré."])
+    mailer = page.locator("main form[action='/admin/mailers']")
+    mailer.locator("#letter").select_option("B")
+    mailer.locator("#from").fill("envoi@example.org")
+    mailer.locator("#smtp_host").fill("smtp.example.org")
+    mailer.locator("#username").fill("envoi")
+    mailer.locator("#mailer-password").fill("smtp-secret-4821")
+    press(page, mailer.get_by_role("button", name="Enregistrer"))
+    expect_done(page, "/admin/pwd.html", "saved", "Enregistré.")
+    assert cells(row(page, "Expéditeurs", "envoi@example.org")) == [
+        "B", "envoi@example.org", "smtp.example.org:587", "envoi", "oui", "enregistré (illisible)"]
+    expect(page.locator("#mailer-password")).to_have_value("")
+    assert "smtp-secret-4821" not in page.content()
     shot(page, "1-general-admin")
 
     # Now the directories admin signs in, in another browser, and finds no directory yet.
@@ -121,6 +137,7 @@ def test_directories_admin_creates_resets_deactivates_and_reactivates(server: Se
     expect(page).to_have_title("Erreur — Annuaires")
     expect(page.locator("main h1")).to_have_text("Erreur")
     expect(page.locator("main p.error")).to_have_text("Ce nom est déjà pris.")
+    expect(page.get_by_role("link", name="Revenir en arrière")).to_have_attribute("href", f"{server.url}/admingen.html")
     shot(page, "2-error-name-taken")
 
     page.goto("/admingen.html")
@@ -130,8 +147,26 @@ def test_directories_admin_creates_resets_deactivates_and_reactivates(server: Se
     assert refused.status == 409
     expect(page.locator("main p.error")).to_have_text("Ces initiales sont déjà prises.")
 
-    page.goto("/admingen.html")
+    page.get_by_role("link", name="Revenir en arrière").click()
+    expect(page).to_have_url(f"{server.url}/admingen.html")
     expect(row(page, "Annuaires", tail)).to_have_count(1)  # nothing half-written
+
+    # The directories admin's audit log shows who set its password.
+    when, who, what, _ = audit_rows(page)[0]
+    assert (who, what) == (f"general:{GENERAL_ADMIN}", "Mot de passe de l'administration des annuaires enregistré.")
+    assert LOCAL_TIME.match(when)
+
+    # A4: the directory sees, once signed in, what the level above did to it.
+    change_password(director, "0000", STRONG)
+    expect_done(director, "/adminloc.html", "password_changed", "Mot de passe changé.")
+    expect(director.locator("main h1")).to_have_text(f"{name} ({initials})")
+    assert [(who, what) for _, who, what, _ in audit_rows(director)] == [
+        (f"directory:{code}", "Mot de passe changé."),
+        ("directories:directories", "annuaire réactivé"),
+        ("directories:directories", "annuaire désactivé"),
+        ("directories:directories", "Mot de passe remis à 0000."),
+        ("directories:directories", "Annuaire créé, avec le mot de passe 0000."),
+    ]
 
 
 def test_directory_admin_first_password_groups_mailing_rename_dereference(server: Server, playwright: Playwright,
@@ -153,7 +188,7 @@ def test_directory_admin_first_password_groups_mailing_rename_dereference(server
     forced = page.request.post("/adminloc/groups/create",
                                form={"csrf": csrf, "type": "group", "name": "Pas encore", "initials": "PE"})
     assert forced.status == 403
-    assert "Vous devez d'abord changer le mot de passe 0000." in forced.text()
+    assert "Vous devez d'abord changer le mot de passe 0000." in html.unescape(forced.text())
 
     refused = change_password(page, "1234", STRONG)
     assert refused.status == 400
@@ -299,7 +334,7 @@ def test_animators_manage_members_message_and_deliveries(server: Server, playwri
     deliver = producer.locator("main form[action='/animateur/deliveries']")
     deliver.locator("#delivery-group").fill(far_group["code"])
     refused = press(producer, deliver.get_by_role("button", name="Ajouter"))
-    assert refused.status == 409
+    assert refused.status == 403
     expect(producer.locator("main p.error")).to_have_text(
         "Aucun annuaire actif ne référence à la fois ce groupement et ce groupe.")
 
@@ -381,3 +416,38 @@ def test_taking_power_ends_the_animator_session_and_shows_in_its_audit(server: S
     assert resets[0][1] == f"directory:{directory['code']}"
     assert LOCAL_TIME.match(resets[0][0])
     shot(animator, "6-animator-after-reset")
+
+
+def test_every_page_loads_its_stylesheet(server: Server, new_page) -> None:
+    page = new_page()
+    with page.expect_response(lambda r: r.url.endswith("/static/annuaires.css")) as stylesheet:
+        page.goto("/")
+    assert stylesheet.value.status == 200, f"/static/annuaires.css answered {stylesheet.value.status}: pages are unstyled"
+    assert stylesheet.value.headers["content-type"].startswith("text/css")
+    expect(page.locator("body > header")).to_have_css("background-color", "rgb(47, 111, 78)")
+
+
+def test_every_role_page_has_its_own_title(server: Server, playwright: Playwright, new_page) -> None:
+    page = new_page()
+    for path, title in (("/", "Annuaires"), ("/admin/pwd.html", "Administration générale"),
+                        ("/admingen.html", "Administration des annuaires"),
+                        ("/adminloc.html", "Administration d'un annuaire"), ("/animateur.html", GROUP_SIGN_IN)):
+        page.goto(path)
+        expect(page).to_have_title(f"{title} — Annuaires")
+
+    directory, director = new_directory(playwright, server.url, unique("Annuaire du Titre"))
+    group = new_group(director, "group", unique("Groupe du Titre"))
+    ready_group(playwright, server.url, group)
+    sign_in(page, "/admingen.html", DIRECTORIES_PASSWORD)
+    expect(page).to_have_title("Administration des annuaires — Annuaires")
+    sign_in(page, "/adminloc.html", STRONG, identifier=directory["code"])
+    expect(page).to_have_title(f"{directory['name']} — Annuaires")
+    sign_in(page, "/animateur.html", STRONG, identifier=group["code"])
+    expect(page).to_have_title(f"{group['name']} — Annuaires")
+
+    page.goto("/admin/pwd.html")
+    page.locator("#email").fill(GENERAL_ADMIN)
+    press(page, page.get_by_role("button", name="Se connecter"))
+    expect(page.locator("main h1")).to_have_text("Administration générale")
+    title = page.title()
+    assert title == "Administration générale — Annuaires", f"title of {len(title)} characters: {title[:90]}…"
