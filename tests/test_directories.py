@@ -100,7 +100,10 @@ def test_directories_list_is_paginated_with_a_cursor(new_api, app):
     assert seen == [f"Annuaire {n}" for n in range(5)]
 
 
-def test_directories_admin_sees_who_set_its_password(new_api):
+def test_directories_admin_sees_who_set_its_password_and_its_own_acts(new_api):
     directories = init_datastore(new_api)
+    directories.post("/api/directories", {"name": "Paris", "initials": "PA"}, expect=201)
     page = directories.get("/admingen.html", expect=200).get_data(as_text=True)
-    assert "general:admin@example.org" in page
+    assert "Administration générale — admin@example.org" in page
+    assert "mot de passe de l&#39;administration des annuaires défini" in page
+    assert "annuaire créé" in page and "Paris (PA)" in page

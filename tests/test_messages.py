@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from annuaires.services.audit import ACTIONS
 from annuaires.web.forms import WEEKDAYS
 from annuaires.web.messages import MESSAGES
 
@@ -26,9 +27,14 @@ def _keys_in_code() -> set[str]:
 
 
 def test_every_message_key_used_has_both_languages():
-    dynamic = {f"day_{d}" for d in WEEKDAYS} | {"type_group", "type_groupement", "members_group", "members_groupement",
-                                                 "state_recent", "state_deactivated", "dereferenced_recent",
-                                                 "dereferenced_deactivated", "activate", "deactivate", "password_reset"}
+    fields = {name for module in (ROOT / "web").glob("*.py")
+              for name in re.findall(r"forms\.Field\(\"(\w+)\"", module.read_text())}
+    dynamic = (
+        {f"day_{d}" for d in WEEKDAYS} | {f"audit_{action}" for action in ACTIONS} | {f"field_{f}" for f in fields}
+        | {f"role_{role}" for role in ("general", "directories", "directory", "group")}
+        | {"type_group", "type_groupement", "members_group", "members_groupement", "state_recent", "state_deactivated",
+           "activate", "deactivate", "password_reset"}
+    )
     missing = sorted(k for k in _keys_in_code() | dynamic if k not in MESSAGES)
     assert missing == []
     assert all(len(texts) == 2 and all(texts) for texts in MESSAGES.values())

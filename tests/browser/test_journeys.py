@@ -137,7 +137,7 @@ def test_directories_admin_creates_resets_deactivates_and_reactivates(server: Se
     expect(page).to_have_title("Erreur — Annuaires")
     expect(page.locator("main h1")).to_have_text("Erreur")
     expect(page.locator("main p.error")).to_have_text("Ce nom est déjà pris.")
-    expect(page.get_by_role("link", name="Revenir en arrière")).to_have_attribute("href", f"{server.url}/admingen.html")
+    expect(page.get_by_role("link", name="Revenir en arrière")).to_have_attribute("href", "/admingen.html")
     shot(page, "2-error-name-taken")
 
     page.goto("/admingen.html")
@@ -152,8 +152,10 @@ def test_directories_admin_creates_resets_deactivates_and_reactivates(server: Se
     expect(row(page, "Annuaires", tail)).to_have_count(1)  # nothing half-written
 
     # The directories admin's audit log shows who set its password.
-    when, who, what, _ = audit_rows(page)[0]
-    assert (who, what) == (f"general:{GENERAL_ADMIN}", "Mot de passe de l'administration des annuaires enregistré.")
+    audit = audit_rows(page)
+    assert tuple(audit[0][1:3]) == ("Administration des annuaires", "annuaire réactivé")
+    when, who, what, _ = audit[-1]
+    assert (who, what) == (f"Administration générale — {GENERAL_ADMIN}", "mot de passe de l'administration des annuaires défini")
     assert LOCAL_TIME.match(when)
 
     # A4: the directory sees, once signed in, what the level above did to it.
@@ -161,11 +163,11 @@ def test_directories_admin_creates_resets_deactivates_and_reactivates(server: Se
     expect_done(director, "/adminloc.html", "password_changed", "Mot de passe changé.")
     expect(director.locator("main h1")).to_have_text(f"{name} ({initials})")
     assert [(who, what) for _, who, what, _ in audit_rows(director)] == [
-        (f"directory:{code}", "Mot de passe changé."),
-        ("directories:directories", "annuaire réactivé"),
-        ("directories:directories", "annuaire désactivé"),
-        ("directories:directories", "Mot de passe remis à 0000."),
-        ("directories:directories", "Annuaire créé, avec le mot de passe 0000."),
+        (f"Administration d'un annuaire — {name}", "mot de passe changé"),
+        ("Administration des annuaires", "annuaire réactivé"),
+        ("Administration des annuaires", "annuaire désactivé"),
+        ("Administration des annuaires", "mot de passe remis à 0000"),
+        ("Administration des annuaires", "annuaire créé"),
     ]
 
 
@@ -255,11 +257,11 @@ def test_directory_admin_first_password_groups_mailing_rename_dereference(server
     audit = audit_rows(page)
     whats = [what for _, _, what, _ in audit]
     assert whats[0] == "réactivé"
-    for expected in ("Mot de passe changé.", "Créé, avec le mot de passe 0000.", "envoi hebdomadaire réglé",
+    for expected in ("mot de passe changé", "groupe créé", "groupement créé", "envoi hebdomadaire réglé",
                      "annuaire modifié", "déréférencé et désactivé"):
         assert expected in whats, (expected, whats)
     assert all(LOCAL_TIME.match(when) for when, _, _, _ in audit), audit
-    assert "tue / C" in [detail for _, _, what, detail in audit if what == "envoi hebdomadaire réglé"]
+    assert [detail for _, _, what, detail in audit if what == "envoi hebdomadaire réglé" and detail.endswith(": tue / C")]
     shot(page, "3-directory-admin")
 
     # Signed out, the directory signs in with its new initials.
@@ -319,7 +321,7 @@ def test_animators_manage_members_message_and_deliveries(server: Server, playwri
     expect(page.locator("#subject")).to_have_value(subject)
     expect(page.locator("#body")).to_have_value(body)
     whats = [what for _, _, what, _ in audit_rows(page)]
-    assert whats[:3] == ["Membre retiré.", "membre modifié", "Membre ajouté."], whats
+    assert whats[:4] == ["message de la semaine modifié", "membre retiré", "membre désactivé", "membre ajouté"], whats
     shot(page, "4-animator-group")
 
     # The groupement's animator, in another browser.
@@ -394,7 +396,7 @@ def test_taking_power_ends_the_animator_session_and_shows_in_its_audit(server: S
     sign_in(director, "/adminloc.html", STRONG, identifier=directory["code"])
     click_in_row(director, REFERENCED, group["name"], "Remettre le mot de passe à 0000")
     expect_done(director, "/adminloc.html", "password_reset", "Mot de passe remis à 0000.")
-    assert [r for r in audit_rows(director) if r[2] == "Mot de passe remis à 0000."]
+    assert [r for r in audit_rows(director) if r[2] == "mot de passe remis à 0000"]
 
     # A4: the animator's open page, reloaded, is back to the sign-in form; the old password no longer works.
     animator.reload()
@@ -410,10 +412,10 @@ def test_taking_power_ends_the_animator_session_and_shows_in_its_audit(server: S
     change_password(animator, "0000", "another-long-password")
     expect_done(animator, "/animateur.html", "password_changed", "Mot de passe changé.")
     audit = audit_rows(animator)
-    assert audit[0][2] == "Mot de passe changé."
-    resets = [r for r in audit if r[2] == "Mot de passe remis à 0000."]
+    assert audit[0][2] == "mot de passe changé"
+    resets = [r for r in audit if r[2] == "mot de passe remis à 0000"]
     assert len(resets) == 1
-    assert resets[0][1] == f"directory:{directory['code']}"
+    assert resets[0][1] == f"Administration d'un annuaire — {directory['name']}"
     assert LOCAL_TIME.match(resets[0][0])
     shot(animator, "6-animator-after-reset")
 
@@ -429,7 +431,7 @@ def test_every_page_loads_its_stylesheet(server: Server, new_page) -> None:
 
 def test_every_role_page_has_its_own_title(server: Server, playwright: Playwright, new_page) -> None:
     page = new_page()
-    for path, title in (("/", "Annuaires"), ("/admin/pwd.html", "Administration générale"),
+    for path, title in (("/", "Accueil"), ("/admin/pwd.html", "Administration générale"),
                         ("/admingen.html", "Administration des annuaires"),
                         ("/adminloc.html", "Administration d'un annuaire"), ("/animateur.html", GROUP_SIGN_IN)):
         page.goto(path)

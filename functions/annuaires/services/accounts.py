@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from google.cloud import datastore
 
 from ..config import Config
-from ..store import audit as audit_store
 from ..store import entities, sessions, throttle
 from ..store.base import in_transaction, now
-from . import passwords
+from . import audit, passwords
 from .errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
 from .names import normalize
-
-GENERAL, DIRECTORIES, DIRECTORY, GROUP = "general", "directories", "directory", "group"
-# The roles that sign in as an entity of the datastore, with the kind and name family of that entity.
-ENTITY_ROLES = {DIRECTORY: (entities.DIRECTORY, "directory"), GROUP: (entities.GROUP, "group")}
-
-
-@dataclass
-class Principal:
-    """Who is acting in a request: a role, the entity signed in, its session's CSRF token."""
-
-    role: str
-    subject: str
-    csrf: str = ""
-    token: str = ""
-    must_change_password: bool = False
-    entity: datastore.Entity | None = field(default=None, repr=False)
-
-    @property
-    def actor(self) -> str:
-        """How the audit log names this principal."""
-        return f"{self.role}:{self.subject}"
+from .principal import DIRECTORIES, ENTITY_ROLES, GENERAL, Principal
 
 
 def _open_session(client: datastore.Client, config: Config, role: str, subject: str) -> tuple[str, str]:
@@ -123,10 +101,7 @@ def change_password(client: datastore.Client, principal: Principal, current: str
         entity = entities.get(client, kind, principal.subject)
         entity.update(password_hash=new_hash, must_change=False)
         client.put(entity)
-        client.put(audit_store.entry(
-            client, at=now(), actor=principal.actor, action="password_changed",
-            concerns=[principal.actor],
-        ))
+        audit.record(client, principal, "password_changed")
 
     in_transaction(client, work)
     sessions.end_all(client, principal.role, principal.subject, keep=sessions.token_key(client, principal.token))
@@ -140,16 +115,16 @@ def set_directories_admin_password(client: datastore.Client, principal: Principa
     entity = entities.new_settings(client, entities.DIRECTORIES_ADMIN)
     entity["password_hash"] = passwords.hash_password(password)
     entity["updated"] = now()
-    client.put_multi([entity, audit_store.entry(
-        client, at=entity["updated"], actor=principal.actor, action="directories_admin_password_set",
-        concerns=[f"{DIRECTORIES}:{DIRECTORIES}"],
-    )])
+
+    def work() -> None:
+        client.put(entity)
+        audit.record(client, principal, "directories_admin_password_set", f"{DIRECTORIES}:{DIRECTORIES}")
+
+    in_transaction(client, work)
     sessions.end_all(client, DIRECTORIES, DIRECTORIES)
 
 
-def reset_password(
-    client: datastore.Client, principal: Principal, role: str, code: str, concerns: list[str]
-) -> datastore.Entity:
+def reset_password(client: datastore.Client, principal: Principal, role: str, code: str) -> datastore.Entity:
     """Overwrite an entity's password with 0000, end its sessions, and log it where it sees it (A4)."""
     kind = ENTITY_ROLES[role][0]
     initial_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
@@ -160,10 +135,7 @@ def reset_password(
             raise NotFound()
         entity.update(password_hash=initial_hash, must_change=True)
         client.put(entity)
-        client.put(audit_store.entry(
-            client, at=now(), actor=principal.actor, action="password_reset",
-            concerns=[f"{role}:{code}", *concerns],
-        ))
+        audit.record(client, principal, "password_reset", f"{role}:{code}")
         return entity
 
     entity = in_transaction(client, work)

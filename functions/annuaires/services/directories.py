@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from google.cloud import datastore
 
-from ..store import audit as audit_store
 from ..store import claims, entities, sessions
 from ..store.base import in_transaction, now
-from . import passwords
-from .accounts import DIRECTORIES, DIRECTORY, Principal, reset_password
+from . import audit, passwords
+from .accounts import reset_password
 from .errors import InitialsTaken, NameTaken, NotFound
 from .names import new_code, normalize
-from .views import audit_view, directory_row
+from .principal import DIRECTORIES, DIRECTORY, Principal
+from .views import directory_row
 
 
 def list_directories(
@@ -45,10 +45,7 @@ def create_directory(client: datastore.Client, principal: Principal, name: str, 
             password_hash=initial_hash, must_change=True, active=True, color="", comment="", created=at,
         )
         client.put(entity)
-        client.put(audit_store.entry(
-            client, at=at, actor=principal.actor, action="directory_created",
-            concerns=[f"{DIRECTORY}:{code}"], detail=f"{name} ({initials})",
-        ))
+        audit.record(client, principal, "directory_created", f"{DIRECTORY}:{code}", detail=f"{name} ({initials})")
         return entity
 
     return directory_row(in_transaction(client, work))
@@ -63,11 +60,8 @@ def set_directory_active(client: datastore.Client, principal: Principal, code: s
             raise NotFound()
         entity["active"] = active
         client.put(entity)
-        client.put(audit_store.entry(
-            client, at=now(), actor=principal.actor,
-            action="directory_activated" if active else "directory_deactivated",
-            concerns=[f"{DIRECTORY}:{code}"],
-        ))
+        action = "directory_activated" if active else "directory_deactivated"
+        audit.record(client, principal, action, f"{DIRECTORY}:{code}", detail=entity["name"])
 
     in_transaction(client, work)
     if not active:
@@ -76,9 +70,9 @@ def set_directory_active(client: datastore.Client, principal: Principal, code: s
 
 def reset_directory_password(client: datastore.Client, principal: Principal, code: str) -> None:
     """Reset a directory's password to 0000 (A2, A4)."""
-    reset_password(client, principal, DIRECTORY, code, [])
+    reset_password(client, principal, DIRECTORY, code)
 
 
 def audit_of_directories_admin(client: datastore.Client) -> list[dict]:
     """What was done to the directories admin itself (its password set by the general admin)."""
-    return [audit_view(e) for e in audit_store.latest(client, f"{DIRECTORIES}:{DIRECTORIES}")]
+    return audit.latest(client, f"{DIRECTORIES}:{DIRECTORIES}")

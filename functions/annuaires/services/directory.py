@@ -7,13 +7,13 @@ from datetime import timedelta
 from google.cloud import datastore
 
 from ..config import Config
-from ..store import audit as audit_store
 from ..store import claims, entities
 from ..store.base import in_transaction, now
-from .accounts import Principal
+from . import audit
 from .directories import claim_or_raise
 from .names import normalize
-from .views import audit_view, directory_view, group_view
+from .principal import Principal
+from .views import directory_view, group_view
 
 
 def overview(client: datastore.Client, config: Config, principal: Principal, cursor: bytes | None = None) -> dict:
@@ -39,7 +39,7 @@ def overview(client: datastore.Client, config: Config, principal: Principal, cur
             {**group_view(g), "deactivated_at": g["deactivated_at"], "reactivable": g["deactivated_at"] + window > at}
             for g in deactivated if not g["active"]
         ],
-        "audit": [audit_view(e) for e in audit_store.latest(client, principal.actor)],
+        "audit": audit.latest(client, principal.actor),
         "cursor": next_cursor.decode() if isinstance(next_cursor, bytes) else next_cursor,
     }
 
@@ -66,9 +66,7 @@ def update(client: datastore.Client, principal: Principal, values: dict) -> dict
             entity[f"{field}_norm"] = changed[field]
         entity.update(values)
         client.put(entity)
-        detail = ", ".join(f"{k}={v}" for k, v in values.items())
-        client.put(audit_store.entry(client, at=now(), actor=principal.actor, action="directory_updated",
-                                     concerns=[principal.actor], detail=detail))
+        audit.record(client, principal, "directory_updated", detail=", ".join(v for v in values.values() if v))
         return entity
 
     return directory_view(in_transaction(client, work))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from google.cloud import datastore
 
 from ..config import Config
-from ..store import audit as audit_store
 from ..store import mailers
-from ..store.base import now
-from .accounts import Principal
+from ..store.base import in_transaction, now
+from . import audit
 from .errors import InvalidInput
+from .principal import Principal
 from .secrets_box import SecretBox
 
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
@@ -48,8 +48,11 @@ def set_mailer(client: datastore.Client, config: Config, principal: Principal, l
         if not config.secrets_key:
             raise InvalidInput({"password": "no_secrets_key"})
         entity["password_sealed"] = SecretBox(config.secrets_key).seal(password, letter)
-    client.put_multi([entity, audit_store.entry(
-        client, at=entity["updated"], actor=principal.actor, action="mailer_configured",
-        concerns=[principal.actor, f"mailer:{letter}"], detail=f"{letter}: {values['from']} via {values['smtp_host']}",
-    )])
+
+    def work() -> None:
+        client.put(entity)
+        audit.record(client, principal, "mailer_configured", f"mailer:{letter}",
+                     detail=f"{letter} : {values['from']} ({values['smtp_host']})")
+
+    in_transaction(client, work)
     return mailer_view(letter, entity)

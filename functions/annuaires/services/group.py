@@ -5,20 +5,14 @@ from __future__ import annotations
 from google.cloud import datastore
 
 from ..config import Config
-from ..store import audit as audit_store
 from ..store import entities, members
 from ..store.base import in_transaction, now
-from .accounts import Principal
+from . import audit
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .views import audit_view, member_view
+from .principal import Principal
+from .views import member_view
 
 GROUPEMENT = "groupement"
-
-
-def _log(client: datastore.Client, principal: Principal, action: str, detail: str = "",
-         also: tuple[str, ...] = ()) -> None:
-    client.put(audit_store.entry(client, at=now(), actor=principal.actor, action=action,
-                                 concerns=[principal.actor, *also], detail=detail))
 
 
 def shares_active_directory(
@@ -63,7 +57,7 @@ def overview(client: datastore.Client, config: Config, principal: Principal, cur
         "suppliers": [link(s, group, s) for s in suppliers],
         "message": {"subject": group.get("message_subject", ""), "body": group.get("message_body", "")},
         "mailing": {"day": group.get("mailing_day"), "mailer": group.get("mailer") or "Z"},
-        "audit": [audit_view(e) for e in audit_store.latest(client, principal.actor)],
+        "audit": audit.latest(client, principal.actor),
     }
 
 
@@ -77,7 +71,7 @@ def add_member(client: datastore.Client, principal: Principal, name: str, email:
         member = members.new(client, code)
         member.update(name=name, email=email, email_norm=email.lower(), active=True, created=now())
         client.put(member)
-        _log(client, principal, "member_added", email)
+        audit.record(client, principal, "member_added", detail=f"{name} <{email}>")
         return member
 
     return member_view(in_transaction(client, work))
@@ -101,9 +95,12 @@ def update_member(client: datastore.Client, principal: Principal, member_id: str
             if members.of_group(client, principal.subject, limit=1, email=values["email"].lower())[0]:
                 raise InvalidInput({"email": "email_taken"})
             member["email_norm"] = values["email"].lower()
+        action = {True: "member_activated", False: "member_deactivated"}.get(values.get("active"), "member_updated")
+        if action != "member_updated" and values["active"] == member["active"]:
+            action = "member_updated"
         member.update(values)
         client.put(member)
-        _log(client, principal, "member_updated", member["email"])
+        audit.record(client, principal, action, detail=f"{member['name']} <{member['email']}>")
         return member
 
     return member_view(in_transaction(client, work))
@@ -115,7 +112,7 @@ def remove_member(client: datastore.Client, principal: Principal, member_id: str
     def work() -> None:
         member = _member(client, principal, member_id)
         client.delete(member.key)
-        _log(client, principal, "member_removed", member["email"])
+        audit.record(client, principal, "member_removed", detail=f"{member['name']} <{member['email']}>")
 
     in_transaction(client, work)
 
@@ -127,6 +124,7 @@ def set_message(client: datastore.Client, principal: Principal, subject: str, bo
         group = entities.get(client, entities.GROUP, principal.subject)
         group.update(message_subject=subject, message_body=body, message_updated=now())
         client.put(group)
+        audit.record(client, principal, "message_updated", detail=subject)
         return {"subject": subject, "body": body}
 
     return in_transaction(client, work)
@@ -150,7 +148,7 @@ def add_delivery(client: datastore.Client, principal: Principal, code: str) -> d
         fresh = entities.get(client, entities.GROUP, principal.subject)
         fresh["deliveries"] = [*(fresh.get("deliveries") or []), code]
         client.put(fresh)
-        _log(client, principal, "delivery_added", code, also=(f"group:{code}",))
+        audit.record(client, principal, "delivery_added", f"group:{code}", detail=f"{group['name']} ({group['initials']})")
 
     in_transaction(client, work)
     return {**_short(group), "suspended": False}
@@ -165,6 +163,6 @@ def remove_delivery(client: datastore.Client, principal: Principal, code: str) -
             raise NotFound()
         fresh["deliveries"] = [c for c in fresh["deliveries"] if c != code]
         client.put(fresh)
-        _log(client, principal, "delivery_removed", code, also=(f"group:{code}",))
+        audit.record(client, principal, "delivery_removed", f"group:{code}", detail=code)
 
     in_transaction(client, work)

@@ -7,20 +7,20 @@ from datetime import timedelta
 from google.cloud import datastore
 
 from ..config import Config
-from ..store import audit as audit_store
 from ..store import entities, sessions, throttle
 from ..store.base import in_transaction, now
-from . import passwords
-from .accounts import GROUP, Principal, reset_password
+from . import audit, passwords
+from .accounts import reset_password
 from .directories import claim_or_raise
 from .errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthenticated
 from .names import new_code, normalize
+from .principal import GROUP, Principal
 from .views import group_view
 
 
-def _log(client: datastore.Client, principal: Principal, action: str, group: str, detail: str = "") -> None:
-    client.put(audit_store.entry(client, at=now(), actor=principal.actor, action=action,
-                                 concerns=[principal.actor, f"{GROUP}:{group}"], detail=detail))
+def _log(client: datastore.Client, principal: Principal, action: str, group: datastore.Entity, detail: str = "") -> None:
+    audit.record(client, principal, action, f"{GROUP}:{group.key.name}",
+                 detail=detail or f"{group['name']} ({group['initials']})")
 
 
 def _referenced(client: datastore.Client, principal: Principal, code: str) -> datastore.Entity:
@@ -52,7 +52,7 @@ def create_group(client: datastore.Client, principal: Principal, type: str, name
             message_subject="", message_body="",
         )
         client.put(entity)
-        _log(client, principal, f"{type}_created", code, f"{name} ({initials})")
+        _log(client, principal, f"{type}_created", entity)
         return entity
 
     return group_view(in_transaction(client, work))
@@ -81,7 +81,7 @@ def add_reference(
             fresh["refs"] = [*fresh["refs"], principal.subject]
         _forget_history(fresh, principal.subject)
         client.put(fresh)
-        _log(client, principal, "reference_added", code, f"via {directory}")
+        _log(client, principal, "reference_added", fresh)
         return fresh
 
     return group_view(in_transaction(client, work))
@@ -104,7 +104,7 @@ def dereference(client: datastore.Client, config: Config, principal: Principal, 
             entity.update(active=False, deactivated_by=directory, deactivated_at=at)
             state = "deactivated"
         client.put(entity)
-        _log(client, principal, f"dereferenced_{state}", code)
+        _log(client, principal, f"dereferenced_{state}", entity)
         return state
 
     state = in_transaction(client, work)
@@ -125,7 +125,7 @@ def reactivate(client: datastore.Client, config: Config, principal: Principal, c
         entity.update(active=True, deactivated_by=None, deactivated_at=None, refs=[principal.subject])
         _forget_history(entity, principal.subject)
         client.put(entity)
-        _log(client, principal, "group_reactivated", code)
+        _log(client, principal, "group_reactivated", entity)
         return entity
 
     return group_view(in_transaction(client, work))
@@ -134,7 +134,7 @@ def reactivate(client: datastore.Client, config: Config, principal: Principal, c
 def reset_group_password(client: datastore.Client, principal: Principal, code: str) -> None:
     """Reset a referenced group's password to 0000: the directory takes power, visibly (A4, A11)."""
     _referenced(client, principal, code)
-    reset_password(client, principal, GROUP, code, [principal.actor])
+    reset_password(client, principal, GROUP, code)
 
 
 def set_mailing(client: datastore.Client, principal: Principal, code: str, day: str | None, mailer: str) -> dict:
@@ -144,7 +144,7 @@ def set_mailing(client: datastore.Client, principal: Principal, code: str, day: 
         entity = _referenced(client, principal, code)
         entity.update(mailing_day=day, mailer=mailer, mailing_responsible=principal.subject)
         client.put(entity)
-        _log(client, principal, "mailing_configured", code, f"{day or '-'} / {mailer}")
+        _log(client, principal, "mailing_configured", entity, f"{entity['name']} : {day or '-'} / {mailer}")
         return entity
 
     return group_view(in_transaction(client, work))

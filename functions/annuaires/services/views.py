@@ -44,11 +44,6 @@ def directory_view(entity: datastore.Entity) -> dict:
     }
 
 
-def audit_view(entity: datastore.Entity) -> dict:
-    """One audit entry."""
-    return {"at": entity["at"], "actor": entity["actor"], "action": entity["action"], "detail": entity.get("detail", "")}
-
-
 def member_view(entity: datastore.Entity) -> dict:
     """A member of a group (alterconso) or groupement (producteur)."""
     return {"id": str(entity.key.id), "name": entity["name"], "email": entity["email"], "active": entity["active"]}

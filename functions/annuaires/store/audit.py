@@ -12,12 +12,12 @@ KIND = "Audit"
 
 
 def entry(
-    client: datastore.Client, *, at: datetime, actor: str, action: str,
+    client: datastore.Client, *, at: datetime, actor: str, actor_name: str, action: str,
     concerns: list[str], detail: str = "",
 ) -> datastore.Entity:
     """A new audit entry, to be put with the act it records (same transaction)."""
-    entity = new_entity(client, KIND, None, unindexed=("detail", "actor"))
-    entity.update(at=at, actor=actor, action=action, concerns=concerns, detail=detail)
+    entity = new_entity(client, KIND, None, unindexed=("detail", "actor", "actor_name"))
+    entity.update(at=at, actor=actor, actor_name=actor_name, action=action, concerns=concerns, detail=detail)
     return entity
 
 

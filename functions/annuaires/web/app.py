@@ -35,7 +35,7 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     app.extensions["datastore"] = client_factory or functools.cache(lambda: make_client(config))
     app.jinja_env.autoescape = True
-    app.jinja_env.globals.update(t=edge.t)
+    app.jinja_env.globals.update(t=edge.t, language_link=edge.language_link, field_label=edge.field_label)
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
     from . import directories, directory, general, group, meta, sessions

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from ..services import accounts
 from ..services import directories as service
+from ..services import principal as roles
 from . import edge, forms
 from .directory import cursor_arg
 
@@ -16,7 +16,7 @@ PAGE = "/admingen.html"
 
 
 @blueprint.get("/api/directories")
-@edge.requires(accounts.DIRECTORIES)
+@edge.requires(roles.DIRECTORIES)
 def api_list() -> Response:
     found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=cursor_arg())
     response = edge.answer(found)
@@ -26,21 +26,21 @@ def api_list() -> Response:
 
 
 @blueprint.post("/api/directories")
-@edge.requires(accounts.DIRECTORIES)
+@edge.requires(roles.DIRECTORIES)
 def api_create() -> Response:
     values = forms.parse(edge.json_body(), CREATE_FIELDS)
     return edge.answer(service.create_directory(edge.client(), edge.principal(), **values), 201)
 
 
 @blueprint.post("/api/directories/<code>/password-reset")
-@edge.requires(accounts.DIRECTORIES)
+@edge.requires(roles.DIRECTORIES)
 def api_reset(code: str) -> Response:
     service.reset_directory_password(edge.client(), edge.principal(), code)
     return edge.no_content()
 
 
 @blueprint.post("/api/directories/<code>/<any(activate, deactivate):action>")
-@edge.requires(accounts.DIRECTORIES)
+@edge.requires(roles.DIRECTORIES)
 def api_set_active(code: str, action: str) -> Response:
     service.set_directory_active(edge.client(), edge.principal(), code, action == "activate")
     return edge.no_content()
@@ -49,7 +49,7 @@ def api_set_active(code: str, action: str) -> Response:
 @blueprint.get(PAGE)
 def page() -> Response:
     who = edge.principal()
-    if who is None or who.role != accounts.DIRECTORIES:
+    if who is None or who.role != roles.DIRECTORIES:
         return edge.page("directories/sign_in.html")
     found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=cursor_arg())
     audit = service.audit_of_directories_admin(edge.client())
@@ -58,7 +58,7 @@ def page() -> Response:
 
 
 @blueprint.post("/admingen/directories")
-@edge.requires(accounts.DIRECTORIES)
+@edge.requires(roles.DIRECTORIES)
 def page_create() -> Response:
     values = forms.parse(request.form.to_dict(), CREATE_FIELDS)
     service.create_directory(edge.client(), edge.principal(), **values)
@@ -66,7 +66,7 @@ def page_create() -> Response:
 
 
 @blueprint.post("/admingen/directories/<code>/<any(activate, deactivate, 'password-reset'):action>")
-@edge.requires(accounts.DIRECTORIES)
+@edge.requires(roles.DIRECTORIES)
 def page_act(code: str, action: str) -> Response:
     if action == "password-reset":
         service.reset_directory_password(edge.client(), edge.principal(), code)

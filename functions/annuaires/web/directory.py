@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from ..services import accounts, directory, groups
+from ..services import directory, groups
+from ..services import principal as roles
 from ..services.errors import InvalidInput
 from . import edge, forms
 
@@ -26,7 +27,7 @@ REFERENCE_FIELDS = [
 MAILING_FIELDS = [
     forms.Field("day", forms.choice(forms.WEEKDAYS, nullable=True)), forms.Field("mailer", forms.choice(forms.MAILERS)),
 ]
-as_directory = edge.requires(accounts.DIRECTORY)
+as_directory = edge.requires(roles.DIRECTORY)
 
 
 def cursor_arg() -> bytes | None:
@@ -109,7 +110,7 @@ def api_set_mailing(code: str) -> Response:
 @blueprint.get(PAGE)
 def page() -> Response:
     who = edge.principal()
-    if who is None or who.role != accounts.DIRECTORY:
+    if who is None or who.role != roles.DIRECTORY:
         return edge.page("directory/sign_in.html")
     if who.must_change_password:
         return edge.page("password_first.html", who=who)

@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, jsonify, redirect, render_template, request
@@ -14,8 +15,8 @@ from google.cloud import datastore
 from werkzeug.wrappers import Response
 
 from ..config import Config
-from ..services.accounts import Principal
 from ..services.errors import Forbidden, PasswordChangeRequired, Unauthenticated
+from ..services.principal import Principal
 from .i18n import language_of, translate
 
 SESSION_COOKIE = "annuaires_session"
@@ -114,11 +115,30 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return Response(render_template(template, **context), status=status, mimetype="text/html")
 
 
+def page_shown() -> str:
+    """The page a person is looking at: this one if it was a GET, else the page its form was on."""
+    if request.method == "GET":
+        return request.path
+    referrer = urlsplit(request.referrer or "")
+    same_site = referrer.netloc == request.host and referrer.path.startswith("/")
+    return referrer.path if same_site else "/"
+
+
+def language_link(lang: str) -> str:
+    """The address of the page shown, in another language (a GET, even after a form post)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"} if request.method == "GET" else {}
+    return f"{page_shown()}?{urlencode({**args, 'lang': lang})}"
+
+
+def field_label(name: str) -> str:
+    """A field's name as a person reads it."""
+    label = t(f"field_{name}")
+    return name if label == f"field_{name}" else label
+
+
 def error_page(status: int, message: str, fields: dict[str, str]) -> Response:
     """A page saying what went wrong, with a link back to the page the form was on."""
-    referrer = request.referrer or ""
-    back_to = referrer if referrer.startswith(request.host_url) else "/"
-    return page("error.html", status, message=message, fields=fields, back_to=back_to)
+    return page("error.html", status, message=message, fields=fields, back_to=page_shown())
 
 
 def back(path: str, done: str = "", error: str = "") -> Response:

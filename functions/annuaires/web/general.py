@@ -6,6 +6,7 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from ..services import accounts, general
+from ..services import principal as roles
 from ..services.errors import NotFound
 from . import edge, forms
 
@@ -17,7 +18,7 @@ MAILER_FIELDS = [
     forms.Field("password", forms.text(512, min_length=0, strip=False), required=False),
     forms.Field("starttls", forms.boolean),
 ]
-as_general = edge.requires(accounts.GENERAL)
+as_general = edge.requires(roles.GENERAL)
 
 
 def mailer_values(letter: str, data: object) -> dict:
@@ -51,7 +52,7 @@ def api_set_mailer(letter: str) -> Response:
 @blueprint.get("/admin/pwd.html")
 def page() -> Response:
     who = edge.principal()
-    if who is None or who.role != accounts.GENERAL:
+    if who is None or who.role != roles.GENERAL:
         return edge.page("general/sign_in.html", emulator=edge.config().emulator)
     return edge.page("general/password.html", who=who, mailers=general.list_mailers(edge.client()))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from ..services import accounts, group
+from ..services import group
+from ..services import principal as roles
 from . import edge, forms
 from .directory import cursor_arg
 
@@ -17,7 +18,7 @@ MEMBER_FIELDS = [forms.Field("name", forms.text(120)), forms.Field("email", form
 MESSAGE_FIELDS = [forms.Field("subject", forms.text(200, min_length=0)),
                   forms.Field("body", forms.text(20000, min_length=0, multiline=True, strip=False))]
 DELIVERY_FIELDS = [forms.Field("group", forms.text(80))]
-as_animator = edge.requires(accounts.GROUP)
+as_animator = edge.requires(roles.GROUP)
 
 
 @blueprint.get("/api/group")
@@ -73,7 +74,7 @@ def api_remove_delivery(code: str) -> Response:
 @blueprint.get(PAGE)
 def page() -> Response:
     who = edge.principal()
-    if who is None or who.role != accounts.GROUP:
+    if who is None or who.role != roles.GROUP:
         return edge.page("group/sign_in.html")
     if who.must_change_password:
         return edge.page("password_first.html", who=who)

@@ -6,30 +6,31 @@ from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
 from ..services import accounts
+from ..services import principal as roles
 from ..services.errors import Forbidden, InvalidInput, Unauthenticated
 from . import edge, forms
 from .iap import IAP_HEADER, verified_email
 
 blueprint = Blueprint("sessions", __name__)
 
-IDENTIFIER_FIELD = {accounts.DIRECTORY: "directory", accounts.GROUP: "group"}
+IDENTIFIER_FIELD = {roles.DIRECTORY: "directory", roles.GROUP: "group"}
 SIGN_IN_FIELDS = {
-    accounts.GENERAL: [forms.Field("email", forms.email, required=False)],
-    accounts.DIRECTORIES: [forms.Field("password", forms.password)],
-    accounts.DIRECTORY: [forms.Field("directory", forms.text(80)), forms.Field("password", forms.password)],
-    accounts.GROUP: [forms.Field("group", forms.text(80)), forms.Field("password", forms.password)],
+    roles.GENERAL: [forms.Field("email", forms.email, required=False)],
+    roles.DIRECTORIES: [forms.Field("password", forms.password)],
+    roles.DIRECTORY: [forms.Field("directory", forms.text(80)), forms.Field("password", forms.password)],
+    roles.GROUP: [forms.Field("group", forms.text(80)), forms.Field("password", forms.password)],
 }
 PASSWORD_FIELDS = [forms.Field("current", forms.password), forms.Field("new", forms.password)]
 
 
-def sign_in(data: dict) -> accounts.Principal:
+def sign_in(data: dict) -> roles.Principal:
     """Open a session from sign-in input (JSON or form), whatever the role."""
     role = data.get("role") if isinstance(data, dict) else None
     if role not in SIGN_IN_FIELDS:
         raise InvalidInput({"role": "invalid_choice"})
     values = forms.parse({k: v for k, v in data.items() if k != "role"}, SIGN_IN_FIELDS[role])
     config, client = edge.config(), edge.client()
-    if role == accounts.GENERAL:
+    if role == roles.GENERAL:
         if config.emulator:
             email = values.get("email")
             if not email:
@@ -44,7 +45,7 @@ def sign_in(data: dict) -> accounts.Principal:
     return accounts.sign_in(client, config, role, identifier, values["password"], request.remote_addr or "")
 
 
-def set_session_cookie(response: Response, who: accounts.Principal) -> Response:
+def set_session_cookie(response: Response, who: roles.Principal) -> Response:
     """Give the browser its session cookie."""
     config = edge.config()
     response.set_cookie(
@@ -54,7 +55,7 @@ def set_session_cookie(response: Response, who: accounts.Principal) -> Response:
     return response
 
 
-def session_view(who: accounts.Principal) -> dict:
+def session_view(who: roles.Principal) -> dict:
     """What a session tells about itself."""
     return {"role": who.role, "csrf": who.csrf, "must_change_password": who.must_change_password,
             "subject": who.subject}
@@ -86,7 +87,7 @@ def api_sign_out() -> Response:
 
 
 @blueprint.post("/api/session/password")
-@edge.requires(accounts.DIRECTORY, accounts.GROUP, allow_password_change=True)
+@edge.requires(roles.DIRECTORY, roles.GROUP, allow_password_change=True)
 def api_change_password() -> Response:
     values = forms.parse(edge.json_body(), PASSWORD_FIELDS)
     accounts.change_password(edge.client(), edge.principal(), values["current"], values["new"])
@@ -95,8 +96,8 @@ def api_change_password() -> Response:
 
 # Pages: each role's page posts its sign-in form here and comes back to itself.
 ROLE_PAGES = {
-    accounts.GENERAL: "/admin/pwd.html", accounts.DIRECTORIES: "/admingen.html",
-    accounts.DIRECTORY: "/adminloc.html", accounts.GROUP: "/animateur.html",
+    roles.GENERAL: "/admin/pwd.html", roles.DIRECTORIES: "/admingen.html",
+    roles.DIRECTORY: "/adminloc.html", roles.GROUP: "/animateur.html",
 }
 
 
@@ -123,7 +124,7 @@ def page_sign_out() -> Response:
 
 
 @blueprint.post("/password")
-@edge.requires(accounts.DIRECTORY, accounts.GROUP, allow_password_change=True)
+@edge.requires(roles.DIRECTORY, roles.GROUP, allow_password_change=True)
 def page_change_password() -> Response:
     who = edge.principal()
     values = forms.parse(request.form.to_dict(), PASSWORD_FIELDS)
