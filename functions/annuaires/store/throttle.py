@@ -34,7 +34,8 @@ def record_failure(
             entity = found.get(key.name)
             if entity is None or entity["since"] + window <= at:
                 entity = datastore.Entity(key=key)
-                entity.update(failures=0, since=at)
+                # `expires` lets Datastore's TTL policy delete old counters (cloudbuild.yaml).
+                entity.update(failures=0, since=at, expires=at + window)
             entity["failures"] += 1
             client.put(entity)
 

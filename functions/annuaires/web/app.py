@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g, request
 from google.cloud import datastore
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from ..config import Config
@@ -35,6 +36,9 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     app.extensions["datastore"] = client_factory or functools.cache(lambda: make_client(config))
     app.jinja_env.autoescape = True
+    if not config.emulator:
+        # Behind Google's front end, the client's address is the last one it appended.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.jinja_env.globals.update(t=edge.t, language_link=edge.language_link, field_label=edge.field_label)
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
