@@ -258,3 +258,19 @@ def test_bad_cursor_is_a_clear_400(new_api):
         body = paris.get(f"/api/directory?cursor={cursor}", expect=400).get_json()
         assert "cursor" in body["error"]["fields"], cursor
     assert paris.get("/adminloc.html?cursor=zzz").status_code == 400
+
+
+def test_dangerous_page_acts_ask_first_and_only_for_known_acts(new_api):
+    directories = init_datastore(new_api)
+    _, paris = make_directory(directories, new_api, "Paris", "PA")
+    group = group_of(paris, name="Les <Radis>", initials="LR")
+    page = paris.get("/adminloc.html").get_data(as_text=True)
+    assert f'value="/adminloc/groups/{group["code"]}/dereference"' in page and 'action="/confirm"' in page
+    to = f"/adminloc/groups/{group['code']}/dereference"
+    confirm = paris.get(f"/confirm?to={to}&label=Déréférencer&subject=Les <Radis>", expect=200).get_data(as_text=True)
+    assert f'action="{to}"' in confirm and "Les &lt;Radis&gt;" in confirm and "désactivé" in confirm
+    # Nothing happened yet: the group is still referenced.
+    assert [g["code"] for g in paris.get("/api/directory").get_json()["groups"]] == [group["code"]]
+    for bad in ("https://evil.example/x", "//evil.example/adminloc/groups/x/dereference", "/adminloc/settings", "/nowhere"):
+        assert paris.get(f"/confirm?to={bad}").status_code == 404, bad
+    new_api().get(f"/confirm?to={to}", expect=401)

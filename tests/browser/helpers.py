@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import APIRequestContext, Locator, Page, Playwright, Response, expect
 
@@ -79,8 +80,13 @@ def audit_rows(page: Page) -> list[list[str]]:
 
 
 def click_in_row(page: Page, caption: str, text: str, button: str) -> Response:
-    """Press a button in the row of a table."""
-    return press(page, row(page, caption, text).get_by_role("button", name=button, exact=True))
+    """Press a button in the row of a table; for an act that cannot be undone, confirm it on the page that asks."""
+    response = press(page, row(page, caption, text).get_by_role("button", name=button, exact=True))
+    if urlsplit(page.url).path == "/confirm":
+        expect(page.locator("main h1")).to_have_text("Confirmer")
+        expect(page.locator("main")).to_contain_text(text)
+        response = press(page, page.locator("main").get_by_role("button", name=button, exact=True))
+    return response
 
 
 # Set-ups through the API, for what a journey needs before it starts

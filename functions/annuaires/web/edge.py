@@ -115,13 +115,16 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return Response(render_template(template, **context), status=status, mimetype="text/html")
 
 
-def page_shown() -> str:
-    """The page a person is looking at: this one if it was a GET, else the page its form was on."""
-    if request.method == "GET":
-        return request.path
+def page_shown_before() -> str:
+    """The page the person came from (on this site), or the home page."""
     referrer = urlsplit(request.referrer or "")
     same_site = referrer.netloc == request.host and referrer.path.startswith("/")
     return referrer.path if same_site else "/"
+
+
+def page_shown() -> str:
+    """The page a person is looking at: this one if it was a GET, else the page its form was on."""
+    return request.path if request.method == "GET" else page_shown_before()
 
 
 def language_link(lang: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..services.errors import NotFound, Unauthenticated
 from . import edge
 from .openapi import openapi_document
 
@@ -24,3 +26,32 @@ def openapi() -> Response:
 @blueprint.get("/")
 def home() -> Response:
     return edge.page("home.html")
+
+
+# The acts a confirmation page may lead to (endpoint → the action argument, if any → question).
+CONFIRMABLE = {
+    ("directories.page_act", "password-reset"): "confirm_directory_password_reset",
+    ("directories.page_act", "deactivate"): "confirm_directory_deactivate",
+    ("directory.page_act", "password-reset"): "confirm_group_password_reset",
+    ("directory.page_act", "dereference"): "confirm_dereference",
+    ("group.page_member_act", "remove"): "confirm_member_remove",
+    ("group.page_remove_delivery", None): "confirm_delivery_remove",
+}
+
+
+@blueprint.get("/confirm")
+def confirm() -> Response:
+    """Ask before an act that cannot be undone; only the app's own confirmable acts are accepted."""
+    if edge.principal() is None:
+        raise Unauthenticated()
+    to = request.args.get("to", "")
+    try:
+        endpoint, args = current_app.url_map.bind("localhost").match(to, method="POST")
+    except HTTPException:
+        raise NotFound() from None
+    question = CONFIRMABLE.get((endpoint, args.get("action")))
+    if question is None or not to.startswith("/") or to.startswith("//"):
+        raise NotFound()
+    label = request.args.get("label", "")[:80]
+    subject = request.args.get("subject", "")[:200]
+    return edge.page("confirm.html", to=to, label=label, subject=subject, question=question, back_to=edge.page_shown_before())
