@@ -25,7 +25,9 @@ def test_animator_manages_members(new_api):
     bob = radis_animator.post("/api/group/members", {"name": "Bob", "email": "bob@example.org"}, expect=201).get_json()
     radis_animator.delete(f"/api/group/members/{alice['id']}", expect=204)
     radis_animator.delete(f"/api/group/members/{alice['id']}", expect=404)
-    radis_animator.patch("/api/group/members/notanid", {"name": "x"}, expect=404)
+    for not_an_id in ("notanid", "0", "9" * 30, "١٢"):
+        radis_animator.patch(f"/api/group/members/{not_an_id}", {"name": "x"}, expect=404)
+        radis_animator.delete(f"/api/group/members/{not_an_id}", expect=404)
     assert [m["id"] for m in radis_animator.get("/api/group").get_json()["members"]] == [bob["id"]]
 
 

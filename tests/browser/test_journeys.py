@@ -8,7 +8,6 @@ import uuid
 
 from playwright.sync_api import Playwright, expect
 
-from tests.browser.conftest import Server
 from tests.browser.helpers import (
     audit_rows,
     cells,
@@ -26,6 +25,7 @@ from tests.browser.helpers import (
     unique,
 )
 from tests.helpers import DIRECTORIES_PASSWORD, GENERAL_ADMIN, STRONG
+from tests.service import Server
 
 REFERENCED = "Groupes et groupements référencés"
 DEACTIVATED = "Groupes désactivés par cet annuaire"

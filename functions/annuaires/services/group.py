@@ -78,8 +78,8 @@ def add_member(client: datastore.Client, principal: Principal, name: str, email:
 
 
 def _member(client: datastore.Client, principal: Principal, member_id: str) -> datastore.Entity:
-    if not member_id.isdigit():
-        raise NotFound()
+    if not (member_id.isascii() and member_id.isdigit() and 0 < int(member_id) < 2**63):
+        raise NotFound()  # not an id Datastore could have given
     entity = client.get(members.key(client, principal.subject, int(member_id)))
     if entity is None:
         raise NotFound()

@@ -78,12 +78,20 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
 ]
 
 
+# Lists that can grow are read a page at a time, from a cursor.
+PAGED = {"/api/directories", "/api/directory", "/api/group"}
+
+
 def _operation(method: str, path: str, summary: str, body: dict | None, answers: dict[int, dict | None]) -> dict:
     operation: dict = {"summary": summary, "operationId": f"{method}_{path}".replace("/", "_").replace("{", "").replace("}", ""),
                        "responses": {}}
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
-    if params:
-        operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": S} for p in params]
+    parameters = [{"name": p, "in": "path", "required": True, "schema": S} for p in params]
+    if method == "get" and path in PAGED:
+        parameters.append({"name": "cursor", "in": "query", "required": False, "schema": S,
+                           "description": "where the next page starts (from the previous answer)"})
+    if parameters:
+        operation["parameters"] = parameters
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     common = {} if path in ("/healthz", "/api/openapi.json") else {401: ERROR, 403: ERROR}
