@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import NamedTuple
 
 from annuaires.store.base import now
-from tests.helpers import STRONG, concurrently, init_datastore, make_directory
+from tests.helpers import STRONG, Api, concurrently, init_datastore, make_directory
 
 
 def group_of(directory_api, **body):
@@ -20,6 +21,26 @@ def animator(new_api, code: str):
     a.sign_in(role="group", group=code, password="0000")
     a.change_password()
     return a
+
+
+class Network(NamedTuple):
+    """Two directories, Paris and Lyon; Paris references a group whose animator changed its password to STRONG."""
+
+    directories: Api
+    paris_code: str
+    paris: Api
+    lyon_code: str
+    lyon: Api
+    group: dict
+    member: Api
+
+
+def paris_lyon_and_a_group(new_api) -> Network:
+    directories = init_datastore(new_api)
+    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
+    lyon_code, lyon = make_directory(directories, new_api, "Lyon", "LY")
+    group = group_of(paris, name="Les Radis", initials="LR")
+    return Network(directories, paris_code, paris, lyon_code, lyon, group, animator(new_api, group["code"]))
 
 
 def test_a7_directory_admin_creates_groups_with_password_0000(new_api):
@@ -98,11 +119,7 @@ def test_directory_update_input_is_validated(new_api):
 
 
 def test_a8_reference_needs_group_password(new_api):
-    directories = init_datastore(new_api)
-    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
-    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
-    group = group_of(paris, name="Les Radis", initials="LR")
-    animator(new_api, group["code"])
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
     reference = {"directory": paris_code, "group": group["code"], "password": "wrong-password"}
     lyon.post("/api/directory/references", reference, expect=401)
     assert lyon.get("/api/directory").get_json()["groups"] == []
@@ -123,11 +140,7 @@ def test_a8_reference_needs_a_directory_where_it_is_referenced(new_api):
 
 
 def test_a8_reference_password_guesses_are_throttled(new_api):
-    directories = init_datastore(new_api)
-    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
-    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
-    group = group_of(paris, name="Les Radis", initials="LR")
-    animator(new_api, group["code"])
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
     body = {"directory": paris_code, "group": group["code"], "password": "guess-guess"}
     for _ in range(5):
         lyon.post("/api/directory/references", body, expect=401)
@@ -135,11 +148,7 @@ def test_a8_reference_password_guesses_are_throttled(new_api):
 
 
 def test_a9_dereference_still_referenced_goes_to_recent(new_api):
-    directories = init_datastore(new_api)
-    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
-    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
-    group = group_of(paris, name="Les Radis", initials="LR")
-    animator(new_api, group["code"])
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
     lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": STRONG}, expect=201)
     assert lyon.delete(f"/api/directory/groups/{group['code']}", expect=200).get_json() == {"state": "recent"}
     view = lyon.get("/api/directory").get_json()
@@ -150,11 +159,7 @@ def test_a9_dereference_still_referenced_goes_to_recent(new_api):
 
 
 def test_a9_recent_history_expires(new_api, datastore_client):
-    directories = init_datastore(new_api)
-    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
-    lyon_code, lyon = make_directory(directories, new_api, "Lyon", "LY")
-    group = group_of(paris, name="Les Radis", initials="LR")
-    animator(new_api, group["code"])
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
     lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": STRONG}, expect=201)
     lyon.delete(f"/api/directory/groups/{group['code']}", expect=200)
     stored = datastore_client.get(datastore_client.key("Group", group["code"]))
@@ -194,11 +199,7 @@ def test_a9_reactivation_window_and_owner(new_api, datastore_client):
 
 
 def test_a11_directory_sees_only_its_references_and_no_group_data(new_api):
-    directories = init_datastore(new_api)
-    _, paris = make_directory(directories, new_api, "Paris", "PA")
-    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
-    group = group_of(paris, name="Les Radis", initials="LR")
-    member = animator(new_api, group["code"])
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
     member.post("/api/group/members", {"name": "Alice", "email": "alice@example.org"}, expect=201)
     member.put("/api/group/message", {"subject": "Secret subject", "body": "hello"}, expect=200)
     view = paris.get("/api/directory").get_data(as_text=True)
@@ -226,11 +227,7 @@ def test_a11_reset_gives_power_and_the_group_sees_it(new_api):
 
 
 def test_a12_mailing_configuration_and_responsible_directory(new_api):
-    directories = init_datastore(new_api)
-    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
-    lyon_code, lyon = make_directory(directories, new_api, "Lyon", "LY")
-    group = group_of(paris, name="Les Radis", initials="LR")
-    animator(new_api, group["code"])
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
     configured = paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "tue", "mailer": "C"}, expect=200).get_json()
     assert configured["mailing"] == {"day": "tue", "mailer": "C", "responsible": paris_code}
     lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": STRONG}, expect=201)
