@@ -129,6 +129,13 @@ def test_a8_reference_needs_group_password(new_api):
     lyon.post("/api/directory/references", {**reference, "password": STRONG}, expect=409)
 
 
+def test_a8_reference_by_initials_and_sign_in_by_code_in_capitals(new_api):
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
+    lyon.post("/api/directory/references", {"directory": " pa ", "group": "lr", "password": STRONG}, expect=201)
+    assert [g["code"] for g in lyon.get("/api/directory").get_json()["groups"]] == [group["code"]]
+    new_api().sign_in(role="group", group=group["code"].upper(), password=STRONG, expect=200)
+
+
 def test_a8_reference_needs_a_directory_where_it_is_referenced(new_api):
     directories = init_datastore(new_api)
     _, paris = make_directory(directories, new_api, "Paris", "PA")

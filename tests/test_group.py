@@ -56,6 +56,7 @@ def test_a10_groupement_delivers_a_group_sharing_an_active_directory(new_api):
     assert [(d["code"], d["suspended"]) for d in view["deliveries"]] == [(radis["code"], False)]
     suppliers = radis_animator.get("/api/group").get_json()["suppliers"]
     assert [(s["code"], s["suspended"]) for s in suppliers] == [(farms["code"], False)]
+    farms_animator.post("/api/group/deliveries", {"group": "LR"}, expect=409)  # by initials: the same group
     # A group delivers nothing.
     radis_animator.post("/api/group/deliveries", {"group": farms["code"]}, expect=403)
 

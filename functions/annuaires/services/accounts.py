@@ -49,7 +49,7 @@ def sign_in(
         entity, subject = entities.settings(client, entities.DIRECTORIES_ADMIN), DIRECTORIES
     else:
         kind, family = ENTITY_ROLES[role]
-        entity = entities.resolve(client, kind, family, identifier.strip(), normalize(identifier))
+        entity = entities.resolve(client, kind, family, identifier, normalize(identifier))
         subject = entity.key.name if entity is not None else ""
     if not passwords.verify_password(entity.get("password_hash") if entity else None, password):
         throttle.record_failure(client, list(counters), at, window)

@@ -9,6 +9,7 @@ from ..store import entities, members
 from ..store.base import in_transaction, now
 from . import audit
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .names import normalize
 from .principal import Principal
 from .views import member_view
 
@@ -131,15 +132,16 @@ def set_message(client: datastore.Client, principal: Principal, subject: str, bo
 
 
 def add_delivery(client: datastore.Client, principal: Principal, code: str) -> dict:
-    """A groupement adds a group it delivers, only while they share an active directory (A10)."""
+    """A groupement adds a group it delivers (by code or initials), only while they share an active directory (A10)."""
     groupement = principal.entity
     if groupement["type"] != GROUPEMENT:
         raise Forbidden("not_a_groupement")
-    if code in (groupement.get("deliveries") or []):
-        raise Conflict("already_delivered")
-    group = entities.get(client, entities.GROUP, code)
+    group = entities.resolve(client, entities.GROUP, "group", code, normalize(code))
     if group is None or group["type"] != "group":
         raise NotFound()
+    code = group.key.name
+    if code in (groupement.get("deliveries") or []):
+        raise Conflict("already_delivered")
     directories = entities.get_many(client, entities.DIRECTORY, set(groupement["refs"]) & set(group["refs"]))
     if not shares_active_directory(groupement, group, directories):
         raise Forbidden("no_shared_directory")

@@ -61,14 +61,18 @@ def create_group(client: datastore.Client, principal: Principal, type: str, name
 def add_reference(
     client: datastore.Client, config: Config, principal: Principal, directory: str, code: str, password: str
 ) -> dict:
-    """Reference a group another directory references, with its password as the animator's consent (A8)."""
+    """Reference a group another directory references, with its password as the animator's consent (A8).
+
+    The directory and the group may be given by code or by initials.
+    """
     window = timedelta(seconds=config.throttle_window_seconds)
     counter = f"account:{GROUP}:{normalize(code)}"
     at = now()
     if throttle.blocked(client, {counter: config.throttle_account_failures}, at, window):
         raise TooManyAttempts()
-    entity = entities.get(client, entities.GROUP, code)
-    listed = entity is not None and directory in (entity.get("refs") or [])
+    entity = entities.resolve(client, entities.GROUP, "group", code, normalize(code))
+    other = entities.resolve(client, entities.DIRECTORY, "directory", directory, normalize(directory))
+    listed = entity is not None and other is not None and other.key.name in (entity.get("refs") or [])
     if not passwords.verify_password(entity.get("password_hash") if listed else None, password):
         throttle.record_failure(client, [counter], at, window)
         raise Unauthenticated()
@@ -76,7 +80,7 @@ def add_reference(
         raise Conflict("already_referenced")
 
     def work() -> datastore.Entity:
-        fresh = entities.get(client, entities.GROUP, code)
+        fresh = entities.get(client, entities.GROUP, entity.key.name)
         if principal.subject not in fresh["refs"]:
             fresh["refs"] = [*fresh["refs"], principal.subject]
         _forget_history(fresh, principal.subject)

@@ -33,8 +33,8 @@ def get_many(client: datastore.Client, kind: str, codes: Iterable[str]) -> dict[
 def resolve(
     client: datastore.Client, kind: str, family: str, code_or_initials: str, initials_norm: str
 ) -> datastore.Entity | None:
-    """A directory or group by its code or its initials, in one batch then one get."""
-    code_key = client.key(kind, code_or_initials)
+    """A directory or group by its code (made lower-case) or its initials, in one batch then one get."""
+    code_key = client.key(kind, code_or_initials.strip().lower() or "-")
     claim = claims.claim_key(client, family, "initials", initials_norm)
     found = {e.key: e for e in client.get_multi([code_key, claim])}
     if code_key in found:
