@@ -25,7 +25,7 @@ from google.cloud import datastore
 
 from annuaires.config import Config
 from annuaires.services import groups as group_service
-from annuaires.services.accounts import DIRECTORY, Principal
+from annuaires.services.principal import DIRECTORY, Principal
 from annuaires.store import entities
 from annuaires.store.base import make_client
 from annuaires.web.app import create_app

@@ -58,3 +58,10 @@ def test_static_files_are_served_by_the_entry_point(emulator, monkeypatch):
     app = functions_framework.create_app("annuaires_web", str(ROOT / "functions" / "main.py"))
     response = app.test_client().get("/static/annuaires.css")
     assert response.status_code == 200 and b"--accent" in response.data
+
+
+def test_benchmarks_import():
+    """`make bench` is not run by CI: at least its modules must still import."""
+    import bench.pages
+
+    assert callable(bench.pages.main)

@@ -169,3 +169,15 @@ def test_a2_production_hashing_is_argon2id_standard_and_fast_only_on_the_emulato
     passwords.use("fast")
     assert passwords.verify_password(standard, "secret-secret")
     assert not passwords.verify_password(standard, "wrong-secret")
+
+
+def test_session_token_naming_another_entity_opens_nothing(new_api):
+    directories = init_datastore(new_api)
+    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
+    lyon_code, _ = make_directory(directories, new_api, "Lyon", "LY")
+    token = paris.client.get_cookie("annuaires_session").value
+    assert token.endswith(f".directory.{paris_code}")
+    paris.client.set_cookie("annuaires_session", token.replace(paris_code, lyon_code))
+    paris.get("/api/directory", expect=401)
+    paris.client.set_cookie("annuaires_session", token)
+    assert paris.get("/api/directory", expect=200).get_json()["code"] == paris_code

@@ -19,25 +19,25 @@ from .views import directory_view, group_view
 def overview(client: datastore.Client, config: Config, principal: Principal, cursor: bytes | None = None) -> dict:
     """The directory, the groups it references (one page), its recent history and audit log (A11).
 
-    A constant number of Datastore calls whatever the number of groups: one query per list.
+    A constant number of Datastore calls whatever the number of groups: one query for the referenced
+    groups, one for the former ones (recent and deactivated), one for the audit log.
     """
     code, at = principal.subject, now()
     groups, next_cursor = entities.page(
         client, entities.GROUP, [("refs", "=", code)], limit=config.page_size, cursor=cursor, order="name_norm")
-    recent, _ = entities.page(client, entities.GROUP, [("recent_dirs", "=", code)], limit=config.page_size)
-    deactivated, _ = entities.page(client, entities.GROUP, [("deactivated_by", "=", code)], limit=config.page_size)
+    former, _ = entities.page(client, entities.GROUP, [("former_refs", "=", code)], limit=config.page_size)
     window = timedelta(days=config.reactivation_days)
     return {
         **directory_view(principal.entity),
         "groups": [group_view(g) for g in groups],
         "recent": [
             {**group_view(g), "until": until}
-            for g in recent
+            for g in former
             if (until := recent_until(g, code)) is not None and until > at
         ],
         "deactivated": [
             {**group_view(g), "deactivated_at": g["deactivated_at"], "reactivable": g["deactivated_at"] + window > at}
-            for g in deactivated if not g["active"]
+            for g in former if not g["active"] and g.get("deactivated_by") == code
         ],
         "audit": audit.latest(client, principal.actor),
         "cursor": next_cursor.decode() if isinstance(next_cursor, bytes) else next_cursor,

@@ -31,9 +31,15 @@ def _referenced(client: datastore.Client, principal: Principal, code: str) -> da
     return entity
 
 
+def _index_former_refs(entity: datastore.Entity) -> None:
+    """The directories whose page lists this group as recent or deactivated, in one indexed list (one query)."""
+    deactivated_by = [entity["deactivated_by"]] if entity.get("deactivated_by") and not entity["active"] else []
+    entity["former_refs"] = [h["directory"] for h in entity.get("history") or []] + deactivated_by
+
+
 def _forget_history(entity: datastore.Entity, directory: str) -> None:
     entity["history"] = [h for h in entity.get("history") or [] if h["directory"] != directory]
-    entity["recent_dirs"] = [h["directory"] for h in entity["history"]]
+    _index_former_refs(entity)
 
 
 def create_group(client: datastore.Client, principal: Principal, type: str, name: str, initials: str) -> dict:
@@ -47,7 +53,7 @@ def create_group(client: datastore.Client, principal: Principal, type: str, name
         entity.update(
             type=type, name=name, initials=initials, name_norm=normalize(name), initials_norm=normalize(initials),
             password_hash=initial_hash, must_change=True, active=True, created=now(),
-            refs=[principal.subject], history=[], recent_dirs=[], deactivated_by=None, deactivated_at=None,
+            refs=[principal.subject], history=[], former_refs=[], deactivated_by=None, deactivated_at=None,
             mailing_day=None, mailer="Z", mailing_responsible=None, deliveries=[],
             message_subject="", message_body="",
         )
@@ -102,11 +108,11 @@ def dereference(client: datastore.Client, config: Config, principal: Principal, 
         if entity["refs"]:
             _forget_history(entity, directory)
             entity["history"] = [*entity["history"], {"directory": directory, "until": at + timedelta(days=config.recent_days)}]
-            entity["recent_dirs"] = [h["directory"] for h in entity["history"]]
             state = "recent"
         else:
             entity.update(active=False, deactivated_by=directory, deactivated_at=at)
             state = "deactivated"
+        _index_former_refs(entity)
         client.put(entity)
         _log(client, principal, f"dereferenced_{state}", entity)
         return state

@@ -27,9 +27,13 @@ def create(
     client.put(entity)
 
 
-def get(client: datastore.Client, token: str) -> datastore.Entity | None:
-    """The session a token opens, or None."""
-    return client.get(token_key(client, token))
+def get(
+    client: datastore.Client, token: str, along: datastore.Key | None = None
+) -> tuple[datastore.Entity | None, datastore.Entity | None]:
+    """The session a token opens, and the entity at `along` read in the same batch (each or None)."""
+    key = token_key(client, token)
+    found = {e.key: e for e in client.get_multi([key, along] if along is not None else [key])}
+    return found.get(key), found.get(along) if along is not None else None
 
 
 def delete(client: datastore.Client, token: str) -> None:
