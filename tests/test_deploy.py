@@ -65,3 +65,16 @@ def test_benchmarks_import():
     import bench.pages
 
     assert callable(bench.pages.main)
+
+
+def test_every_environment_variable_read_is_documented():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    read = set()
+    for module in [*(ROOT / "functions").rglob("*.py"), *(ROOT / "emulator").glob("*.py")]:
+        read |= set(re.findall(r"env(?:iron)?(?:\.get)?\(\s*\"([A-Z][A-Z0-9_]+)\"", module.read_text()))
+        read |= set(re.findall(r"env\.setdefault\(\"([A-Z][A-Z0-9_]+)\"", module.read_text()))
+    assert {"ANNUAIRES_GENERAL_ADMINS", "ANNUAIRES_TIMEZONE", "PORT"} <= read
+    undocumented = sorted(name for name in read if f"`{name}`" not in readme)
+    assert undocumented == []
