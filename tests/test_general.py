@@ -52,3 +52,16 @@ def test_only_the_general_admin_configures_mailers(new_api):
     directories.get("/api/mailers", expect=403)
     directories.put("/api/mailers/A", RELAY, expect=403)
     new_api().get("/api/mailers", expect=401)
+
+
+def test_general_admin_sees_the_technical_state(new_api):
+    from tests.helpers import init_datastore, make_directory
+
+    directories = init_datastore(new_api)
+    make_directory(directories, new_api, "Paris", "PA")
+    general = new_api().as_general()
+    state = general.get("/api/technical-state", expect=200).get_json()
+    assert state["mode"] == "emulator" and state["timezone"] == "Europe/Paris" and state["test_datastore"] is True
+    assert state["counts"]["Directory"] == 1 and state["counts"]["Group"] == 0 and state["counts"]["Session"] >= 3
+    assert "Annuaires</th><td>1</td>" in general.get("/admin/pwd.html").get_data(as_text=True)
+    directories.get("/api/technical-state", expect=403)

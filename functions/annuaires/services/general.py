@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.cloud import datastore
 
 from ..config import Config
-from ..store import mailers
+from ..store import entities, mailers
 from ..store.base import in_transaction, now
 from . import audit
 from .errors import InvalidInput
@@ -56,3 +56,22 @@ def set_mailer(client: datastore.Client, config: Config, principal: Principal, l
 
     in_transaction(client, work)
     return mailer_view(letter, entity)
+
+
+COUNTED_KINDS = ("Directory", "Group", "Member", "Session", "Audit")
+COUNT_UP_TO = 10_000  # beyond, the page says "10000 or more": counting is for a glance, not for accounting
+
+
+def technical_state(client: datastore.Client, config: Config) -> dict:
+    """What the general admin checks: where the service runs, how much it holds."""
+    return {
+        "mode": "emulator" if config.emulator else "production",
+        "project": config.project,
+        "namespace": config.namespace or "",
+        "timezone": config.timezone,
+        "test_datastore": config.test_datastore,
+        "secrets_key_set": bool(config.secrets_key),
+        "iap_audience_set": bool(config.iap_audience),
+        "counts": {kind: entities.count(client, kind, COUNT_UP_TO) for kind in COUNTED_KINDS},
+        "counts_up_to": COUNT_UP_TO,
+    }

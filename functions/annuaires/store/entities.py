@@ -84,3 +84,13 @@ def settings(client: datastore.Client, name: str) -> datastore.Entity | None:
 def new_settings(client: datastore.Client, name: str) -> datastore.Entity:
     """A settings entity, nothing indexed."""
     return datastore.Entity(key=client.key(SETTINGS, name), exclude_from_indexes=("password_hash",))
+
+
+def count(client: datastore.Client, kind: str, up_to: int) -> int:
+    """How many entities of a kind there are, counting keys only, up to a bound.
+
+    Not an aggregation query: the emulator does not implement them.
+    """
+    query = client.query(kind=kind)
+    query.keys_only()
+    return sum(1 for _ in query.fetch(limit=up_to))

@@ -49,12 +49,19 @@ def api_set_mailer(letter: str) -> Response:
     return edge.answer(general.set_mailer(edge.client(), edge.config(), edge.principal(), letter, values))
 
 
+@blueprint.get("/api/technical-state")
+@as_general
+def api_technical_state() -> Response:
+    return edge.answer(general.technical_state(edge.client(), edge.config()))
+
+
 @blueprint.get("/admin/pwd.html")
 def page() -> Response:
     who = edge.principal()
     if who is None or who.role != roles.GENERAL:
         return edge.page("general/sign_in.html", emulator=edge.config().emulator)
-    return edge.page("general/password.html", who=who, mailers=general.list_mailers(edge.client()))
+    return edge.page("general/password.html", who=who, mailers=general.list_mailers(edge.client()),
+                     state=general.technical_state(edge.client(), edge.config()))
 
 
 @blueprint.post("/admin/pwd.html")

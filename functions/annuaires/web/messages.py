@@ -76,6 +76,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out_of_range": ("hors des limites", "out of range"),
     "no_secrets_key": ("la clé de chiffrement des secrets n'est pas configurée (ANNUAIRES_SECRETS_KEY)",
                        "the secrets encryption key is not configured (ANNUAIRES_SECRETS_KEY)"),
+    # technical state
+    "technical_state": ("État technique", "Technical state"),
+    "state_mode": ("Mode, projet", "Mode, project"),
+    "state_timezone": ("Fuseau horaire des envois", "Time zone of mailings"),
+    "state_test_datastore": ("Base de test (rechargement permis)", "Test datastore (reload allowed)"),
+    "state_secrets_key": ("Clé de chiffrement des secrets configurée", "Secrets encryption key set"),
+    "kind_Directory": ("Annuaires", "Directories"), "kind_Group": ("Groupes et groupements", "Groups and groupements"),
+    "kind_Member": ("Membres", "Members"), "kind_Session": ("Sessions (y compris expirées)", "Sessions (expired included)"),
+    "kind_Audit": ("Entrées du journal", "Audit entries"),
     # confirmations
     "confirm_title": ("Confirmer", "Please confirm"),
     "cancel": ("Annuler", "Cancel"),
