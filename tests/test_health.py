@@ -23,3 +23,14 @@ def test_openapi_lists_every_api_route(app, api):
             for variant in variants:
                 path = rule.rule if variant is None else rule.rule.replace(choices.group(0), variant)
                 assert (method, re.sub(r"<[^>]*>", "{}", path)) in documented, (method, path)
+
+
+def test_oversized_bodies_are_refused_clearly(api):
+    response = api.post("/api/session", {"role": "directories", "password": "x" * (2 * 1024 * 1024)}, expect=413)
+    assert response.get_json()["error"]["code"] == "too_large"
+
+
+def test_unknown_api_path_and_method_answer_json(api):
+    assert api.get("/api/nothing", expect=404).get_json()["error"]["code"] == "not_found"
+    assert api.put("/healthz", expect=405).status_code == 405
+    assert api.call("PATCH", "/api/directories", expect=405).get_json()["error"]["code"] == "method_not_allowed"

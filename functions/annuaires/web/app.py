@@ -33,7 +33,7 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
     passwords.use(config.password_hashing)
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
     app.config["ANNUAIRES"] = config
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # every form and JSON body is small
     app.extensions["datastore"] = client_factory or functools.cache(lambda: make_client(config))
     app.jinja_env.autoescape = True
     if not config.emulator:
