@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 from ..services import directories as service
 from ..services import principal as roles
 from . import edge, forms
-from .directory import cursor_arg
 
 blueprint = Blueprint("directories", __name__)
 CREATE_FIELDS = [forms.Field("name", forms.text(80)), forms.Field("initials", forms.text(12))]
@@ -18,7 +17,7 @@ PAGE = "/admingen.html"
 @blueprint.get("/api/directories")
 @edge.requires(roles.DIRECTORIES)
 def api_list() -> Response:
-    found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=cursor_arg())
+    found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=edge.cursor_arg())
     response = edge.answer(found)
     if next_cursor:
         response.headers["X-Next-Cursor"] = next_cursor.decode()
@@ -51,7 +50,7 @@ def page() -> Response:
     who = edge.principal()
     if who is None or who.role != roles.DIRECTORIES:
         return edge.page("directories/sign_in.html")
-    found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=cursor_arg())
+    found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=edge.cursor_arg())
     audit = service.audit_of_directories_admin(edge.client())
     return edge.page("directories/list.html", who=who, directories=found, audit=audit,
                      cursor=next_cursor.decode() if next_cursor else None)

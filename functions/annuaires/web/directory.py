@@ -7,7 +7,6 @@ from werkzeug.wrappers import Response
 
 from ..services import directory, groups
 from ..services import principal as roles
-from ..services.errors import InvalidInput
 from . import edge, forms
 
 blueprint = Blueprint("directory", __name__)
@@ -28,14 +27,6 @@ MAILING_FIELDS = [
     forms.Field("day", forms.choice(forms.WEEKDAYS, nullable=True)), forms.Field("mailer", forms.choice(forms.MAILERS)),
 ]
 as_directory = edge.requires(roles.DIRECTORY)
-
-
-def cursor_arg() -> bytes | None:
-    """The `cursor` query parameter, as Datastore wants it."""
-    value = request.args.get("cursor", "")
-    if len(value) > 2000:
-        raise InvalidInput({"cursor": "too_long"})
-    return value.encode() if value else None
 
 
 def act(action: str, code: str, values: dict) -> dict | str | None:
@@ -59,7 +50,7 @@ def act(action: str, code: str, values: dict) -> dict | str | None:
 @blueprint.get("/api/directory")
 @as_directory
 def api_overview() -> Response:
-    return edge.answer(directory.overview(edge.client(), edge.config(), edge.principal(), cursor_arg()))
+    return edge.answer(directory.overview(edge.client(), edge.config(), edge.principal(), edge.cursor_arg()))
 
 
 @blueprint.patch("/api/directory")
@@ -114,7 +105,7 @@ def page() -> Response:
         return edge.page("directory/sign_in.html")
     if who.must_change_password:
         return edge.page("password_first.html", who=who)
-    view = directory.overview(edge.client(), edge.config(), who, cursor_arg())
+    view = directory.overview(edge.client(), edge.config(), who, edge.cursor_arg())
     return edge.page("directory/overview.html", who=who, d=view, weekdays=forms.WEEKDAYS, mailers=forms.MAILERS)
 
 

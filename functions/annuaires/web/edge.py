@@ -15,7 +15,7 @@ from google.cloud import datastore
 from werkzeug.wrappers import Response
 
 from ..config import Config
-from ..services.errors import Forbidden, PasswordChangeRequired, Unauthenticated
+from ..services.errors import Forbidden, InvalidInput, PasswordChangeRequired, Unauthenticated
 from ..services.principal import Principal
 from .i18n import language_of, translate
 
@@ -103,6 +103,14 @@ def answer(body: Any, status: int = 200) -> Response:
 def no_content() -> Response:
     """An empty 204 answer."""
     return Response(status=204)
+
+
+def cursor_arg() -> bytes | None:
+    """The `cursor` query parameter, as Datastore wants it."""
+    value = request.args.get("cursor", "")
+    if len(value) > 2000:
+        raise InvalidInput({"cursor": "too_long"})
+    return value.encode() if value else None
 
 
 def json_body() -> Any:

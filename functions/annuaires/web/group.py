@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 from ..services import group
 from ..services import principal as roles
 from . import edge, forms
-from .directory import cursor_arg
 
 blueprint = Blueprint("group", __name__)
 PAGE = "/animateur.html"
@@ -24,7 +23,7 @@ as_animator = edge.requires(roles.GROUP)
 @blueprint.get("/api/group")
 @as_animator
 def api_overview() -> Response:
-    return edge.answer(group.overview(edge.client(), edge.config(), edge.principal(), cursor_arg()))
+    return edge.answer(group.overview(edge.client(), edge.config(), edge.principal(), edge.cursor_arg()))
 
 
 @blueprint.post("/api/group/members")
@@ -78,7 +77,7 @@ def page() -> Response:
         return edge.page("group/sign_in.html")
     if who.must_change_password:
         return edge.page("password_first.html", who=who)
-    view = group.overview(edge.client(), edge.config(), who, cursor_arg())
+    view = group.overview(edge.client(), edge.config(), who, edge.cursor_arg())
     return edge.page("group/overview.html", who=who, grp=view)
 
 
