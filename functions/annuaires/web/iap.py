@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 
+import google.auth.exceptions
 import google.auth.transport.requests
 from google.auth import jwt
 
@@ -21,6 +22,8 @@ def google_keys() -> Mapping[str, str]:
     """IAP's public keys (key id → PEM), fetched at most once an hour."""
     if _cache.get("until", 0) < time.time():  # type: ignore[operator]
         response = google.auth.transport.requests.Request()(IAP_KEYS_URL, method="GET")
+        if response.status != 200:
+            raise ValueError(f"IAP keys answered {response.status}")
 
         _cache.update(keys=json.loads(response.data), until=time.time() + KEYS_TTL_SECONDS)
     return _cache["keys"]  # type: ignore[return-value]
@@ -32,7 +35,7 @@ def verified_email(assertion: str, audience: str, keys: Callable[[], Mapping[str
         return None
     try:
         claims = jwt.decode(assertion, certs=keys(), audience=audience)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, google.auth.exceptions.GoogleAuthError):
         return None
     if claims.get("iss") != IAP_ISSUER:
         return None
