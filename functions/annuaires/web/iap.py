@@ -24,7 +24,6 @@ def google_keys() -> Mapping[str, str]:
         response = google.auth.transport.requests.Request()(IAP_KEYS_URL, method="GET")
         if response.status != 200:
             raise ValueError(f"IAP keys answered {response.status}")
-
         _cache.update(keys=json.loads(response.data), until=time.time() + KEYS_TTL_SECONDS)
     return _cache["keys"]  # type: ignore[return-value]
 
