@@ -64,8 +64,8 @@ def test_unknown_directory_is_404(new_api):
 def test_directory_creation_input_is_validated(new_api):
     directories = init_datastore(new_api)
     bad_bodies = {
-        "name": [{"name": "", "initials": "A"}, {"name": "x" * 81, "initials": "A"}, {"name": 3, "initials": "A"},
-                 {"name": "a\x00b", "initials": "A"}, {"initials": "A"}],
+        "name": [{"name": "", "initials": "A"}, {"name": "\u0301 \u0301", "initials": "A"}, {"name": "x" * 81, "initials": "A"},
+                 {"name": 3, "initials": "A"}, {"name": "a\x00b", "initials": "A"}, {"initials": "A"}],
         "initials": [{"name": "N", "initials": ""}, {"name": "N", "initials": "x" * 13}, {"name": "N", "initials": None}],
         "extra": [{"name": "N", "initials": "A", "extra": 1}],
     }
@@ -74,7 +74,10 @@ def test_directory_creation_input_is_validated(new_api):
             answer = directories.post("/api/directories", body, expect=400).get_json()["error"]
             assert answer["code"] == "invalid_input" and field in answer["fields"], (body, answer)
     directories.post("/api/directories", "not an object", expect=400)
-    assert directories.get("/api/directories").get_json() == []
+    spaced = directories.post("/api/directories", {"name": "  Paris   Nord ", "initials": " PN "}, expect=201).get_json()
+    assert (spaced["name"], spaced["initials"]) == ("Paris Nord", "PN")
+    directories.post(f"/api/directories/{spaced['code']}/deactivate", expect=204)
+    assert [d["name"] for d in directories.get("/api/directories").get_json()] == ["Paris Nord"]
 
 
 def test_html_in_names_is_escaped_on_pages(new_api):

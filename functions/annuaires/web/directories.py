@@ -10,7 +10,7 @@ from ..services import principal as roles
 from . import edge, forms
 
 blueprint = Blueprint("directories", __name__)
-CREATE_FIELDS = [forms.Field("name", forms.text(80)), forms.Field("initials", forms.text(12))]
+CREATE_FIELDS = [forms.Field("name", forms.name(80)), forms.Field("initials", forms.name(12))]
 PAGE = "/admingen.html"
 
 

@@ -14,11 +14,11 @@ PAGE = "/adminloc.html"
 GROUP_TYPES = ("group", "groupement")
 
 UPDATE_FIELDS = [
-    forms.Field("name", forms.text(80)), forms.Field("initials", forms.text(12)),
+    forms.Field("name", forms.name(80)), forms.Field("initials", forms.name(12)),
     forms.Field("color", forms.color), forms.Field("comment", forms.text(500, min_length=0, multiline=True)),
 ]
 CREATE_FIELDS = [
-    forms.Field("type", forms.choice(GROUP_TYPES)), forms.Field("name", forms.text(80)), forms.Field("initials", forms.text(12)),
+    forms.Field("type", forms.choice(GROUP_TYPES)), forms.Field("name", forms.name(80)), forms.Field("initials", forms.name(12)),
 ]
 REFERENCE_FIELDS = [
     forms.Field("directory", forms.text(80)), forms.Field("group", forms.text(80)), forms.Field("password", forms.password),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..services.errors import InvalidInput
+from ..services.names import normalize
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
@@ -46,6 +47,19 @@ def text(max_length: int, *, min_length: int = 1, multiline: bool = False, strip
             raise ValueError("required")
         if len(value) > max_length:
             raise ValueError("too_long")
+        return value
+
+    return check
+
+
+def name(max_length: int) -> Callable[[Any], str]:
+    """A name or initials: text that still says something once case, accents and spaces are set aside (A1)."""
+    check_text = text(max_length)
+
+    def check(value: Any) -> str:
+        value = " ".join(check_text(value).split())
+        if not normalize(value):
+            raise ValueError("required")
         return value
 
     return check
