@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from google.cloud import datastore
 
+from ..codes import new_code
 from ..store import claims, entities, sessions
 from ..store.base import in_transaction, now
 from . import audit, passwords
 from .accounts import reset_password
 from .errors import InitialsTaken, NameTaken, NotFound
-from .names import new_code, normalize
+from .names import normalize
 from .principal import DIRECTORIES, DIRECTORY, Principal
 from .views import directory_row
 

@@ -148,6 +148,8 @@ def add_delivery(client: datastore.Client, principal: Principal, code: str) -> d
 
     def work() -> None:
         fresh = entities.get(client, entities.GROUP, principal.subject)
+        if code in (fresh.get("deliveries") or []):
+            raise Conflict("already_delivered")
         fresh["deliveries"] = [*(fresh.get("deliveries") or []), code]
         client.put(fresh)
         audit.record(client, principal, "delivery_added", f"group:{code}", detail=f"{group['name']} ({group['initials']})")

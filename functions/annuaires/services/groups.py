@@ -6,14 +6,15 @@ from datetime import timedelta
 
 from google.cloud import datastore
 
+from ..codes import new_code
 from ..config import Config
 from ..store import entities, sessions, throttle
 from ..store.base import in_transaction, now
 from . import audit, passwords
-from .accounts import reset_password
+from .accounts import attempt, reset_password
 from .directories import claim_or_raise
-from .errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthenticated
-from .names import new_code, normalize
+from .errors import Conflict, Forbidden, NotFound, Unauthenticated
+from .names import normalize
 from .principal import GROUP, Principal
 from .views import group_view
 
@@ -65,30 +66,35 @@ def create_group(client: datastore.Client, principal: Principal, type: str, name
 
 
 def add_reference(
-    client: datastore.Client, config: Config, principal: Principal, directory: str, code: str, password: str
+    client: datastore.Client, config: Config, principal: Principal, directory: str, code: str, password: str,
+    client_addr: str,
 ) -> dict:
-    """Reference a group another directory references, with its password as the animator's consent (A8).
+    """Reference a group another active directory references, with its password as the animator's consent (A8).
 
-    The directory and the group may be given by code or by initials.
+    The directory and the group may be given by code or by initials. A group still on 0000 cannot consent.
     """
-    window = timedelta(seconds=config.throttle_window_seconds)
-    counter = f"account:{GROUP}:{normalize(code)}"
-    at = now()
-    if throttle.blocked(client, {counter: config.throttle_account_failures}, at, window):
-        raise TooManyAttempts()
     entity = entities.resolve(client, entities.GROUP, "group", code, normalize(code))
     other = entities.resolve(client, entities.DIRECTORY, "directory", directory, normalize(directory))
-    listed = entity is not None and other is not None and other.key.name in (entity.get("refs") or [])
-    if not passwords.verify_password(entity.get("password_hash") if listed else None, password):
-        throttle.record_failure(client, [counter], at, window)
+    # Its own counter: failed references must not lock the animator out of signing in.
+    counters = attempt(client, config, f"reference:{entity.key.name if entity else normalize(code)}", client_addr)
+
+    def listed_in_other(group: datastore.Entity | None) -> bool:
+        return group is not None and other is not None and other["active"] and other.key.name in (group.get("refs") or [])
+
+    if not passwords.verify_password(entity.get("password_hash") if listed_in_other(entity) else None, password):
         raise Unauthenticated()
-    if principal.subject in entity["refs"]:
-        raise Conflict("already_referenced")
+    throttle.release(client, counters)
+    verified_hash = entity["password_hash"]
 
     def work() -> datastore.Entity:
         fresh = entities.get(client, entities.GROUP, entity.key.name)
-        if principal.subject not in fresh["refs"]:
-            fresh["refs"] = [*fresh["refs"], principal.subject]
+        if not (listed_in_other(fresh) and fresh["active"] and fresh["password_hash"] == verified_hash):
+            raise Unauthenticated()  # dereferenced, deactivated or reset meanwhile
+        if fresh.get("must_change"):
+            raise Forbidden("group_password_unchanged")
+        if principal.subject in fresh["refs"]:
+            raise Conflict("already_referenced")
+        fresh["refs"] = [*fresh["refs"], principal.subject]
         _forget_history(fresh, principal.subject)
         client.put(fresh)
         _log(client, principal, "reference_added", fresh)
@@ -132,7 +138,8 @@ def reactivate(client: datastore.Client, config: Config, principal: Principal, c
             raise NotFound("not_deactivated_here")
         if entity["deactivated_at"] + timedelta(days=config.reactivation_days) <= now():
             raise Forbidden("reactivation_expired")
-        entity.update(active=True, deactivated_by=None, deactivated_at=None, refs=[principal.subject])
+        refs = list(dict.fromkeys([*entity["refs"], principal.subject]))
+        entity.update(active=True, deactivated_by=None, deactivated_at=None, refs=refs)
         _forget_history(entity, principal.subject)
         client.put(entity)
         _log(client, principal, "group_reactivated", entity)
@@ -143,8 +150,7 @@ def reactivate(client: datastore.Client, config: Config, principal: Principal, c
 
 def reset_group_password(client: datastore.Client, principal: Principal, code: str) -> None:
     """Reset a referenced group's password to 0000: the directory takes power, visibly (A4, A11)."""
-    _referenced(client, principal, code)
-    reset_password(client, principal, GROUP, code)
+    reset_password(client, principal, GROUP, code, allowed=lambda group: principal.subject in (group.get("refs") or []))
 
 
 def set_mailing(client: datastore.Client, principal: Principal, code: str, day: str | None, mailer: str) -> dict:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from google.api_core import exceptions as gexc
 from google.cloud import datastore
 
+from ..codes import is_code
 from . import claims
 from .base import InvalidCursor
 
@@ -20,23 +21,24 @@ UNINDEXED = ("password_hash", "comment", "color", "message_subject", "message_bo
 
 
 def get(client: datastore.Client, kind: str, code: str) -> datastore.Entity | None:
-    """One directory or group by code."""
-    return client.get(client.key(kind, code))
+    """One directory or group by code (None for a text that is no code)."""
+    return client.get(client.key(kind, code)) if is_code(code) else None
 
 
 def get_many(client: datastore.Client, kind: str, codes: Iterable[str]) -> dict[str, datastore.Entity]:
     """Several directories or groups in one batch, by code."""
-    keys = [client.key(kind, code) for code in dict.fromkeys(codes)]
+    keys = [client.key(kind, code) for code in dict.fromkeys(codes) if is_code(code)]
     return {e.key.name: e for e in client.get_multi(keys)} if keys else {}
 
 
 def resolve(
     client: datastore.Client, kind: str, family: str, code_or_initials: str, initials_norm: str
 ) -> datastore.Entity | None:
-    """A directory or group by its code (made lower-case) or its initials, in one batch then one get."""
-    code_key = client.key(kind, code_or_initials.strip().lower() or "-")
+    """A directory or group by its code (in any case) or its initials, in one batch then one get."""
+    code = code_or_initials.strip().lower()
+    code_key = client.key(kind, code) if is_code(code) else None
     claim = claims.claim_key(client, family, "initials", initials_norm)
-    found = {e.key: e for e in client.get_multi([code_key, claim])}
+    found = {e.key: e for e in client.get_multi([k for k in (code_key, claim) if k is not None])}
     if code_key in found:
         return found[code_key]
     if claim in found:

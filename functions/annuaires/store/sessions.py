@@ -18,13 +18,21 @@ def token_key(client: datastore.Client, token: str) -> datastore.Key:
 
 
 def create(
-    client: datastore.Client, token: str, *, role: str, subject: str, csrf: str,
+    client: datastore.Client, token: str, *, role: str, subject: str, csrf: str, epoch: int,
     created: datetime, expires: datetime,
 ) -> None:
-    """Store a new session."""
-    entity = new_entity(client, KIND, token_key(client, token).name, unindexed=("csrf", "expires"))
-    entity.update(role=role, subject=subject, csrf=csrf, created=created, expires=expires)
+    """Store a new session; `epoch` is its entity's `sessions_epoch` when it opened."""
+    entity = new_entity(client, KIND, token_key(client, token).name, unindexed=("csrf", "expires", "epoch"))
+    entity.update(role=role, subject=subject, csrf=csrf, epoch=epoch, created=created, expires=expires)
     client.put(entity)
+
+
+def move_to_epoch(client: datastore.Client, token: str, epoch: int) -> None:
+    """Inside a transaction: keep one session alive across its entity's new epoch."""
+    entity = client.get(token_key(client, token))
+    if entity is not None:
+        entity["epoch"] = epoch
+        client.put(entity)
 
 
 def get(

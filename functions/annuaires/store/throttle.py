@@ -1,4 +1,4 @@
-"""Counters of failed sign-ins, per account and per client."""
+"""Counters of sign-in attempts, per account and per client, within a window."""
 
 from __future__ import annotations
 
@@ -11,37 +11,42 @@ from .base import in_transaction
 KIND = "Throttle"
 
 
-def blocked(
-    client: datastore.Client, names: dict[str, int], at: datetime, window: timedelta
-) -> bool:
-    """Whether any counter (name → limit) has reached its limit within the window."""
-    keys = [client.key(KIND, name) for name in names]
-    return any(
-        entity["since"] + window > at and entity["failures"] >= names[entity.key.name]
-        for entity in client.get_multi(keys)
-    )
+def reserve(client: datastore.Client, limits: dict[str, int], at: datetime, window: timedelta) -> bool:
+    """Count one attempt on each counter (name → limit), unless one has reached its limit: then count none.
 
+    Counted before the password is checked, in one transaction, so that attempts sent in
+    parallel cannot all pass; a successful attempt is given back with `release`.
+    """
+    keys = [client.key(KIND, name) for name in limits]
 
-def record_failure(
-    client: datastore.Client, names: list[str], at: datetime, window: timedelta
-) -> None:
-    """Count one failure on each counter, starting a new window where the old one ended."""
-    keys = [client.key(KIND, name) for name in names]
-
-    def work() -> None:
+    def work() -> bool:
         found = {e.key.name: e for e in client.get_multi(keys)}
+        counters = []
         for key in keys:
             entity = found.get(key.name)
             if entity is None or entity["since"] + window <= at:
                 entity = datastore.Entity(key=key)
                 # `expires` lets Datastore's TTL policy delete old counters (cloudbuild.yaml).
                 entity.update(failures=0, since=at, expires=at + window)
+            if entity["failures"] >= limits[key.name]:
+                return False
+            counters.append(entity)
+        for entity in counters:
             entity["failures"] += 1
-            client.put(entity)
+        client.put_multi(counters)
+        return True
+
+    return in_transaction(client, work)
+
+
+def release(client: datastore.Client, names: list[str]) -> None:
+    """Give back the attempt counted on each counter (the password was right)."""
+    keys = [client.key(KIND, name) for name in names]
+
+    def work() -> None:
+        found = [e for e in client.get_multi(keys) if e["failures"] > 0]
+        for entity in found:
+            entity["failures"] -= 1
+        client.put_multi(found)
 
     in_transaction(client, work)
-
-
-def clear(client: datastore.Client, name: str) -> None:
-    """Forget the failures of one counter (after a successful sign-in)."""
-    client.delete(client.key(KIND, name))

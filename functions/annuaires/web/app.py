@@ -50,7 +50,7 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
     @app.before_request
     def load_principal() -> None:
         g.lang = language_of(request)
-        g.principal = accounts.authenticate(edge.client(), request.cookies.get(edge.SESSION_COOKIE, ""))
+        g.principal = accounts.authenticate(edge.client(), edge.config(), request.cookies.get(edge.SESSION_COOKIE, ""))
         edge.check_csrf()
 
     @app.after_request

@@ -35,7 +35,8 @@ def act(action: str, code: str, values: dict) -> dict | str | None:
     if action == "create":
         return groups.create_group(client, who, **values)
     if action == "reference":
-        return groups.add_reference(client, config, who, values["directory"], values["group"], values["password"])
+        return groups.add_reference(client, config, who, values["directory"], values["group"], values["password"],
+                                    request.remote_addr or "")
     if action == "dereference":
         return groups.dereference(client, config, who, code)
     if action == "reactivate":

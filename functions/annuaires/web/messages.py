@@ -29,6 +29,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_deactivated_here": ("Ce groupe ne peut pas être réactivé par votre annuaire.",
                              "This group cannot be reactivated by your directory."),
     "reactivation_expired": ("Le délai de réactivation est dépassé.", "The reactivation window has passed."),
+    "group_password_unchanged": ("Ce groupe n'a pas encore choisi son mot de passe : il ne peut pas donner son accord.",
+                                 "This group has not chosen its password yet: it cannot consent."),
     "already_referenced": ("Ce groupe est déjà référencé par votre annuaire.",
                            "This group is already referenced by your directory."),
     "no_shared_directory": ("Aucun annuaire actif ne référence à la fois ce groupement et ce groupe.",

@@ -1,0 +1,123 @@
+"""What must stay true when requests cross: throttling, resets, references, deliveries (A1, A4, A8, A10)."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+
+from annuaires.services import accounts
+from tests.helpers import STRONG, concurrently, init_datastore, make_directory
+from tests.test_directory import animator, group_of, paris_lyon_and_a_group
+
+
+def test_parallel_wrong_passwords_cannot_pass_the_throttle(new_api):
+    directories = init_datastore(new_api)
+    code, _ = make_directory(directories, new_api, "Paris", "PA")
+    attackers = [new_api() for _ in range(30)]
+    with ThreadPoolExecutor(max_workers=15) as pool:
+        statuses = list(pool.map(
+            lambda a: a.sign_in(role="directory", directory=code, password="guess", expect=None).status_code, attackers))
+    assert statuses.count(401) <= 5 and statuses.count(429) >= 25, statuses
+
+
+def test_code_and_initials_share_one_counter(new_api):
+    directories = init_datastore(new_api)
+    code, _ = make_directory(directories, new_api, "Paris", "PA")
+    attacker = new_api()
+    for name in ("PA", "pa", code, code.upper(), " Pa "):
+        attacker.sign_in(role="directory", directory=name, password="guess", expect=401)
+    attacker.sign_in(role="directory", directory=code, password=STRONG, expect=429)
+
+
+def test_a4_a_sign_in_crossing_a_reset_opens_nothing(new_api, monkeypatch):
+    directories = init_datastore(new_api)
+    code, _ = make_directory(directories, new_api, "Paris", "PA")
+    real_verify = accounts.passwords.verify_password
+
+    def verify_while_reset(stored_hash, password):
+        monkeypatch.setattr(accounts.passwords, "verify_password", real_verify)
+        directories.post(f"/api/directories/{code}/password-reset", expect=204)  # lands mid-sign-in
+        return real_verify(stored_hash, password)
+
+    monkeypatch.setattr(accounts.passwords, "verify_password", verify_while_reset)
+    late = new_api()
+    late.sign_in(role="directory", directory=code, password=STRONG, expect=200)
+    late.get("/api/session", expect=401)
+    taker = new_api()
+    assert taker.sign_in(role="directory", directory=code, password="0000").get_json()["must_change_password"]
+
+
+def test_a4_a_password_change_crossing_a_reset_loses(new_api, monkeypatch):
+    directories = init_datastore(new_api)
+    code, admin = make_directory(directories, new_api, "Paris", "PA")
+    real_hash = accounts.passwords.hash_password
+
+    def hash_while_reset(password):
+        monkeypatch.setattr(accounts.passwords, "hash_password", real_hash)
+        directories.post(f"/api/directories/{code}/password-reset", expect=204)
+        return real_hash(password)
+
+    monkeypatch.setattr(accounts.passwords, "hash_password", hash_while_reset)
+    admin.post("/api/session/password", {"current": STRONG, "new": "another-long-password"}, expect=401)
+    new_api().sign_in(role="directory", directory=code, password="0000", expect=200)
+    new_api().sign_in(role="directory", directory=code, password="another-long-password", expect=401)
+
+
+def test_a8_a_group_on_0000_cannot_consent(new_api):
+    directories = init_datastore(new_api)
+    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
+    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
+    group = group_of(paris, name="Les Radis", initials="LR")
+    body = lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": "0000"},
+                     expect=403).get_json()
+    assert body["error"]["code"] == "forbidden"
+    assert lyon.get("/api/directory").get_json()["groups"] == []
+
+
+def test_a6_a8_a_deactivated_directory_vouches_for_nothing(new_api):
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
+    directories.post(f"/api/directories/{paris_code}/deactivate", expect=204)
+    lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": STRONG}, expect=401)
+
+
+def test_a9_reactivation_keeps_references_made_meanwhile(new_api, datastore_client):
+    directories, paris_code, paris, lyon_code, lyon, group, member = paris_lyon_and_a_group(new_api)
+    paris.delete(f"/api/directory/groups/{group['code']}", expect=200)
+    stored = datastore_client.get(datastore_client.key("Group", group["code"]))
+    stored["refs"] = [lyon_code]  # as if a reference had crossed the dereferencing
+    datastore_client.put(stored)
+    paris.post(f"/api/directory/groups/{group['code']}/reactivate", expect=200)
+    stored = datastore_client.get(datastore_client.key("Group", group["code"]))
+    assert sorted(stored["refs"]) == sorted([paris_code, lyon_code])
+
+
+def test_a10_concurrent_identical_deliveries_are_stored_once(new_api):
+    directories = init_datastore(new_api)
+    _, paris = make_directory(directories, new_api, "Paris", "PA")
+    farms = group_of(paris, type="groupement", name="Les Fermes", initials="LF")
+    radis = group_of(paris, name="Les Radis", initials="LR")
+    producer = animator(new_api, farms["code"])
+    statuses = concurrently(producer, "/api/group/deliveries", {"group": radis["code"]}, times=10)
+    assert statuses.count(201) == 1 and set(statuses) == {201, 409}, statuses
+    assert len(producer.get("/api/group").get_json()["deliveries"]) == 1
+
+
+def test_texts_that_are_no_codes_are_not_found_never_a_server_error(new_api):
+    directories = init_datastore(new_api)
+    _, paris = make_directory(directories, new_api, "Paris", "PA")
+    long_code = "a" * 1600
+    directories.post(f"/api/directories/{long_code}/password-reset", expect=404)
+    directories.post("/api/directories/__x__/deactivate", expect=404)
+    paris.post(f"/api/directory/groups/{long_code}/reactivate", expect=404)
+    new_api().sign_in(role="group", group="__x__", password="whatever-password", expect=401)
+    stranger = new_api()
+    stranger.client.set_cookie("annuaires_session", f"x.directory.{long_code}")
+    stranger.get("/healthz", expect=200)
+    stranger.get("/api/session", expect=401)
+
+
+def test_a_general_admin_removed_from_the_configuration_is_signed_out(api, app):
+    api.as_general()
+    api.get("/api/mailers", expect=200)
+    app.config["ANNUAIRES"] = dataclasses.replace(app.config["ANNUAIRES"], general_admins=frozenset({"other@example.org"}))
+    api.get("/api/mailers", expect=401)
