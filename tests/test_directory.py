@@ -271,7 +271,7 @@ def test_dangerous_page_acts_ask_first_and_only_for_known_acts(new_api):
     page = paris.get("/adminloc.html").get_data(as_text=True)
     assert f'value="/adminloc/groups/{group["code"]}/dereference"' in page and 'action="/confirm"' in page
     to = f"/adminloc/groups/{group['code']}/dereference"
-    confirm = paris.get(f"/confirm?to={to}&label=Déréférencer&subject=Les <Radis>", expect=200).get_data(as_text=True)
+    confirm = paris.get(f"/confirm?to={to}&subject=Les <Radis>", expect=200).get_data(as_text=True)
     assert f'action="{to}"' in confirm and "Les &lt;Radis&gt;" in confirm and "désactivé" in confirm
     # Nothing happened yet: the group is still referenced.
     assert [g["code"] for g in paris.get("/api/directory").get_json()["groups"]] == [group["code"]]

@@ -54,3 +54,21 @@ def test_api_errors_speak_the_requested_language(api):
     english = api.post("/api/session", {"role": "directories", "password": "x"},
                        headers={"Accept-Language": "en"}).get_json()["error"]["message"]
     assert french != english and "Wrong" in english
+
+
+def test_notices_show_only_the_service_own_messages(api):
+    page = api.get("/admin/pwd.html?done=Call+06+12+34+56+78&error=saved").get_data(as_text=True)
+    assert "Call 06" not in page and "Enregistré." in page
+
+
+def test_client_address_is_the_one_the_trusted_proxies_saw(app, datastore_client):
+    import dataclasses
+
+    from annuaires.web.app import create_app
+
+    config = dataclasses.replace(app.config["ANNUAIRES"], trusted_proxies=2)
+    client = create_app(config, lambda: datastore_client).test_client()
+    client.post("/api/session", json={"role": "directories", "password": "wrong"},
+                headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7, 35.191.0.1"})
+    counter = datastore_client.get(datastore_client.key("Throttle", "client:203.0.113.7"))
+    assert counter is not None and counter["failures"] == 1

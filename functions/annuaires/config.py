@@ -36,6 +36,7 @@ class Config:
     page_size: int = 100
     password_hashing: str = "standard"
     secrets_key: str = ""
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -60,6 +61,7 @@ class Config:
             recent_days=int(env.get("ANNUAIRES_RECENT_DAYS", "180")),
             reactivation_days=int(env.get("ANNUAIRES_REACTIVATION_DAYS", "90")),
             secrets_key=env.get("ANNUAIRES_SECRETS_KEY", ""),
+            trusted_proxies=int(env.get("ANNUAIRES_TRUSTED_PROXIES", "0" if emulator else "1")),
             # Cheap hashing is for tests on the emulator; anywhere else it is ignored.
             password_hashing="fast" if emulator and env.get("ANNUAIRES_PASSWORD_HASHING") == "fast" else "standard",
         )

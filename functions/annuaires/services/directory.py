@@ -15,6 +15,9 @@ from .names import normalize
 from .principal import Principal
 from .views import directory_view, group_view
 
+# Former references shown at most: recent ones expire, deactivated ones stay (nothing is deleted, A6, A9).
+FORMER_LIMIT = 1000
+
 
 def overview(client: datastore.Client, config: Config, principal: Principal, cursor: bytes | None = None) -> dict:
     """The directory, the groups it references (one page), its recent history and audit log (A11).
@@ -25,7 +28,7 @@ def overview(client: datastore.Client, config: Config, principal: Principal, cur
     code, at = principal.subject, now()
     groups, next_cursor = entities.page(
         client, entities.GROUP, [("refs", "=", code)], limit=config.page_size, cursor=cursor, order="name_norm")
-    former, _ = entities.page(client, entities.GROUP, [("former_refs", "=", code)], limit=config.page_size)
+    former, _ = entities.page(client, entities.GROUP, [("former_refs", "=", code)], limit=FORMER_LIMIT)
     window = timedelta(days=config.reactivation_days)
     return {
         **directory_view(principal.entity),

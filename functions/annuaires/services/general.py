@@ -37,33 +37,32 @@ def list_mailers(client: datastore.Client) -> list[dict]:
 
 def set_mailer(client: datastore.Client, config: Config, principal: Principal, letter: str, values: dict) -> dict:
     """Configure one mailer; a missing password keeps the stored one, empty username and password mean no authentication."""
-    entity = mailers.get(client, letter) or mailers.new(client, letter)
     password = values.pop("password", None)
-    entity.update(values, updated=now())
     if password is None and not values["username"]:
         password = ""
-    if password == "":
-        entity["password_sealed"] = None
-    elif password is not None:
-        if not config.secrets_key:
-            raise InvalidInput({"password": "no_secrets_key"})
-        entity["password_sealed"] = SecretBox(config.secrets_key).seal(password, letter)
+    if password and not config.secrets_key:
+        raise InvalidInput({"password": "no_secrets_key"})
+    sealed = SecretBox(config.secrets_key).seal(password, letter) if password else None
 
-    def work() -> None:
+    def work() -> datastore.Entity:
+        entity = mailers.get(client, letter) or mailers.new(client, letter)
+        entity.update(values, updated=now())
+        if password is not None:  # a missing password keeps the stored one
+            entity["password_sealed"] = sealed
         client.put(entity)
         audit.record(client, principal, "mailer_configured", f"mailer:{letter}",
                      detail=f"{letter} : {values['from']} ({values['smtp_host']})")
+        return entity
 
-    in_transaction(client, work)
-    return mailer_view(letter, entity)
+    return mailer_view(letter, in_transaction(client, work))
 
 
 COUNTED_KINDS = ("Directory", "Group", "Member", "Session", "Audit")
 COUNT_UP_TO = 10_000  # beyond, the page says "10000 or more": counting is for a glance, not for accounting
 
 
-def technical_state(client: datastore.Client, config: Config) -> dict:
-    """What the general admin checks: where the service runs, how much it holds."""
+def technical_state(client: datastore.Client, config: Config, *, count: bool) -> dict:
+    """What the general admin checks: where the service runs, and, when asked, how much it holds."""
     return {
         "mode": "emulator" if config.emulator else "production",
         "project": config.project,
@@ -72,6 +71,6 @@ def technical_state(client: datastore.Client, config: Config) -> dict:
         "test_datastore": config.test_datastore,
         "secrets_key_set": bool(config.secrets_key),
         "iap_audience_set": bool(config.iap_audience),
-        "counts": {kind: entities.count(client, kind, COUNT_UP_TO) for kind in COUNTED_KINDS},
+        "counts": {kind: entities.count(client, kind, COUNT_UP_TO) for kind in COUNTED_KINDS} if count else None,
         "counts_up_to": COUNT_UP_TO,
     }

@@ -33,7 +33,12 @@ def _referenced(client: datastore.Client, principal: Principal, code: str) -> da
 
 
 def _index_former_refs(entity: datastore.Entity) -> None:
-    """The directories whose page lists this group as recent or deactivated, in one indexed list (one query)."""
+    """The directories whose page lists this group as recent or deactivated, in one indexed list (one query).
+
+    Expired history goes at every write, so that the list only holds what pages still show.
+    """
+    at = now()
+    entity["history"] = [h for h in entity.get("history") or [] if h["until"] > at]
     deactivated_by = [entity["deactivated_by"]] if entity.get("deactivated_by") and not entity["active"] else []
     entity["former_refs"] = [h["directory"] for h in entity.get("history") or []] + deactivated_by
 

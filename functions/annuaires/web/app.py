@@ -19,6 +19,7 @@ from ..services.errors import DomainError, InvalidInput
 from ..store.base import InvalidCursor, make_client
 from . import edge
 from .i18n import language_of, translate
+from .messages import MESSAGES
 
 STATUS = {
     "invalid_input": 400, "unauthenticated": 401, "forbidden": 403, "password_change_required": 403,
@@ -36,10 +37,12 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # every form and JSON body is small
     app.extensions["datastore"] = client_factory or functools.cache(lambda: make_client(config))
     app.jinja_env.autoescape = True
-    if not config.emulator:
-        # Behind Google's front end, the client's address is the last one it appended.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
-    app.jinja_env.globals.update(t=edge.t, language_link=edge.language_link, field_label=edge.field_label)
+    if config.trusted_proxies:
+        # The client's address, for throttling, is the one the first trusted proxy saw (Google's
+        # front end appends it; a load balancer in front appends one more).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=1)  # type: ignore[method-assign]
+    app.jinja_env.globals.update(t=edge.t, language_link=edge.language_link, field_label=edge.field_label,
+                                 known_message=MESSAGES.__contains__)
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
     from . import directories, directory, general, group, meta, sessions

@@ -52,7 +52,7 @@ def api_set_mailer(letter: str) -> Response:
 @blueprint.get("/api/technical-state")
 @as_general
 def api_technical_state() -> Response:
-    return edge.answer(general.technical_state(edge.client(), edge.config()))
+    return edge.answer(general.technical_state(edge.client(), edge.config(), count=request.args.get("count") == "1"))
 
 
 @blueprint.get("/admin/pwd.html")
@@ -61,7 +61,7 @@ def page() -> Response:
     if who is None or who.role != roles.GENERAL:
         return edge.page("general/sign_in.html", emulator=edge.config().emulator)
     return edge.page("general/password.html", who=who, mailers=general.list_mailers(edge.client()),
-                     state=general.technical_state(edge.client(), edge.config()))
+                     state=general.technical_state(edge.client(), edge.config(), count=request.args.get("count") == "1"))
 
 
 @blueprint.post("/admin/pwd.html")

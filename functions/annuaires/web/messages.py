@@ -80,6 +80,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "the secrets encryption key is not configured (ANNUAIRES_SECRETS_KEY)"),
     # technical state
     "technical_state": ("État technique", "Technical state"),
+    "count_entities": ("Compter les entités (lit jusqu'à 10 000 clés par sorte)", "Count the entities (reads up to 10,000 keys a kind)"),
     "state_mode": ("Mode, projet", "Mode, project"),
     "state_timezone": ("Fuseau horaire des envois", "Time zone of mailings"),
     "state_test_datastore": ("Base de test (rechargement permis)", "Test datastore (reload allowed)"),

@@ -28,14 +28,14 @@ def home() -> Response:
     return edge.page("home.html")
 
 
-# The acts a confirmation page may lead to (endpoint → the action argument, if any → question).
+# The acts a confirmation page may lead to: (endpoint, action argument) → (question, button).
 CONFIRMABLE = {
-    ("directories.page_act", "password-reset"): "confirm_directory_password_reset",
-    ("directories.page_act", "deactivate"): "confirm_directory_deactivate",
-    ("directory.page_act", "password-reset"): "confirm_group_password_reset",
-    ("directory.page_act", "dereference"): "confirm_dereference",
-    ("group.page_member_act", "remove"): "confirm_member_remove",
-    ("group.page_remove_delivery", None): "confirm_delivery_remove",
+    ("directories.page_act", "password-reset"): ("confirm_directory_password_reset", "reset_password"),
+    ("directories.page_act", "deactivate"): ("confirm_directory_deactivate", "deactivate_verb"),
+    ("directory.page_act", "password-reset"): ("confirm_group_password_reset", "reset_password"),
+    ("directory.page_act", "dereference"): ("confirm_dereference", "dereference"),
+    ("group.page_member_act", "remove"): ("confirm_member_remove", "remove"),
+    ("group.page_remove_delivery", None): ("confirm_delivery_remove", "remove"),
 }
 
 
@@ -49,9 +49,10 @@ def confirm() -> Response:
         endpoint, args = current_app.url_map.bind("localhost").match(to, method="POST")
     except HTTPException:
         raise NotFound() from None
-    question = CONFIRMABLE.get((endpoint, args.get("action")))
-    if question is None or not to.startswith("/") or to.startswith("//"):
+    act = CONFIRMABLE.get((endpoint, args.get("action")))
+    if act is None or not to.startswith("/") or to.startswith("//"):
         raise NotFound()
-    label = request.args.get("label", "")[:80]
-    subject = request.args.get("subject", "")[:200]
-    return edge.page("confirm.html", to=to, label=label, subject=subject, question=question, back_to=edge.page_shown_before())
+    question, button = act
+    subject = request.args.get("subject", "")[:120]  # the name shown on the page the person came from
+    return edge.page("confirm.html", to=to, label=edge.t(button), subject=subject, question=question,
+                     back_to=edge.page_shown_before())

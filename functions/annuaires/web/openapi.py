@@ -45,7 +45,7 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/mailers", "The 25 mailers, without their passwords (general admin)", None, {200: arr(MAILER)}),
     ("put", "/api/mailers/{letter}", "Configure a mailer (letter A–Y); a missing password keeps the stored one",
      MAILER_INPUT, {200: MAILER, 400: ERROR, 404: ERROR}),
-    ("get", "/api/technical-state", "Where the service runs and how much it holds (general admin)", None,
+    ("get", "/api/technical-state", "Where the service runs, and with count=1 how much it holds (general admin)", None,
      {200: obj(mode=S, project=S, namespace=S, timezone=S, test_datastore=B, counts={"type": "object"})}),
     ("get", "/api/directories", "List directories (directories admin)", None, {200: arr(DIRECTORY_ROW)}),
     ("post", "/api/directories", "Create a directory", obj(("name", "initials"), name=S, initials=S),
