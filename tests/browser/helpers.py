@@ -13,6 +13,12 @@ from tests.helpers import DIRECTORIES_PASSWORD, GENERAL_ADMIN, STRONG
 
 SIGN_IN = "Se connecter"
 
+# Texts of the French pages that the journeys look for.
+REFERENCED = "Groupes et groupements référencés"
+DEACTIVATED = "Groupes désactivés par cet annuaire"
+LOCAL_TIME = re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d$")
+GROUP_SIGN_IN = "Animation d'un groupe ou groupement"
+
 
 def unique(prefix: str) -> str:
     """A name no other test uses (names are unique in a namespace, A1)."""
