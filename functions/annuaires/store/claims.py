@@ -18,12 +18,6 @@ def claim_key(client: datastore.Client, family: str, field: str, norm: str) -> d
     return client.key(KIND, f"{SCOPES[family]}:{field}:{norm}")
 
 
-def owner_of(client: datastore.Client, family: str, field: str, norm: str) -> str | None:
-    """The code that owns a normalised name or initials, if any."""
-    entity = client.get(claim_key(client, family, field, norm))
-    return entity["owner"] if entity else None
-
-
 def take(client: datastore.Client, family: str, owner: str, wanted: dict[str, str]) -> str | None:
     """Inside a transaction: claim each field's normalised value for `owner`.
 
