@@ -6,7 +6,7 @@ import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
 from annuaires.services import accounts
-from tests.helpers import STRONG, concurrently, init_datastore, make_directory
+from tests.helpers import DIRECTORIES_PASSWORD, STRONG, concurrently, init_datastore, make_directory
 from tests.test_directory import animator, group_of, paris_lyon_and_a_group
 
 
@@ -121,3 +121,20 @@ def test_a_general_admin_removed_from_the_configuration_is_signed_out(api, app):
     api.get("/api/mailers", expect=200)
     app.config["ANNUAIRES"] = dataclasses.replace(app.config["ANNUAIRES"], general_admins=frozenset({"other@example.org"}))
     api.get("/api/mailers", expect=401)
+
+
+def test_a_directories_admin_sign_in_crossing_a_new_password_opens_nothing(new_api, monkeypatch):
+    init_datastore(new_api)
+    general = new_api().as_general()
+    real_verify = accounts.passwords.verify_password
+
+    def verify_while_password_set(stored_hash, password):
+        monkeypatch.setattr(accounts.passwords, "verify_password", real_verify)
+        general.put("/api/directories-admin/password", {"password": "a-brand-new-secret"}, expect=204)
+        return real_verify(stored_hash, password)
+
+    monkeypatch.setattr(accounts.passwords, "verify_password", verify_while_password_set)
+    late = new_api()
+    late.sign_in(role="directories", password=DIRECTORIES_PASSWORD, expect=200)
+    late.get("/api/directories", expect=401)
+    new_api().as_directories("a-brand-new-secret").get("/api/directories", expect=200)

@@ -17,6 +17,9 @@ from .errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthen
 from .names import normalize
 from .principal import DIRECTORIES, ENTITY_ROLES, GENERAL, Principal
 
+# Roles whose sessions end together when their password changes: they carry an epoch.
+EPOCH_ROLES = (*ENTITY_ROLES, DIRECTORIES)
+
 
 def _open_session(
     client: datastore.Client, config: Config, role: str, subject: str, epoch: int = 0
@@ -24,7 +27,7 @@ def _open_session(
     # An entity's token names it, so that a request reads its session and its entity in one batch;
     # the session stored under the token's hash stays the authority on who it is.
     secret = secrets.token_urlsafe(32)
-    token = f"{secret}.{role}.{subject}" if role in ENTITY_ROLES else secret
+    token = f"{secret}.{role}.{subject}" if role in EPOCH_ROLES else secret
     csrf = secrets.token_urlsafe(24)
     at = now()
     sessions.create(
@@ -85,6 +88,8 @@ def authenticate(client: datastore.Client, config: Config, token: str) -> Princi
     along = None
     if claimed_role in ENTITY_ROLES and is_code(claimed_subject):
         along = client.key(ENTITY_ROLES[claimed_role][0], claimed_subject)
+    elif (claimed_role, claimed_subject) == (DIRECTORIES, DIRECTORIES):
+        along = client.key(entities.SETTINGS, entities.DIRECTORIES_ADMIN)
     session, entity = sessions.get(client, token, along)
     if session is None or session["expires"] <= now():
         return None
@@ -93,11 +98,13 @@ def authenticate(client: datastore.Client, config: Config, token: str) -> Princi
         return None  # no longer listed in the configuration
     if (role, subject) != (claimed_role, claimed_subject):
         entity = None
-    if role in ENTITY_ROLES and (
+    if role in EPOCH_ROLES and (
         entity is None or not entity.get("active", True)
         or session.get("epoch", 0) != entity.get("sessions_epoch", 0)
     ):
         return None
+    if role not in ENTITY_ROLES:
+        entity = None  # the directories admin's settings are not an entity it signs in as
     must_change = bool(entity and entity.get("must_change"))
     return Principal(role, subject, session["csrf"], token, must_change, entity)
 
@@ -141,11 +148,13 @@ def set_directories_admin_password(client: datastore.Client, principal: Principa
     problem = passwords.policy_error(password)
     if problem:
         raise InvalidInput({"password": problem})
-    entity = entities.new_settings(client, entities.DIRECTORIES_ADMIN)
-    entity["password_hash"] = passwords.hash_password(password)
-    entity["updated"] = now()
+    new_hash = passwords.hash_password(password)
 
     def work() -> None:
+        entity = entities.settings(client, entities.DIRECTORIES_ADMIN) or entities.new_settings(
+            client, entities.DIRECTORIES_ADMIN)
+        epoch = entity.get("sessions_epoch", 0) + 1  # every session opened with the old password ends
+        entity.update(password_hash=new_hash, updated=now(), sessions_epoch=epoch)
         client.put(entity)
         audit.record(client, principal, "directories_admin_password_set", f"{DIRECTORIES}:{DIRECTORIES}")
 
