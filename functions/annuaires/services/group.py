@@ -96,9 +96,9 @@ def update_member(client: datastore.Client, principal: Principal, member_id: str
             if members.of_group(client, principal.subject, limit=1, email=values["email"].lower())[0]:
                 raise InvalidInput({"email": "email_taken"})
             member["email_norm"] = values["email"].lower()
-        action = {True: "member_activated", False: "member_deactivated"}.get(values.get("active"), "member_updated")
-        if action != "member_updated" and values["active"] == member["active"]:
-            action = "member_updated"
+        action = "member_updated"
+        if "active" in values and values["active"] != member["active"]:
+            action = "member_activated" if values["active"] else "member_deactivated"
         member.update(values)
         client.put(member)
         audit.record(client, principal, action, detail=f"{member['name']} <{member['email']}>")
