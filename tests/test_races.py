@@ -138,3 +138,12 @@ def test_a_directories_admin_sign_in_crossing_a_new_password_opens_nothing(new_a
     late.sign_in(role="directories", password=DIRECTORIES_PASSWORD, expect=200)
     late.get("/api/directories", expect=401)
     new_api().as_directories("a-brand-new-secret").get("/api/directories", expect=200)
+
+
+def test_concurrent_identical_members_are_stored_once(new_api):
+    directories = init_datastore(new_api)
+    _, paris = make_directory(directories, new_api, "Paris", "PA")
+    radis = animator(new_api, group_of(paris, name="Les Radis", initials="LR")["code"])
+    statuses = concurrently(radis, "/api/group/members", {"name": "Alice", "email": "alice@example.org"}, times=10)
+    assert statuses.count(201) == 1 and set(statuses) == {201, 400}, statuses
+    assert len(radis.get("/api/group").get_json()["members"]) == 1
