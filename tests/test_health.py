@@ -34,3 +34,10 @@ def test_unknown_api_path_and_method_answer_json(api):
     assert api.get("/api/nothing", expect=404).get_json()["error"]["code"] == "not_found"
     assert api.put("/healthz", expect=405).status_code == 405
     assert api.call("PATCH", "/api/directories", expect=405).get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_pages_forbid_scripts_and_framing(api):
+    headers = api.get("/admin/pwd.html").headers
+    assert "script-src 'none'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"

@@ -29,6 +29,11 @@ HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 40
               405: "method_not_allowed", 413: "too_large", 415: "invalid_input"}
 
 
+# Pages need no script at all; styles come from /static, plus the colour swatch's inline style.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
 def create_app(config: Config, client_factory: Callable[[], datastore.Client] | None = None) -> Flask:
     """The whole service as one Flask app; `client_factory` lets tests give their own client."""
     passwords.use(config.password_hashing)
@@ -62,6 +67,8 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
             response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
