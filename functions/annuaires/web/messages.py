@@ -255,5 +255,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role_mail": ("Messagerie", "Mail"),
     "mailing_of_group": ("Envoi hebdomadaire", "Weekly mailing"),
     "mailing_none": ("aucun envoi hebdomadaire réglé", "no weekly mailing set"),
-    "mailing_set_by_directory": ("réglé par votre annuaire", "set by your directory"),
+    "mailing_set_by_directory": ("réglé par l'annuaire responsable", "set by the responsible directory"),
 }
