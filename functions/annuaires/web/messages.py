@@ -102,6 +102,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "confirm_member_remove": ("Retirer ce membre ?", "Remove this member?"),
     "confirm_delivery_remove": ("Ne plus livrer ce groupe ?", "Stop delivering this group?"),
     # page labels
+    "colon": ("\u00a0: ", ": "),  # French sets a space before a colon
     "mailers": ("Expéditeurs (identités d'envoi)", "Mailers (sending identities)"),
     "letter": ("Lettre", "Letter"),
     "sender_address": ("Adresse d'expédition", "Sender address"),
