@@ -16,8 +16,8 @@ from .views import directory_row
 
 
 def list_directories(
-    client: datastore.Client, *, limit: int, cursor: bytes | None = None
-) -> tuple[list[dict], bytes | None]:
+    client: datastore.Client, *, limit: int, cursor: str | None = None
+) -> tuple[list[dict], str | None]:
     """One page of directories, by name."""
     found, next_cursor = entities.page(client, entities.DIRECTORY, [], limit=limit, cursor=cursor, order="name_norm")
     return [directory_row(e) for e in found], next_cursor

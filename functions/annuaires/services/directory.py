@@ -19,7 +19,7 @@ from .views import directory_view, group_view
 FORMER_LIMIT = 1000
 
 
-def overview(client: datastore.Client, config: Config, principal: Principal, cursor: bytes | None = None) -> dict:
+def overview(client: datastore.Client, config: Config, principal: Principal, cursor: str | None = None) -> dict:
     """The directory, the groups it references (one page), its recent history and audit log (A11).
 
     A constant number of Datastore calls whatever the number of groups: one query for the referenced
@@ -43,7 +43,7 @@ def overview(client: datastore.Client, config: Config, principal: Principal, cur
             for g in former if not g["active"] and g.get("deactivated_by") == code
         ],
         "audit": audit.latest(client, principal.actor),
-        "cursor": next_cursor.decode() if isinstance(next_cursor, bytes) else next_cursor,
+        "cursor": next_cursor,
     }
 
 

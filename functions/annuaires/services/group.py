@@ -30,7 +30,7 @@ def _short(entity: datastore.Entity) -> dict:
     return {"code": entity.key.name, "type": entity["type"], "name": entity["name"], "initials": entity["initials"]}
 
 
-def overview(client: datastore.Client, config: Config, principal: Principal, cursor: bytes | None = None) -> dict:
+def overview(client: datastore.Client, config: Config, principal: Principal, cursor: str | None = None) -> dict:
     """The group, its directories, members (one page), message, deliveries and suppliers, audit log.
 
     A constant number of Datastore calls: one query or batch get per list.
@@ -53,7 +53,7 @@ def overview(client: datastore.Client, config: Config, principal: Principal, cur
             for d in group.get("refs") or [] if d in directories
         ],
         "members": [member_view(m) for m in found],
-        "members_cursor": next_cursor.decode() if isinstance(next_cursor, bytes) else next_cursor,
+        "members_cursor": next_cursor,
         "deliveries": [link(group, delivered[c], delivered[c]) for c in group.get("deliveries") or [] if c in delivered],
         "suppliers": [link(s, group, s) for s in suppliers],
         "message": {"subject": group.get("message_subject", ""), "body": group.get("message_body", "")},

@@ -21,27 +21,18 @@ def group_view(entity: datastore.Entity) -> dict:
     }
 
 
+def _directory(entity: datastore.Entity) -> dict:
+    return {"code": entity.key.name, "name": entity["name"], "initials": entity["initials"], "active": entity["active"]}
+
+
 def directory_row(entity: datastore.Entity) -> dict:
     """A directory as the directories admin sees it in its list."""
-    return {
-        "code": entity.key.name,
-        "name": entity["name"],
-        "initials": entity["initials"],
-        "active": entity["active"],
-        "created": entity["created"],
-    }
+    return {**_directory(entity), "created": entity["created"]}
 
 
 def directory_view(entity: datastore.Entity) -> dict:
     """A directory as its own admin sees it."""
-    return {
-        "code": entity.key.name,
-        "name": entity["name"],
-        "initials": entity["initials"],
-        "active": entity["active"],
-        "color": entity.get("color", ""),
-        "comment": entity.get("comment", ""),
-    }
+    return {**_directory(entity), "color": entity.get("color", ""), "comment": entity.get("comment", "")}
 
 
 def member_view(entity: datastore.Entity) -> dict:

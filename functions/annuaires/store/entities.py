@@ -53,8 +53,8 @@ def new(client: datastore.Client, kind: str, code: str) -> datastore.Entity:
 
 def page(
     client: datastore.Client, kind: str, filters: list[tuple[str, str, object]],
-    *, limit: int, cursor: bytes | None = None, order: str | None = None,
-) -> tuple[list[datastore.Entity], bytes | None]:
+    *, limit: int, cursor: str | None = None, order: str | None = None,
+) -> tuple[list[datastore.Entity], str | None]:
     """One page of a query, and the cursor of the next page (None at the end)."""
     query = client.query(kind=kind)
     for name, op, value in filters:
@@ -65,9 +65,12 @@ def page(
 
 
 def fetch_page(
-    query: datastore.query.Query, limit: int, cursor: bytes | None
-) -> tuple[list[datastore.Entity], bytes | None]:
-    """Up to `limit` results from a cursor (reading on if Datastore ends a batch early), and the next cursor."""
+    query: datastore.query.Query, limit: int, cursor: str | None
+) -> tuple[list[datastore.Entity], str | None]:
+    """Up to `limit` results from a cursor (reading on if Datastore ends a batch early), and the next cursor.
+
+    Cursors are URL-safe text, as they travel in addresses and answers.
+    """
     iterator = query.fetch(limit=limit, start_cursor=cursor)
     try:
         found = list(iterator)
@@ -75,7 +78,8 @@ def fetch_page(
         if cursor is None:
             raise
         raise InvalidCursor() from error
-    return found, (iterator.next_page_token if len(found) == limit else None)
+    token = iterator.next_page_token if len(found) == limit else None
+    return found, token.decode() if isinstance(token, bytes) else token
 
 
 def settings(client: datastore.Client, name: str) -> datastore.Entity | None:

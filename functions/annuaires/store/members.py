@@ -20,8 +20,8 @@ def new(client: datastore.Client, group: str) -> datastore.Entity:
 
 
 def of_group(
-    client: datastore.Client, group: str, *, limit: int, cursor: bytes | None = None, email: str | None = None
-) -> tuple[list[datastore.Entity], bytes | None]:
+    client: datastore.Client, group: str, *, limit: int, cursor: str | None = None, email: str | None = None
+) -> tuple[list[datastore.Entity], str | None]:
     """One page of a group's members, in creation order, and the next page's cursor."""
     query = client.query(kind=KIND, ancestor=client.key("Group", group))
     if email is not None:

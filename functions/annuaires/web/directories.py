@@ -20,7 +20,7 @@ def api_list() -> Response:
     found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=edge.cursor_arg())
     response = edge.answer(found)
     if next_cursor:
-        response.headers["X-Next-Cursor"] = next_cursor.decode()
+        response.headers["X-Next-Cursor"] = next_cursor
     return response
 
 
@@ -53,7 +53,7 @@ def page() -> Response:
     found, next_cursor = service.list_directories(edge.client(), limit=edge.config().page_size, cursor=edge.cursor_arg())
     audit = service.audit_of_directories_admin(edge.client())
     return edge.page("directories/list.html", who=who, directories=found, audit=audit,
-                     cursor=next_cursor.decode() if next_cursor else None)
+                     cursor=next_cursor)
 
 
 @blueprint.post("/admingen/directories")

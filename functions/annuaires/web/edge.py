@@ -105,12 +105,12 @@ def no_content() -> Response:
     return Response(status=204)
 
 
-def cursor_arg() -> bytes | None:
-    """The `cursor` query parameter, as Datastore wants it."""
+def cursor_arg() -> str | None:
+    """The `cursor` query parameter, where a page starts."""
     value = request.args.get("cursor", "")
     if len(value) > 2000:
         raise InvalidInput({"cursor": "too_long"})
-    return value.encode() if value else None
+    return value or None
 
 
 def json_body() -> Any:
