@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +32,11 @@ def now() -> datetime:
     """The current time, UTC-aware, at the millisecond Datastore keeps."""
     t = datetime.now(UTC)
     return t.replace(microsecond=t.microsecond // 1000 * 1000)
+
+
+def digest(text: str) -> str:
+    """A fixed-length stand-in for text of any length inside a key name (key names stay under 1,500 bytes)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def in_transaction(client: datastore.Client, work: Callable[[], T]) -> T:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from google.cloud import datastore
 
+from .base import digest
+
 KIND = "Claim"
 # Directories have their own names; groups and groupements share theirs.
 SCOPES = {"directory": "directory", "group": "group", "groupement": "group"}
@@ -15,7 +17,7 @@ SCOPES = {"directory": "directory", "group": "group", "groupement": "group"}
 
 def claim_key(client: datastore.Client, family: str, field: str, norm: str) -> datastore.Key:
     """The key of the claim on one normalised value of one field (`name` or `initials`)."""
-    return client.key(KIND, f"{SCOPES[family]}:{field}:{norm}")
+    return client.key(KIND, f"{SCOPES[family]}:{field}:{digest(norm)}")
 
 
 def take(client: datastore.Client, family: str, owner: str, wanted: dict[str, str]) -> str | None:

@@ -6,9 +6,14 @@ from datetime import datetime, timedelta
 
 from google.cloud import datastore
 
-from .base import in_transaction
+from .base import digest, in_transaction
 
 KIND = "Throttle"
+
+
+def _key(client: datastore.Client, name: str) -> datastore.Key:
+    # Counter names hold what clients send (identifiers, forwarded addresses): only their digest makes a key.
+    return client.key(KIND, digest(name))
 
 
 def reserve(client: datastore.Client, limits: dict[str, int], at: datetime, window: timedelta) -> bool:
@@ -17,18 +22,18 @@ def reserve(client: datastore.Client, limits: dict[str, int], at: datetime, wind
     Counted before the password is checked, in one transaction, so that attempts sent in
     parallel cannot all pass; a successful attempt is given back with `release`.
     """
-    keys = [client.key(KIND, name) for name in limits]
+    keys = {name: _key(client, name) for name in limits}
 
     def work() -> bool:
-        found = {e.key.name: e for e in client.get_multi(keys)}
+        found = {e.key.name: e for e in client.get_multi(list(keys.values()))}
         counters = []
-        for key in keys:
+        for name, key in keys.items():
             entity = found.get(key.name)
             if entity is None or entity["since"] + window <= at:
                 entity = datastore.Entity(key=key)
                 # `expires` lets Datastore's TTL policy delete old counters (cloudbuild.yaml).
                 entity.update(failures=0, since=at, expires=at + window)
-            if entity["failures"] >= limits[key.name]:
+            if entity["failures"] >= limits[name]:
                 return False
             counters.append(entity)
         for entity in counters:
@@ -41,7 +46,7 @@ def reserve(client: datastore.Client, limits: dict[str, int], at: datetime, wind
 
 def release(client: datastore.Client, names: list[str]) -> None:
     """Give back the attempt counted on each counter (the password was right)."""
-    keys = [client.key(KIND, name) for name in names]
+    keys = [_key(client, name) for name in names]
 
     def work() -> None:
         found = [e for e in client.get_multi(keys) if e["failures"] > 0]

@@ -58,6 +58,7 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
     @app.before_request
     def load_principal() -> None:
         g.lang = language_of(request)
+        edge.check_same_site()
         g.principal = accounts.authenticate(edge.client(), edge.config(), request.cookies.get(edge.SESSION_COOKIE, ""))
         edge.check_csrf()
 
@@ -70,6 +71,8 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Pages and answers hold who is signed in and what they manage: never kept by a cache.
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.errorhandler(DomainError)

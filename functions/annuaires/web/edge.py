@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, jsonify, redirect, render_template, request
@@ -69,6 +69,23 @@ def csrf_exempt(view: Callable) -> Callable:
     return view
 
 
+def check_same_site() -> None:
+    """Refuse a state-changing request that a browser says comes from another site (login CSRF included).
+
+    Browsers send Sec-Fetch-Site (or at least Origin) on cross-site posts; other applications send neither.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        allowed = fetch_site in ("same-origin", "none")
+    else:
+        origin = request.headers.get("Origin")
+        allowed = origin is None or urlsplit(origin).netloc == request.host
+    if not allowed:
+        raise Forbidden("cross_site")
+
+
 def check_csrf() -> None:
     """A state-changing request made with a session cookie must carry the session's CSRF token."""
     who = principal()
@@ -114,8 +131,11 @@ def cursor_arg() -> str | None:
 
 
 def json_body() -> Any:
-    """The request's JSON body (None if it is not JSON)."""
-    return request.get_json(silent=True)
+    """The request's JSON body (None if it is not JSON); nesting too deep for the parser is bad input."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise InvalidInput({"body": "too_deep"}) from None
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
@@ -123,16 +143,21 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return Response(render_template(template, **context), status=status, mimetype="text/html")
 
 
+def site_path(path: str) -> str:
+    """A path that stays on this site in a link: browsers read a leading `//` or `/\\` as another host."""
+    return "/" + quote(path.lstrip("/\\"), safe="/")
+
+
 def page_shown_before() -> str:
     """The page the person came from (on this site), or the home page."""
     referrer = urlsplit(request.referrer or "")
     same_site = referrer.netloc == request.host and referrer.path.startswith("/")
-    return referrer.path if same_site else "/"
+    return site_path(referrer.path) if same_site else "/"
 
 
 def page_shown() -> str:
     """The page a person is looking at: this one if it was a GET, else the page its form was on."""
-    return request.path if request.method == "GET" else page_shown_before()
+    return site_path(request.path) if request.method == "GET" else page_shown_before()
 
 
 def language_link(lang: str) -> str:

@@ -16,6 +16,7 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAILERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+NORMALIZED_GROWTH = 4
 
 
 def _has_control(text: str, allow_newlines: bool) -> bool:
@@ -58,8 +59,12 @@ def name(max_length: int) -> Callable[[Any], str]:
 
     def check(value: Any) -> str:
         value = " ".join(check_text(value).split())
-        if not normalize(value):
+        normalized = normalize(value)
+        if not normalized:
             raise ValueError("required")
+        # Some characters grow when normalised (U+FDFA gives 18): the compared form is bounded too.
+        if len(normalized) > NORMALIZED_GROWTH * max_length:
+            raise ValueError("too_long")
         return value
 
     return check

@@ -26,7 +26,7 @@ PASSWORD_FIELDS = [forms.Field("current", forms.password), forms.Field("new", fo
 def sign_in(data: dict) -> roles.Principal:
     """Open a session from sign-in input (JSON or form), whatever the role."""
     role = data.get("role") if isinstance(data, dict) else None
-    if role not in SIGN_IN_FIELDS:
+    if not isinstance(role, str) or role not in SIGN_IN_FIELDS:
         raise InvalidInput({"role": "invalid_choice"})
     values = forms.parse({k: v for k, v in data.items() if k != "role"}, SIGN_IN_FIELDS[role])
     config, client = edge.config(), edge.client()
