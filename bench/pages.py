@@ -24,15 +24,16 @@ from flask.testing import FlaskClient
 from google.cloud import datastore
 
 from annuaires.config import Config
-from annuaires.services import groups as group_service
-from annuaires.services.principal import DIRECTORY, Principal
-from annuaires.store import entities
+from annuaires.services import directory_admin
+from annuaires.services.passwords import INITIAL_PASSWORD, Passwords
+from annuaires.services.roles import DIRECTORY, Principal
+from annuaires.store import directories, groups
 from annuaires.store.base import make_client
 from annuaires.web.app import create_app
-from annuaires.web.edge import SESSION_COOKIE
-from bench.common import RpcCounter, percentile, progress, save, timed_concurrently
+from annuaires.web.edge import session_cookie
+from bench.common import percentile, progress, save, timed_concurrently
 from emulator import datastore as datastore_emulator
-from tests.helpers import Api, init_datastore, make_directory
+from emulator.calls import RpcCounter
 
 PROJECT = "annuaires-bench"
 SIZES = (10, 1000)  # groups referenced by the directory: the small and the large scenario
@@ -59,31 +60,44 @@ class Scenario:
     def browser(self) -> FlaskClient:
         """A client of its own that carries the directory admin's session cookie."""
         browser = self.app.test_client()
-        browser.set_cookie(SESSION_COOKIE, self.session)
+        browser.set_cookie(session_cookie(DIRECTORY), self.session)
         return browser
 
 
-def seed_groups(client: datastore.Client, code: str, size: int) -> None:
+class SeedPasswords(Passwords):
+    """Seeding only: argon2 on "0000" for each of 1,000 groups would take most of the run, and the hash is
+    not what is measured. Every group gets one precomputed hash; the app's own hasher is back before any
+    measurement."""
+
+    def __init__(self, initial_hash: str) -> None:
+        super().__init__()
+        self.initial_hash = initial_hash
+
+    def hash(self, password: str) -> str:
+        return self.initial_hash
+
+
+def seed_groups(app: Flask, code: str, size: int) -> None:
     """Create `size` groups referenced by the directory, through the real service."""
-    principal = Principal(DIRECTORY, code)
-    passwords = group_service.passwords
-    initial_hash = passwords.hash_password(passwords.INITIAL_PASSWORD)
-
-    def same_hash(_password: str) -> str:
-        return initial_hash
-
-    # Seeding only: argon2 on "0000" for each of 1,000 groups would take most of the run, and the
-    # hash is not what is measured. Every group gets the one precomputed hash; the real function is
-    # back before any measurement.
-    real_hash = passwords.hash_password
-    passwords.hash_password = same_hash
+    ctx = app.extensions["annuaires"]
+    principal, real = Principal(DIRECTORY, code), ctx.passwords
+    ctx.passwords = SeedPasswords(real.hash(INITIAL_PASSWORD))
     try:
         for i in range(1, size + 1):
-            group_service.create_group(client, principal, "group", f"Groupe {i:04d}", f"G{i:04d}")
+            directory_admin.create_group(ctx, principal, "group", f"Groupe {i:04d}", f"G{i:04d}")
             if i % PROGRESS_EVERY == 0 or i == size:
                 progress(f"pages: seeding groups={size}: {i}/{size} created")
     finally:
-        passwords.hash_password = real_hash
+        ctx.passwords = real
+
+
+def signed_in(app: Flask, **body: str) -> tuple[FlaskClient, str]:
+    """A client signed in through the API, and its CSRF token."""
+    browser = app.test_client()
+    answer = browser.post("/api/session", json=body)
+    if answer.status_code != 200:
+        raise RuntimeError(f"sign-in as {body['role']} answered {answer.status_code}")
+    return browser, answer.get_json()["csrf"]
 
 
 def build(emulator: datastore_emulator.Emulator, size: int) -> Scenario:
@@ -93,17 +107,19 @@ def build(emulator: datastore_emulator.Emulator, size: int) -> Scenario:
     client = make_client(config)
     rpc = RpcCounter(client)
     app = create_app(config, lambda: client)
-
-    def new_api() -> Api:
-        return Api(app.test_client())
-
     began = time.perf_counter()
-    directories = init_datastore(new_api)
-    code, admin = make_directory(directories, new_api, f"Annuaire {size}", f"A{size}")
-    cookie = admin.client.get_cookie(SESSION_COOKIE)
+    general, csrf = signed_in(app, role="general", email=next(iter(config.general_admins)))
+    general.put("/api/directories-admin/password", json={"password": "bench-directories"}, headers={"X-CSRF-Token": csrf})
+    admin, csrf = signed_in(app, role="directories", password="bench-directories")
+    code = admin.post("/api/directories", json={"name": f"Annuaire {size}", "initials": f"A{size}"},
+                      headers={"X-CSRF-Token": csrf}).get_json()["code"]
+    director, csrf = signed_in(app, role="directory", directory=code, password=INITIAL_PASSWORD)
+    director.post("/api/session/password", json={"current": INITIAL_PASSWORD, "new": "bench-directory-password"},
+                  headers={"X-CSRF-Token": csrf})
+    cookie = director.get_cookie(session_cookie(DIRECTORY))
     if cookie is None:
         raise RuntimeError("the directory admin's sign-in set no session cookie")
-    seed_groups(client, code, size)
+    seed_groups(app, code, size)
     return Scenario(size, client, rpc, app, code, cookie.value, time.perf_counter() - began)
 
 
@@ -136,8 +152,8 @@ def baseline_worker(scenario: Scenario) -> Callable[[], None]:
     client, code = scenario.client, scenario.code
 
     def call() -> None:
-        client.get(client.key(entities.DIRECTORY, code))
-        query = client.query(kind=entities.GROUP)
+        client.get(client.key(directories.SCHEMA.kind, code))
+        query = client.query(kind=groups.SCHEMA.kind)
         query.add_filter(filter=datastore.query.PropertyFilter("refs", "=", code))
         list(query.fetch(limit=100))
 

@@ -6,8 +6,6 @@ import re
 
 import pytest
 
-from tests.helpers import STRONG, init_datastore, make_directory
-
 GROWS = "\ufdfa" * 80  # 80 characters that NFKD turns into 1,440
 DEEP = "[" * 100_000 + "]" * 100_000
 PATH_VALUES = {"code": "abcdefgh", "letter": "A", "member_id": "1"}
@@ -24,9 +22,9 @@ def test_sign_in_role_of_another_type_is_bad_input(api, role):
     assert body["error"]["fields"] == {"role": "valeur non permise"}
 
 
-def test_json_nested_thousands_deep_is_bad_input_on_every_json_route(app, new_api):
-    directories = init_datastore(new_api)
-    code, director = make_directory(directories, new_api, "Paris", "PA")
+def test_json_nested_thousands_deep_is_bad_input_on_every_json_route(given, app, new_api):
+    directories = given.directories_admin()
+    code, director = given.directory("Paris", "PA")
     group = director.post("/api/directory/groups", {"type": "group", "name": "G", "initials": "G"}, expect=201).get_json()
     animator = new_api()
     animator.sign_in(role="group", group=group["code"], password="0000")
@@ -44,9 +42,9 @@ def test_json_nested_thousands_deep_is_bad_input_on_every_json_route(app, new_ap
     assert answer.status_code == 400 and answer.get_json()["error"]["fields"] == {"body": "JSON trop imbriqué"}
 
 
-def test_names_that_grow_when_normalised_are_refused_or_counted_never_a_server_error(new_api):
-    directories = init_datastore(new_api)
-    code, director = make_directory(directories, new_api, "Paris", "PA")
+def test_names_that_grow_when_normalised_are_refused_or_counted_never_a_server_error(given, new_api):
+    directories = given.directories_admin()
+    code, director = given.directory("Paris", "PA")
     body = directories.post("/api/directories", {"name": GROWS, "initials": "X"}, expect=400).get_json()
     assert body["error"]["fields"] == {"name": "trop long"}
     director.post("/api/directory/groups", {"type": "group", "name": "G", "initials": GROWS}, expect=400)
@@ -70,29 +68,29 @@ def test_links_built_from_the_request_path_stay_on_the_site(api):
 
 @pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
                                      {"Origin": "https://evil.example"}, {"Origin": "null"}])
-def test_cross_site_form_posts_are_refused_sign_in_included(new_api, headers):
-    init_datastore(new_api)
+def test_cross_site_form_posts_are_refused_sign_in_included(given, new_api, headers):
+    given.directories_admin()
     victim = new_api()
     response = victim.client.post("/signin", data={"role": "directories", "password": "directories-secret"},
                                   headers=headers)
     assert response.status_code == 403
     assert "Set-Cookie" not in response.headers
-    assert victim.client.get_cookie("annuaires_session") is None
+    assert victim.cookie("annuaires_directories") is None
 
 
-def test_same_site_form_posts_are_served(new_api):
-    init_datastore(new_api)
+def test_same_site_form_posts_are_served(given, new_api):
+    given.directories_admin()
     for headers in ({"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"}, {}):
         browser = new_api()
         response = browser.client.post("/signin", data={"role": "directories", "password": "directories-secret"},
                                        headers=headers)
-        assert response.status_code == 303 and browser.client.get_cookie("annuaires_session") is not None
+        assert response.status_code == 303 and browser.cookie("annuaires_directories") is not None
 
 
-def test_signed_in_pages_and_answers_are_never_cached(new_api):
-    directories = init_datastore(new_api)
-    _, director = make_directory(directories, new_api, "Paris", "PA")
+def test_signed_in_pages_and_answers_are_never_cached(given, new_api):
+    directories = given.directories_admin()
+    _, director = given.directory("Paris", "PA")
     for path in ("/api/directory", "/adminloc.html", "/api/session"):
         assert director.get(path, expect=200).headers["Cache-Control"] == "no-store", path
     assert directories.get("/admingen.html", expect=200).headers["Cache-Control"] == "no-store"
-    assert STRONG not in director.get("/adminloc.html").get_data(as_text=True)
+    assert given.STRONG not in director.get("/adminloc.html").get_data(as_text=True)

@@ -15,7 +15,7 @@ def test_mailers_are_listed_without_passwords(api):
     assert [m["letter"] for m in mailers] == list("ABCDEFGHIJKLMNOPQRSTUVWXY")
     saved = api.put("/api/mailers/C", RELAY, expect=200).get_json()
     assert saved == {"letter": "C", "from": "envoi@example.org", "smtp_host": "smtp.example.org", "smtp_port": 587,
-                     "username": "envoi", "starttls": True, "has_password": True}
+                     "username": "envoi", "starttls": True, "has_password": True, "per_minute": None, "per_day": None}
     listed = api.get("/api/mailers").get_data(as_text=True)
     assert "smtp-secret" not in listed and "password_sealed" not in listed
 
@@ -45,20 +45,18 @@ def test_mailer_input_is_validated(api):
     assert api.get("/api/mailers").get_json()[1]["smtp_host"] == ""
 
 
-def test_only_the_general_admin_configures_mailers(new_api):
-    from tests.helpers import init_datastore
+def test_only_the_general_admin_configures_mailers(given, new_api):
 
-    directories = init_datastore(new_api)
+    directories = given.directories_admin()
     directories.get("/api/mailers", expect=403)
     directories.put("/api/mailers/A", RELAY, expect=403)
     new_api().get("/api/mailers", expect=401)
 
 
-def test_general_admin_sees_the_technical_state(new_api):
-    from tests.helpers import init_datastore, make_directory
+def test_general_admin_sees_the_technical_state(given, new_api):
 
-    directories = init_datastore(new_api)
-    make_directory(directories, new_api, "Paris", "PA")
+    directories = given.directories_admin()
+    given.directory("Paris", "PA")
     general = new_api().as_general()
     state = general.get("/api/technical-state", expect=200).get_json()
     assert state["mode"] == "emulator" and state["timezone"] == "Europe/Paris" and state["test_datastore"] is True

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from tests.helpers import STRONG, init_datastore, make_directory
-from tests.test_directory import animator, group_of
 
-
-def network(new_api):
+def farm_network(given):
     """Paris references a groupement and a group; both animators signed in."""
-    directories = init_datastore(new_api)
-    paris_code, paris = make_directory(directories, new_api, "Paris", "PA")
-    farms = group_of(paris, type="groupement", name="Les Fermes", initials="LF")
-    radis = group_of(paris, name="Les Radis", initials="LR")
-    return directories, paris_code, paris, farms, animator(new_api, farms["code"]), radis, animator(new_api, radis["code"])
+    directories = given.directories_admin()
+    paris_code, paris = given.directory("Paris", "PA")
+    farms = given.group(paris, type="groupement", name="Les Fermes", initials="LF")
+    radis = given.group(paris, name="Les Radis", initials="LR")
+    return directories, paris_code, paris, farms, given.animator(farms["code"]), radis, given.animator(radis["code"])
 
 
-def test_animator_manages_members(new_api):
-    *_, radis_animator = network(new_api)
+def test_animator_manages_members(given, new_api):
+    *_, radis_animator = farm_network(given)
     alice = radis_animator.post("/api/group/members", {"name": "Alice", "email": "alice@Example.ORG"}, expect=201).get_json()
     assert alice == {"id": alice["id"], "name": "Alice", "email": "alice@example.org", "active": True}
     radis_animator.post("/api/group/members", {"name": "Alice 2", "email": "ALICE@example.org"}, expect=400)
@@ -31,8 +28,8 @@ def test_animator_manages_members(new_api):
     assert [m["id"] for m in radis_animator.get("/api/group").get_json()["members"]] == [bob["id"]]
 
 
-def test_member_input_is_validated(new_api):
-    *_, radis_animator = network(new_api)
+def test_member_input_is_validated(given, new_api):
+    *_, radis_animator = farm_network(given)
     for body, field in (({"name": "A", "email": "not-an-email"}, "email"), ({"name": "", "email": "a@example.org"}, "name"),
                         ({"name": "A", "email": "a@example.org\nBcc: x@example.org"}, "email"),
                         ({"name": "A" * 121, "email": "a@example.org"}, "name"), ({"name": "A"}, "email")):
@@ -40,16 +37,16 @@ def test_member_input_is_validated(new_api):
     assert radis_animator.get("/api/group").get_json()["members"] == []
 
 
-def test_animator_writes_the_weekly_message(new_api):
-    *_, radis_animator = network(new_api)
+def test_animator_writes_the_weekly_message(given, new_api):
+    *_, radis_animator = farm_network(given)
     radis_animator.put("/api/group/message", {"subject": "Cette semaine", "body": "Des radis.\nEt des <b>choux</b>."}, expect=200)
     message = radis_animator.get("/api/group").get_json()["message"]
     assert message == {"subject": "Cette semaine", "body": "Des radis.\nEt des <b>choux</b>."}
     radis_animator.put("/api/group/message", {"subject": "x" * 201, "body": ""}, expect=400)
 
 
-def test_a10_groupement_delivers_a_group_sharing_an_active_directory(new_api):
-    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
+def test_a10_groupement_delivers_a_group_sharing_an_active_directory(given, new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = farm_network(given)
     added = farms_animator.post("/api/group/deliveries", {"group": radis["code"]}, expect=201).get_json()
     assert added["code"] == radis["code"] and added["suspended"] is False
     view = farms_animator.get("/api/group").get_json()
@@ -61,17 +58,17 @@ def test_a10_groupement_delivers_a_group_sharing_an_active_directory(new_api):
     radis_animator.post("/api/group/deliveries", {"group": farms["code"]}, expect=403)
 
 
-def test_a10_no_shared_directory_is_forbidden(new_api):
-    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
-    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
-    carrots = group_of(lyon, name="Les Carottes", initials="LC")
+def test_a10_no_shared_directory_is_forbidden(given, new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = farm_network(given)
+    _, lyon = given.directory("Lyon", "LY")
+    carrots = given.group(lyon, name="Les Carottes", initials="LC")
     body = farms_animator.post("/api/group/deliveries", {"group": carrots["code"]}, expect=403).get_json()
     assert body["error"]["code"] == "forbidden"
     assert farms_animator.get("/api/group").get_json()["deliveries"] == []
 
 
-def test_a10_link_is_suspended_when_the_shared_directory_is_deactivated(new_api):
-    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
+def test_a10_link_is_suspended_when_the_shared_directory_is_deactivated(given, new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = farm_network(given)
     farms_animator.post("/api/group/deliveries", {"group": radis["code"]}, expect=201)
     directories.post(f"/api/directories/{paris_code}/deactivate", expect=204)
     view = farms_animator.get("/api/group").get_json()
@@ -80,10 +77,10 @@ def test_a10_link_is_suspended_when_the_shared_directory_is_deactivated(new_api)
     assert farms_animator.get("/api/group").get_json()["deliveries"][0]["suspended"] is False
 
 
-def test_a10_link_is_suspended_when_the_group_is_dereferenced(new_api):
-    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
-    _, lyon = make_directory(directories, new_api, "Lyon", "LY")
-    lyon.post("/api/directory/references", {"directory": paris_code, "group": radis["code"], "password": STRONG}, expect=201)
+def test_a10_link_is_suspended_when_the_group_is_dereferenced(given, new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = farm_network(given)
+    _, lyon = given.directory("Lyon", "LY")
+    lyon.post("/api/directory/references", {"directory": paris_code, "group": radis["code"], "password": given.STRONG}, expect=201)
     farms_animator.post("/api/group/deliveries", {"group": radis["code"]}, expect=201)
     paris.delete(f"/api/directory/groups/{radis['code']}", expect=200)
     view = farms_animator.get("/api/group").get_json()
@@ -93,8 +90,8 @@ def test_a10_link_is_suspended_when_the_group_is_dereferenced(new_api):
     assert farms_animator.get("/api/group").get_json()["deliveries"] == []
 
 
-def test_group_overview_lists_its_directories(new_api):
-    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = network(new_api)
+def test_group_overview_lists_its_directories(given, new_api):
+    directories, paris_code, paris, farms, farms_animator, radis, radis_animator = farm_network(given)
     view = radis_animator.get("/api/group").get_json()
     assert view["directories"] == [{"code": paris_code, "name": "Paris", "initials": "PA", "active": True}]
     assert (view["type"], view["name"], view["initials"]) == ("group", "Les Radis", "LR")

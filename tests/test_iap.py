@@ -14,7 +14,6 @@ from annuaires.config import Config
 from annuaires.store.base import make_client
 from annuaires.web.app import create_app
 from annuaires.web.iap import IAP_ISSUER, verified_email
-from tests.helpers import Api
 
 AUDIENCE = "/projects/123/global/backendServices/456"
 
@@ -56,18 +55,17 @@ def test_assertion_signed_by_another_key_is_refused(signing):
     assert verified_email("not.a.jwt", AUDIENCE, lambda: keys) is None
 
 
-def test_production_sign_in_uses_iap_not_the_local_form(emulator, signing):
+def test_production_sign_in_uses_iap_not_the_local_form(emulator, signing, api_of):
     signer, keys = signing
     production = Config.from_env({"GOOGLE_CLOUD_PROJECT": emulator.project, "ANNUAIRES_NAMESPACE": f"t{uuid.uuid4().hex}",
                                   "ANNUAIRES_IAP_AUDIENCE": AUDIENCE, "ANNUAIRES_GENERAL_ADMINS": "admin@example.org"})
     assert production.emulator is False and production.secure_cookies is True
     client = make_client(production)  # DATASTORE_EMULATOR_HOST is set in this process: the emulator still serves
-    app = create_app(production, lambda: client)
-    app.extensions["iap_keys"] = lambda: keys
-    api = Api(app.test_client())
+    app = create_app(production, lambda: client, iap_keys=lambda: keys)
+    api = api_of(app)
     api.sign_in(role="general", email="admin@example.org", expect=401)
     header = {"X-Goog-IAP-JWT-Assertion": assertion(signer)}
     response = api.post("/api/session", {"role": "general"}, headers=header, expect=200)
     assert "Secure" in response.headers["Set-Cookie"]
     outsider = {"X-Goog-IAP-JWT-Assertion": assertion(signer, email="someone@example.org")}
-    Api(app.test_client()).post("/api/session", {"role": "general"}, headers=outsider, expect=401)
+    api_of(app).post("/api/session", {"role": "general"}, headers=outsider, expect=401)

@@ -33,6 +33,7 @@ class Config:
     throttle_window_seconds: int = 900
     recent_days: int = 180
     reactivation_days: int = 90
+    initial_password_days: int = 30
     page_size: int = 100
     password_hashing: str = "standard"
     secrets_key: str = ""
@@ -60,6 +61,7 @@ class Config:
             throttle_window_seconds=int(env.get("ANNUAIRES_THROTTLE_WINDOW", "900")),
             recent_days=int(env.get("ANNUAIRES_RECENT_DAYS", "180")),
             reactivation_days=int(env.get("ANNUAIRES_REACTIVATION_DAYS", "90")),
+            initial_password_days=int(env.get("ANNUAIRES_INITIAL_PASSWORD_DAYS", "30")),
             secrets_key=env.get("ANNUAIRES_SECRETS_KEY", ""),
             trusted_proxies=int(env.get("ANNUAIRES_TRUSTED_PROXIES", "0" if emulator else "1")),
             # Cheap hashing is for tests on the emulator; anywhere else it is ignored.

@@ -1,12 +1,12 @@
-"""The audit log (A4): every administrative act, seen by its author and by every entity it concerns."""
+"""The audit log (A4): every administrative act, seen by its author and by every account it concerns."""
 
 from __future__ import annotations
 
-from google.cloud import datastore
+from collections.abc import Iterable
 
-from ..store import audit as audit_store
-from ..store.base import now
-from .principal import Principal
+from ..store import audit as store
+from .context import Context
+from .roles import Principal
 
 # Every action the log records; each has a label `audit_<action>` in web/messages.py.
 ACTIONS = (
@@ -16,21 +16,23 @@ ACTIONS = (
     "group_reactivated", "mailing_configured", "member_added", "member_updated", "member_activated",
     "member_deactivated", "member_removed", "message_updated", "delivery_added", "delivery_removed",
 )
+PAGE = 50
 
 
-def record(client: datastore.Client, principal: Principal, action: str, *concerns: str, detail: str = "") -> None:
-    """Write one entry (inside the caller's transaction, if any), concerning its author too."""
+def record(ctx: Context, principal: Principal, action: str, *, target: str = "", target_name: str = "",
+           detail: str = "", also: Iterable[str] = ()) -> None:
+    """Write one entry (inside the caller's transaction, if any), seen by its author, its target and `also`."""
     assert action in ACTIONS, action
-    client.put(audit_store.entry(
-        client, at=now(), actor=principal.actor, actor_name=principal.display_name, action=action,
-        concerns=list(dict.fromkeys([principal.actor, *concerns])), detail=detail,
-    ))
+    concerns = list(dict.fromkeys(c for c in (principal.actor, target, *also) if c))
+    store.add(ctx.client, store.Entry(None, ctx.now(), principal.actor, principal.display_name, action, target,
+                                      target_name, detail, concerns))
 
 
-def latest(client: datastore.Client, concern: str) -> list[dict]:
-    """The latest entries concerning one entity, newest first, as shown."""
+def latest(ctx: Context, concern: str, cursor: str | None = None) -> tuple[list[dict], str | None]:
+    """One page of the entries concerning one account, newest first, as shown."""
+    found, next_cursor = store.latest(ctx.client, concern, PAGE, cursor)
     return [
-        {"at": e["at"], "actor": e["actor"], "actor_role": e["actor"].split(":", 1)[0],
-         "actor_name": e.get("actor_name", ""), "action": e["action"], "detail": e.get("detail", "")}
-        for e in audit_store.latest(client, concern)
-    ]
+        {"at": e.at, "actor": e.actor, "actor_role": e.actor.split(":", 1)[0], "actor_name": e.actor_name,
+         "action": e.action, "target": e.target, "target_name": e.target_name, "detail": e.detail}
+        for e in found
+    ], next_cursor

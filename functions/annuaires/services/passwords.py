@@ -17,32 +17,28 @@ STANDARD = PasswordHasher()
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
 HASHERS = {"standard": STANDARD, "fast": FAST}
 
-_hasher: PasswordHasher = STANDARD
 
+class Passwords:
+    """Hashes new passwords at one cost and verifies any argon2 hash (each carries its own parameters)."""
 
-@functools.cache
-def _dummy_hash(hasher: PasswordHasher) -> str:
-    """Verified against when an account does not exist, so that both cases cost the same."""
-    return hasher.hash("not a password of anyone")
+    def __init__(self, profile: str = "standard") -> None:
+        self._hasher = HASHERS[profile]
 
+    @functools.cached_property
+    def _dummy_hash(self) -> str:
+        """Verified against when an account does not exist, so that both cases cost the same."""
+        return self._hasher.hash("not a password of anyone")
 
-def use(profile: str) -> None:
-    """Choose the hashing cost of new hashes (existing hashes carry their own parameters)."""
-    global _hasher
-    _hasher = HASHERS[profile]
+    def hash(self, password: str) -> str:
+        """An argon2id hash of the password, salted."""
+        return self._hasher.hash(password)
 
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password, salted."""
-    return _hasher.hash(password)
-
-
-def verify_password(stored_hash: str | None, password: str) -> bool:
-    """Whether the password matches the stored hash; a missing hash costs the same and fails."""
-    try:
-        return _hasher.verify(stored_hash or _dummy_hash(_hasher), password) and stored_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        """Whether the password matches the stored hash; a missing hash costs the same and fails."""
+        try:
+            return self._hasher.verify(stored_hash or self._dummy_hash, password) and bool(stored_hash)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def policy_error(new: str) -> str | None:

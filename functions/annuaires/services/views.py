@@ -1,40 +1,40 @@
-"""How entities are shown: the dictionaries the API answers and the pages render."""
+"""How records are shown: the dictionaries the API answers and the pages render."""
 
 from __future__ import annotations
 
-from google.cloud import datastore
+from ..store.directories import Directory
+from ..store.groups import Group
+from ..store.members import Member
+from .values import NO_MAILER
 
 
-def group_view(entity: datastore.Entity) -> dict:
+def group_view(group: Group) -> dict:
     """A group or groupement as a directory admin sees it (no member, no message)."""
     return {
-        "code": entity.key.name,
-        "type": entity["type"],
-        "name": entity["name"],
-        "initials": entity["initials"],
-        "active": entity["active"],
-        "mailing": {
-            "day": entity.get("mailing_day"),
-            "mailer": entity.get("mailer") or "Z",
-            "responsible": entity.get("mailing_responsible"),
-        },
+        "code": group.code, "type": group.type, "name": group.name, "initials": group.initials, "active": group.active,
+        "mailing": {"day": group.mailing_day, "mailer": group.mailer or NO_MAILER, "responsible": group.mailing_responsible},
     }
 
 
-def _directory(entity: datastore.Entity) -> dict:
-    return {"code": entity.key.name, "name": entity["name"], "initials": entity["initials"], "active": entity["active"]}
+def short_group(group: Group) -> dict:
+    """A group named in another's page: who it is, nothing more."""
+    return {"code": group.code, "type": group.type, "name": group.name, "initials": group.initials}
 
 
-def directory_row(entity: datastore.Entity) -> dict:
+def _directory(directory: Directory) -> dict:
+    return {"code": directory.code, "name": directory.name, "initials": directory.initials, "active": directory.active}
+
+
+def directory_row(directory: Directory) -> dict:
     """A directory as the directories admin sees it in its list."""
-    return {**_directory(entity), "created": entity["created"]}
+    return {**_directory(directory), "created": directory.created}
 
 
-def directory_view(entity: datastore.Entity) -> dict:
+def directory_view(directory: Directory) -> dict:
     """A directory as its own admin sees it."""
-    return {**_directory(entity), "color": entity.get("color", ""), "comment": entity.get("comment", "")}
+    return {**_directory(directory), "color": directory.color, "comment": directory.comment}
 
 
-def member_view(entity: datastore.Entity) -> dict:
+def member_view(member: Member) -> dict:
     """A member of a group (alterconso) or groupement (producteur)."""
-    return {"id": str(entity.key.id), "name": entity["name"], "email": entity["email"], "active": entity["active"]}
+    return {"id": str(member.id), "name": member.name, "email": member.email, "active": member.active}

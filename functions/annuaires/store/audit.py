@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from google.cloud import datastore
 
-from .base import new_entity
-
-KIND = "Audit"
+from .base import Schema, query
 
 
-def entry(
-    client: datastore.Client, *, at: datetime, actor: str, actor_name: str, action: str,
-    concerns: list[str], detail: str = "",
-) -> datastore.Entity:
-    """A new audit entry, to be put with the act it records (same transaction)."""
-    entity = new_entity(client, KIND, None, unindexed=("detail", "actor", "actor_name"))
-    entity.update(at=at, actor=actor, actor_name=actor_name, action=action, concerns=concerns, detail=detail)
-    return entity
+@dataclass
+class Entry:
+    """One act: who did it, what, on which entity, and every account that sees it."""
+
+    id: int | None
+    at: datetime | None = None
+    actor: str = ""  # `role:subject`
+    actor_name: str = ""
+    action: str = ""
+    target: str = ""  # `kind:code` of the entity acted on, if not the actor itself
+    target_name: str = ""
+    detail: str = ""
+    concerns: list[str] = field(default_factory=list)
 
 
-def latest(client: datastore.Client, concern: str, limit: int = 50) -> list[datastore.Entity]:
-    """The latest entries concerning one entity (`directory:CODE`, `group:CODE`…), newest first."""
-    query = client.query(kind=KIND)
-    query.add_filter(filter=datastore.query.PropertyFilter("concerns", "=", concern))
-    query.order = ["-at"]
-    return list(query.fetch(limit=limit))
+SCHEMA = Schema("Audit", Entry, "id", unindexed=("actor", "actor_name", "target", "target_name", "detail"))
+
+
+def add(client: datastore.Client, entry: Entry) -> None:
+    """Store a new entry (inside the caller's transaction, if any); its id comes from Datastore."""
+    client.put(SCHEMA.entity(client, entry))
+
+
+def latest(client: datastore.Client, concern: str, limit: int, cursor: str | None = None) -> tuple[list[Entry], str | None]:
+    """One page of the entries concerning one account (`directory:CODE`…), newest first."""
+    return SCHEMA.page(client, query(client, SCHEMA.kind, ("concerns", "=", concern), order="-at"), limit, cursor)

@@ -1,13 +1,14 @@
-"""The Datastore client, transactions with retry, and shared entity helpers."""
+"""The Datastore client, transactions with retry, pages with cursors, and the schema of a kind."""
 
 from __future__ import annotations
 
+import binascii
+import dataclasses
 import hashlib
 import random
 import time
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from google.api_core import exceptions as gexc
 from google.cloud import datastore
@@ -15,6 +16,7 @@ from google.cloud import datastore
 from ..config import Config
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 TRANSACTION_ATTEMPTS = 8
 
@@ -26,12 +28,6 @@ class InvalidCursor(ValueError):
 def make_client(config: Config) -> datastore.Client:
     """A client on the configured project and namespace (the emulator, if its host is set)."""
     return datastore.Client(project=config.project, namespace=config.namespace)
-
-
-def now() -> datetime:
-    """The current time, UTC-aware, at the millisecond Datastore keeps."""
-    t = datetime.now(UTC)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
 def digest(text: str) -> str:
@@ -52,9 +48,101 @@ def in_transaction(client: datastore.Client, work: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def new_entity(
-    client: datastore.Client, kind: str, name: str | None, *, unindexed: Iterable[str] = ()
-) -> datastore.Entity:
-    """A new entity with its key, the listed properties kept out of indexes."""
-    key = client.key(kind, name) if name is not None else client.key(kind)
-    return datastore.Entity(key=key, exclude_from_indexes=tuple(unindexed))
+def fetch_page(query: datastore.query.Query, limit: int, cursor: str | None) -> tuple[list[datastore.Entity], str | None]:
+    """Up to `limit` results from a cursor (reading on if Datastore ends a batch early), and the next cursor.
+
+    Cursors are URL-safe text, as they travel in addresses and answers.
+    """
+    iterator = query.fetch(limit=limit, start_cursor=cursor)
+    try:
+        found = list(iterator)
+    except (gexc.BadRequest, binascii.Error, ValueError) as error:
+        if cursor is None:
+            raise
+        raise InvalidCursor() from error
+    token = iterator.next_page_token if len(found) == limit else None
+    return found, token.decode() if isinstance(token, bytes) else token
+
+
+def query(client: datastore.Client, kind: str, *filters: tuple[str, str, Any], order: str | None = None,
+          ancestor: datastore.Key | None = None) -> datastore.query.Query:
+    """A query on one kind with equality or range filters."""
+    q = client.query(kind=kind, ancestor=ancestor)
+    for name, op, value in filters:
+        q.add_filter(filter=datastore.query.PropertyFilter(name, op, value))
+    if order:
+        q.order = [order]
+    return q
+
+
+@dataclasses.dataclass(frozen=True)
+class Schema(Generic[R]):
+    """One kind: its record type, the record field its key names, and the properties kept out of indexes.
+
+    Records are dataclasses whose other fields are the entity's properties, one to one; a property
+    missing from an older entity takes the field's default.
+    """
+
+    kind: str
+    record: type[R]
+    key_field: str
+    unindexed: tuple[str, ...] = ()
+    parent_kind: str | None = None
+    parent_field: str | None = None
+
+    def key(self, client: datastore.Client, name: str | int | None, parent: str | None = None) -> datastore.Key:
+        """The key of one entity (a partial key when `name` is None)."""
+        path: list[Any] = [self.parent_kind, parent] if self.parent_kind else []
+        return client.key(*path, self.kind, *([name] if name is not None else []))
+
+    def _properties(self) -> list[dataclasses.Field]:
+        return [f for f in dataclasses.fields(self.record) if f.name not in (self.key_field, self.parent_field)]
+
+    def entity(self, client: datastore.Client, record: R) -> datastore.Entity:
+        """The entity that stores a record."""
+        parent = getattr(record, self.parent_field) if self.parent_field else None
+        entity = datastore.Entity(key=self.key(client, getattr(record, self.key_field), parent),
+                                  exclude_from_indexes=self.unindexed)
+        entity.update({f.name: getattr(record, f.name) for f in self._properties()})
+        return entity
+
+    def read(self, entity: datastore.Entity) -> R:
+        """The record an entity stores."""
+        values: dict[str, Any] = {self.key_field: entity.key.id_or_name}
+        if self.parent_field:
+            values[self.parent_field] = entity.key.parent.id_or_name
+        for f in self._properties():
+            if f.name in entity:
+                values[f.name] = entity[f.name]
+        return self.record(**values)
+
+    def get(self, client: datastore.Client, name: str | int, parent: str | None = None) -> R | None:
+        """One record by key, or None."""
+        entity = client.get(self.key(client, name, parent))
+        return self.read(entity) if entity is not None else None
+
+    def get_many(self, client: datastore.Client, names: list[str]) -> dict[str, R]:
+        """Several records in one batch, by key name (empty names skipped)."""
+        keys = [self.key(client, name) for name in dict.fromkeys(names) if name]
+        return {e.key.name: self.read(e) for e in client.get_multi(keys)} if keys else {}
+
+    def put(self, client: datastore.Client, record: R) -> R:
+        """Store a record (inside the caller's transaction, if any)."""
+        client.put(self.entity(client, record))
+        return record
+
+    def page(self, client: datastore.Client, q: datastore.query.Query, limit: int,
+             cursor: str | None = None) -> tuple[list[R], str | None]:
+        """One page of a query's records, and the next page's cursor."""
+        found, next_cursor = fetch_page(q, limit, cursor)
+        return [self.read(e) for e in found], next_cursor
+
+
+def count(client: datastore.Client, kind: str, up_to: int) -> int:
+    """How many entities of a kind there are, counting keys only, up to a bound.
+
+    Not an aggregation query: the emulator does not implement them.
+    """
+    q = client.query(kind=kind)
+    q.keys_only()
+    return sum(1 for _ in q.fetch(limit=up_to))

@@ -1,29 +1,48 @@
-"""Members of a group or groupement: child entities of their group."""
+"""Members of a group or groupement: child entities of their group, id given by Datastore."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from google.cloud import datastore
 
-from .entities import fetch_page
-
-KIND = "Member"
+from .base import Schema, query
 
 
-def key(client: datastore.Client, group: str, member_id: int) -> datastore.Key:
-    """The key of one member."""
-    return client.key("Group", group, KIND, member_id)
+@dataclass
+class Member:
+    """An alterconso of a group, or a producteur of a groupement."""
+
+    id: int | None
+    group: str
+    name: str = ""
+    email: str = ""
+    email_norm: str = ""  # one address once in a group
+    active: bool = True
+    created: datetime | None = None
 
 
-def new(client: datastore.Client, group: str) -> datastore.Entity:
-    """A new member entity (its id is given by Datastore)."""
-    return datastore.Entity(key=client.key("Group", group, KIND))
+SCHEMA = Schema("Member", Member, "id", unindexed=("name", "email", "created"), parent_kind="Group", parent_field="group")
 
 
-def of_group(
-    client: datastore.Client, group: str, *, limit: int, cursor: str | None = None, email: str | None = None
-) -> tuple[list[datastore.Entity], str | None]:
+def of_group(client: datastore.Client, group: str, *, limit: int, cursor: str | None = None,
+             email: str | None = None) -> tuple[list[Member], str | None]:
     """One page of a group's members, in creation order, and the next page's cursor."""
-    query = client.query(kind=KIND, ancestor=client.key("Group", group))
-    if email is not None:
-        query.add_filter(filter=datastore.query.PropertyFilter("email_norm", "=", email))
-    return fetch_page(query, limit, cursor)
+    filters = [("email_norm", "=", email)] if email is not None else []
+    q = query(client, SCHEMA.kind, *filters, ancestor=client.key("Group", group))
+    return SCHEMA.page(client, q, limit, cursor)
+
+
+def new(group: str, name: str, email: str, at: datetime) -> Member:
+    """A member not stored yet (Datastore gives its id)."""
+    return Member(None, group, name, email, email.lower(), True, at)
+
+
+def put_new(client: datastore.Client, member: Member) -> Member:
+    """Store a new member and learn its id (inside the caller's transaction, if any)."""
+    entity = SCHEMA.entity(client, member)
+    entity.key = client.allocate_ids(entity.key, 1)[0]
+    client.put(entity)
+    member.id = entity.key.id
+    return member

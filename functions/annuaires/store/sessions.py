@@ -3,61 +3,62 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from google.cloud import datastore
 
-from .base import new_entity
-
-KIND = "Session"
+from .base import Schema, query
 
 
-def token_key(client: datastore.Client, token: str) -> datastore.Key:
-    """The key of a session, from the token the cookie holds (never stored itself)."""
-    return client.key(KIND, hashlib.sha256(token.encode()).hexdigest())
+@dataclass
+class Session:
+    """One open session of one role; `epoch` is its account's sessions epoch when it opened (A4)."""
+
+    id: str  # SHA-256 of the cookie's token
+    role: str = ""
+    subject: str = ""
+    csrf: str = ""
+    epoch: int = 0
+    created: datetime | None = None
+    expires: datetime | None = None  # a TTL policy deletes it (cloudbuild.yaml)
 
 
-def create(
-    client: datastore.Client, token: str, *, role: str, subject: str, csrf: str, epoch: int,
-    created: datetime, expires: datetime,
-) -> None:
-    """Store a new session; `epoch` is its entity's `sessions_epoch` when it opened."""
-    entity = new_entity(client, KIND, token_key(client, token).name, unindexed=("csrf", "expires", "epoch"))
-    entity.update(role=role, subject=subject, csrf=csrf, epoch=epoch, created=created, expires=expires)
-    client.put(entity)
+SCHEMA = Schema("Session", Session, "id", unindexed=("csrf", "epoch", "created"))
+
+
+def token_id(token: str) -> str:
+    """The id of a session, from the token the cookie holds (never stored itself)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_with(client: datastore.Client, token: str, along: datastore.Key | None) -> tuple[Session | None, datastore.Entity | None]:
+    """The session a token opens, and the entity at `along` read in the same batch (each or None)."""
+    key = SCHEMA.key(client, token_id(token))
+    found = {e.key: e for e in client.get_multi([key, along] if along is not None else [key])}
+    session = found.get(key)
+    return (SCHEMA.read(session) if session is not None else None), (found.get(along) if along is not None else None)
 
 
 def move_to_epoch(client: datastore.Client, token: str, epoch: int) -> None:
-    """Inside a transaction: keep one session alive across its entity's new epoch."""
-    entity = client.get(token_key(client, token))
-    if entity is not None:
-        entity["epoch"] = epoch
-        client.put(entity)
-
-
-def get(
-    client: datastore.Client, token: str, along: datastore.Key | None = None
-) -> tuple[datastore.Entity | None, datastore.Entity | None]:
-    """The session a token opens, and the entity at `along` read in the same batch (each or None)."""
-    key = token_key(client, token)
-    found = {e.key: e for e in client.get_multi([key, along] if along is not None else [key])}
-    return found.get(key), found.get(along) if along is not None else None
+    """Inside a transaction: keep one session alive across its account's new epoch."""
+    session = SCHEMA.get(client, token_id(token))
+    if session is not None:
+        session.epoch = epoch
+        SCHEMA.put(client, session)
 
 
 def delete(client: datastore.Client, token: str) -> None:
     """End one session."""
-    client.delete(token_key(client, token))
+    client.delete(SCHEMA.key(client, token_id(token)))
 
 
-def end_all(
-    client: datastore.Client, role: str, subject: str, *, keep: datastore.Key | None = None
-) -> int:
-    """End every session of one entity, except `keep`; return how many ended."""
-    query = client.query(kind=KIND)
-    query.add_filter(filter=datastore.query.PropertyFilter("role", "=", role))
-    query.add_filter(filter=datastore.query.PropertyFilter("subject", "=", subject))
-    query.keys_only()
-    keys = [e.key for e in query.fetch() if e.key != keep]
+def end_all(client: datastore.Client, role: str, subject: str, *, keep: str | None = None) -> int:
+    """End every session of one account, except the one of token `keep`; return how many ended."""
+    q = query(client, SCHEMA.kind, ("role", "=", role), ("subject", "=", subject))
+    q.keys_only()
+    kept = token_id(keep) if keep else None
+    keys = [e.key for e in q.fetch() if e.key.name != kept]
     for start in range(0, len(keys), 500):
         client.delete_multi(keys[start:start + 500])
     return len(keys)

@@ -1,57 +1,67 @@
-"""Counters of sign-in attempts, per account and per client, within a window."""
+"""Counters of failed sign-ins, per account, per client and per device, within a window."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from google.cloud import datastore
 
-from .base import digest, in_transaction
-
-KIND = "Throttle"
+from .base import Schema, digest, in_transaction
 
 
-def _key(client: datastore.Client, name: str) -> datastore.Key:
+@dataclass
+class Counter:
+    """Attempts counted since the window opened."""
+
+    id: str  # the digest of the counter's name
+    failures: int = 0
+    since: datetime | None = None
+    expires: datetime | None = None  # a TTL policy deletes it (cloudbuild.yaml)
+
+
+SCHEMA = Schema("Throttle", Counter, "id", unindexed=("failures", "since"))
+
+
+def _id(name: str) -> str:
     # Counter names hold what clients send (identifiers, forwarded addresses): only their digest makes a key.
-    return client.key(KIND, digest(name))
+    return digest(name)
 
 
-def reserve(client: datastore.Client, limits: dict[str, int], at: datetime, window: timedelta) -> bool:
+def reserve(client: datastore.Client, limits: dict[str, int], at: datetime, window: timedelta) -> datetime | None:
     """Count one attempt on each counter (name → limit), unless one has reached its limit: then count none.
 
-    Counted before the password is checked, in one transaction, so that attempts sent in
-    parallel cannot all pass; a successful attempt is given back with `release`.
+    Counted before the password is checked, in one transaction, so that attempts sent in parallel
+    cannot all pass; a successful attempt is given back with `release`. Returns None when counted,
+    else when the full counter's window ends.
     """
-    keys = {name: _key(client, name) for name in limits}
+    ids = {name: _id(name) for name in limits}
 
-    def work() -> bool:
-        found = {e.key.name: e for e in client.get_multi(list(keys.values()))}
+    def work() -> datetime | None:
+        found = SCHEMA.get_many(client, list(ids.values()))
         counters = []
-        for name, key in keys.items():
-            entity = found.get(key.name)
-            if entity is None or entity["since"] + window <= at:
-                entity = datastore.Entity(key=key)
-                # `expires` lets Datastore's TTL policy delete old counters (cloudbuild.yaml).
-                entity.update(failures=0, since=at, expires=at + window)
-            if entity["failures"] >= limits[name]:
-                return False
-            counters.append(entity)
-        for entity in counters:
-            entity["failures"] += 1
-        client.put_multi(counters)
-        return True
+        for name, id_ in ids.items():
+            counter = found.get(id_)
+            if counter is None or counter.since + window <= at:
+                counter = Counter(id_, 0, at, at + window)
+            if counter.failures >= limits[name]:
+                return counter.since + window
+            counters.append(counter)
+        for counter in counters:
+            counter.failures += 1
+            SCHEMA.put(client, counter)
+        return None
 
     return in_transaction(client, work)
 
 
 def release(client: datastore.Client, names: list[str]) -> None:
     """Give back the attempt counted on each counter (the password was right)."""
-    keys = [_key(client, name) for name in names]
 
     def work() -> None:
-        found = [e for e in client.get_multi(keys) if e["failures"] > 0]
-        for entity in found:
-            entity["failures"] -= 1
-        client.put_multi(found)
+        for counter in SCHEMA.get_many(client, [_id(name) for name in names]).values():
+            if counter.failures > 0:
+                counter.failures -= 1
+                SCHEMA.put(client, counter)
 
     in_transaction(client, work)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,56 +17,63 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from ..config import Config
-from ..services import accounts, passwords
-from ..services.errors import DomainError, InvalidInput
+from ..services.context import Context, utc_now
+from ..services.errors import DomainError, InvalidInput, TooManyAttempts
+from ..services.passwords import Passwords
 from ..store.base import InvalidCursor, make_client
 from . import edge
+from .areas import status_of
 from .i18n import language_of, translate
+from .iap import google_keys
 from .messages import MESSAGES
 
-STATUS = {
-    "invalid_input": 400, "unauthenticated": 401, "forbidden": 403, "password_change_required": 403,
-    "not_found": 404, "name_taken": 409, "initials_taken": 409, "conflict": 409, "too_many_attempts": 429,
-}
 HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "invalid_input"}
-
 
 # Pages need no script at all; styles come from /static, plus the colour swatch's inline style.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
-def create_app(config: Config, client_factory: Callable[[], datastore.Client] | None = None) -> Flask:
-    """The whole service as one Flask app; `client_factory` lets tests give their own client."""
-    passwords.use(config.password_hashing)
+def device_key(config: Config) -> bytes:
+    """The key signing device cookies: derived from the secrets key, or made per instance without one."""
+    if config.secrets_key:
+        return hashlib.sha256(b"annuaires device cookies\0" + config.secrets_key.encode()).digest()
+    return os.urandom(32)
+
+
+def create_app(
+    config: Config, client_factory: Callable[[], datastore.Client] | None = None, *,
+    clock: Callable[[], datetime] = utc_now, iap_keys: Callable[[], Mapping[str, str]] = google_keys,
+) -> Flask:
+    """The whole service as one Flask app; tests give their own Datastore client, clock and IAP keys."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
-    app.config["ANNUAIRES"] = config
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # every form and JSON body is small
-    app.extensions["datastore"] = client_factory or functools.cache(lambda: make_client(config))
+    app.extensions["annuaires"] = Context(config, client_factory or (lambda: make_client(config)),
+                                          Passwords(config.password_hashing), device_key(config), clock)
+    app.extensions["iap_keys"] = iap_keys
     app.jinja_env.autoescape = True
     if config.trusted_proxies:
         # The client's address, for throttling, is the one the first trusted proxy saw (Google's
         # front end appends it; a load balancer in front appends one more).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=1)  # type: ignore[method-assign]
     app.jinja_env.globals.update(t=edge.t, language_link=edge.language_link, field_label=edge.field_label,
-                                 known_message=MESSAGES.__contains__)
+                                 known_message=MESSAGES.__contains__, emulator=config.emulator)
+    app.jinja_env.filters["audit_detail"] = edge.audit_detail
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
-    from . import directories, directory, general, group, meta, sessions
+    from . import animator, auth, directories_admin, directory_admin, general_admin, meta
 
-    for module in (meta, sessions, general, directories, directory, group):
+    for module in (meta, auth, general_admin, directories_admin, directory_admin, animator):
         app.register_blueprint(module.blueprint)
 
     @app.before_request
-    def load_principal() -> None:
+    def first_checks() -> None:
         g.lang = language_of(request)
         edge.check_same_site()
-        g.principal = accounts.authenticate(edge.client(), edge.config(), request.cookies.get(edge.SESSION_COOKIE, ""))
-        edge.check_csrf()
 
     @app.after_request
-    def remember_language(response: Response) -> Response:
+    def headers(response: Response) -> Response:
         if request.args.get("lang") in ("fr", "en"):
             response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -77,15 +87,19 @@ def create_app(config: Config, client_factory: Callable[[], datastore.Client] | 
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response:
-        status = STATUS.get(error.code, 409)
+        status = status_of(error)
         message = translate(error.message_key, g.get("lang", "fr"), **error.params)
         fields = error.fields if isinstance(error, InvalidInput) else None
         if edge.is_api():
             body: dict = {"code": error.code, "message": message}
             if fields is not None:
                 body["fields"] = {name: translate(key, g.lang) for name, key in fields.items()}
-            return edge.answer({"error": body}, status)
-        return edge.error_page(status, message, fields or {})
+            response = edge.answer({"error": body}, status)
+        else:
+            response = edge.error_page(status, message, fields or {})
+        if isinstance(error, TooManyAttempts):
+            response.headers["Retry-After"] = str(60 * int(error.params.get("minutes", 1)))
+        return response
 
     @app.errorhandler(InvalidCursor)
     def invalid_cursor(_: InvalidCursor) -> Response:

@@ -1,72 +1,73 @@
-"""What every route shares: the request's principal, role checks, CSRF, JSON and page answers."""
+"""What every route shares: the request's sessions (one per role), CSRF, JSON and page answers, safe links."""
 
 from __future__ import annotations
 
-import functools
 import hmac
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, jsonify, redirect, render_template, request
-from google.cloud import datastore
 from werkzeug.wrappers import Response
 
-from ..config import Config
+from ..services import auth
+from ..services.context import Context
 from ..services.errors import Forbidden, InvalidInput, PasswordChangeRequired, Unauthenticated
-from ..services.principal import Principal
-from .i18n import language_of, translate
+from ..services.roles import ROLES, Principal, Role
+from ..services.values import WEEKDAYS
+from .i18n import translate
 
-SESSION_COOKIE = "annuaires_session"
+SESSION_COOKIE = "annuaires_{role}"  # one session per role: a volunteer is often a directory admin and an animator
+DEVICE_COOKIE = "annuaires_device"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def config() -> Config:
-    """The app's configuration."""
-    return current_app.config["ANNUAIRES"]
+def ctx() -> Context:
+    """What the services act with."""
+    return current_app.extensions["annuaires"]
 
 
-def client() -> datastore.Client:
-    """The app's Datastore client, made once."""
-    return current_app.extensions["datastore"]()
+def session_cookie(role: Role) -> str:
+    """The name of a role's session cookie."""
+    return SESSION_COOKIE.format(role=role.name)
 
 
-def principal() -> Principal | None:
-    """Who signed in on this request, if anyone."""
-    return g.get("principal")
+def session_of(role: Role) -> tuple[Principal | None, str]:
+    """The role's session in this request, or None and why it ended (read once per request)."""
+    cache = g.setdefault("sessions", {})
+    if role.name not in cache:
+        cache[role.name] = auth.authenticate(ctx(), role, request.cookies.get(session_cookie(role), ""))
+    return cache[role.name]
 
 
-def is_api() -> bool:
-    """Whether this request is for the JSON API rather than a page."""
-    return request.path.startswith("/api/") or request.path.startswith("/tasks/")
+def who() -> Principal:
+    """The principal the route acts for (set by `signed_in`)."""
+    return g.principal
 
 
-def requires(*roles: str, allow_password_change: bool = False) -> Callable:
-    """Let the route run only for the given roles; A3 holds back an entity with a 0000 password."""
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            who = principal()
-            if who is None:
-                raise Unauthenticated()
-            if who.role not in roles:
-                raise Forbidden()
-            if who.must_change_password and not allow_password_change:
-                raise PasswordChangeRequired()
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
+def held_roles() -> list[Role]:
+    """The roles this browser holds a session cookie for."""
+    return [role for role in ROLES.values() if request.cookies.get(session_cookie(role))]
 
 
-def csrf_exempt(view: Callable) -> Callable:
-    """Mark a route that needs no CSRF token: sign-in, which replaces any session it is sent with."""
-    view.csrf_exempt = True  # type: ignore[attr-defined]
-    return view
+def signed_in(*roles: Role, allow_password_change: bool = False) -> Principal:
+    """The principal of the first of `roles` signed in, checked (A3, CSRF), or the error to answer.
+
+    Unauthenticated when none is; Forbidden when the browser is signed in, but as another role.
+    """
+    for role in roles:
+        principal, _ = session_of(role)
+        if principal is not None:
+            break
+    else:
+        others = [r for r in held_roles() if r not in roles and session_of(r)[0] is not None]
+        raise Forbidden() if others else Unauthenticated()
+    if principal.must_change_password and not allow_password_change:
+        raise PasswordChangeRequired()
+    check_csrf(principal)
+    g.principal = principal
+    return principal
 
 
 def check_same_site() -> None:
@@ -86,17 +87,18 @@ def check_same_site() -> None:
         raise Forbidden("cross_site")
 
 
-def check_csrf() -> None:
-    """A state-changing request made with a session cookie must carry the session's CSRF token."""
-    who = principal()
-    if request.method in SAFE_METHODS or who is None:
-        return
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "csrf_exempt", False):
+def check_csrf(principal: Principal) -> None:
+    """A state-changing request made with a session must carry that session's CSRF token."""
+    if request.method in SAFE_METHODS:
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
-    if not hmac.compare_digest(sent.encode(), who.csrf.encode()):
+    if not hmac.compare_digest(sent.encode(), principal.csrf.encode()):
         raise Forbidden("csrf_failed")
+
+
+def is_api() -> bool:
+    """Whether this request is for the JSON API rather than a page."""
+    return request.path.startswith(("/api/", "/tasks/"))
 
 
 def json_ready(value: Any) -> Any:
@@ -117,16 +119,24 @@ def answer(body: Any, status: int = 200) -> Response:
     return response
 
 
+def listed(items: list, next_cursor: str | None) -> Response:
+    """A page of a list: the items, and the next page's cursor in `X-Next-Cursor` (the one convention)."""
+    response = answer(items)
+    if next_cursor:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return response
+
+
 def no_content() -> Response:
     """An empty 204 answer."""
     return Response(status=204)
 
 
-def cursor_arg() -> str | None:
-    """The `cursor` query parameter, where a page starts."""
-    value = request.args.get("cursor", "")
+def cursor_arg(name: str = "cursor") -> str | None:
+    """A cursor query parameter: where a page of a list starts."""
+    value = request.args.get(name, "")
     if len(value) > 2000:
-        raise InvalidInput({"cursor": "too_long"})
+        raise InvalidInput({name: "too_long"})
     return value or None
 
 
@@ -136,6 +146,16 @@ def json_body() -> Any:
         return request.get_json(silent=True)
     except RecursionError:
         raise InvalidInput({"body": "too_deep"}) from None
+
+
+def client_addr() -> str:
+    """The client's address, as the trusted proxies saw it (throttling)."""
+    return request.remote_addr or ""
+
+
+def device_cookie() -> str:
+    """This browser's device cookie (OWASP), remembering the accounts it signed in to."""
+    return request.cookies.get(DEVICE_COOKIE, "")[:2000]
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
@@ -177,18 +197,25 @@ def error_page(status: int, message: str, fields: dict[str, str]) -> Response:
     return page("error.html", status, message=message, fields=fields, back_to=page_shown())
 
 
-def back(path: str, done: str = "", error: str = "") -> Response:
-    """After a form post: back to a page, saying what was done or went wrong (post/redirect/get)."""
-    if error:
-        return redirect(f"{path}?error={error}", code=303)
-    return redirect(f"{path}?done={done}" if done else path, code=303)
+def back(path: str, done: str = "", **args: str) -> Response:
+    """After a form post: back to a page, saying what was done (post/redirect/get)."""
+    query = urlencode({**({"done": done} if done else {}), **args})
+    return redirect(f"{path}?{query}" if query else path, code=303)
 
 
 def t(key: str, **params: object) -> str:
     """The message for a key in the request's language."""
-    return translate(key, language_of(request), **params)
+    return translate(key, g.get("lang", "fr"), **params)
 
 
 def localtime(value: datetime | None, zone: ZoneInfo) -> str:
     """A stored UTC time as shown on pages: in the service's time zone, to the minute."""
     return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def audit_detail(detail: str, action: str) -> str:
+    """An audit entry's detail in the page's language: a mailing's weekday by its name ("jeudi", not "thu")."""
+    if action == "mailing_configured":
+        day, _, mailer = detail.rpartition(" : ")[2].partition(" / ")
+        return f"{t('day_' + day) if day in WEEKDAYS else t('no_day')} / {mailer}"
+    return detail

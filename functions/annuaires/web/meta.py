@@ -1,4 +1,4 @@
-"""Health, the OpenAPI description, and the home page."""
+"""Health, the OpenAPI description, the home page, and the confirmation page of acts that cannot be undone."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from ..services.errors import NotFound, Unauthenticated
+from ..services.errors import NotFound
 from . import edge
+from .areas import AREAS
 from .openapi import openapi_document
 
 blueprint = Blueprint("meta", __name__)
@@ -28,31 +29,22 @@ def home() -> Response:
     return edge.page("home.html")
 
 
-# The acts a confirmation page may lead to: (endpoint, action argument) → (question, button).
-CONFIRMABLE = {
-    ("directories.page_act", "password-reset"): ("confirm_directory_password_reset", "reset_password"),
-    ("directories.page_act", "deactivate"): ("confirm_directory_deactivate", "deactivate_verb"),
-    ("directory.page_act", "password-reset"): ("confirm_group_password_reset", "reset_password"),
-    ("directory.page_act", "dereference"): ("confirm_dereference", "dereference"),
-    ("group.page_member_act", "remove"): ("confirm_member_remove", "remove"),
-    ("group.page_remove_delivery", None): ("confirm_delivery_remove", "remove"),
-}
-
-
 @blueprint.get("/confirm")
 def confirm() -> Response:
-    """Ask before an act that cannot be undone; only the app's own confirmable acts are accepted."""
-    if edge.principal() is None:
-        raise Unauthenticated()
+    """Ask before an act that cannot be undone, naming what it acts on as the store knows it."""
     to = request.args.get("to", "")
+    if not to.startswith("/") or to.startswith("//") or len(to) > 200:
+        raise NotFound()
     try:
         endpoint, args = current_app.url_map.bind("localhost").match(to, method="POST")
     except HTTPException:
         raise NotFound() from None
-    act = CONFIRMABLE.get((endpoint, args.get("action")))
-    if act is None or not to.startswith("/") or to.startswith("//"):
+    view = current_app.view_functions[endpoint]
+    act = getattr(view, "confirm", None)
+    area = AREAS.get(next((name for name, a in AREAS.items() if endpoint.startswith(f"{a.blueprint.name}.")), ""))
+    if act is None or area is None:
         raise NotFound()
-    question, button = act
-    subject = request.args.get("subject", "")[:120]  # the name shown on the page the person came from
-    return edge.page("confirm.html", to=to, label=edge.t(button), subject=subject, question=question,
-                     back_to=edge.page_shown_before())
+    principal = edge.signed_in(area.role)
+    question, button, describe = act
+    return edge.page("confirm.html", to=edge.site_path(to), label=edge.t(button), question=question,
+                     subject=describe(principal, **args), back_to=area.role.page, who=principal)

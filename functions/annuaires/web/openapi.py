@@ -25,11 +25,19 @@ def arr(items: dict) -> dict:
 
 DIRECTORY_ROW = obj(code=S, name=S, initials=S, active=B, created={"type": "string", "format": "date-time"})
 MAILING = obj(day={"type": ["string", "null"], "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun", None]},
-              mailer={"type": "string", "pattern": "^[A-Z]$"}, responsible={"type": ["string", "null"]})
+              mailer={"type": "string", "pattern": "^[A-Z]$"}, responsible={"type": ["string", "null"]},
+              responsible_name={"type": ["string", "null"]})
 MEMBER = obj(id=S, name=S, email=S, active=B)
-MAILER = obj(letter=S, **{"from": S}, smtp_host=S, smtp_port={"type": "integer"}, username=S, starttls=B, has_password=B)
+LIMIT = {"type": ["integer", "null"], "minimum": 1}
+MAILER = obj(letter=S, **{"from": S}, smtp_host=S, smtp_port={"type": "integer"}, username=S, starttls=B, has_password=B,
+             per_minute=LIMIT, per_day=LIMIT)
 MAILER_INPUT = obj(("from", "smtp_host", "smtp_port", "username", "starttls"), **{"from": S}, smtp_host=S,
-                   smtp_port={"type": "integer", "minimum": 1, "maximum": 65535}, username=S, password=S, starttls=B)
+                   smtp_port={"type": "integer", "minimum": 1, "maximum": 65535}, username=S, password=S, starttls=B,
+                   per_minute=LIMIT, per_day=LIMIT)
+AUDIT = obj(at=S, actor=S, actor_role=S, actor_name=S, action=S, target=S, target_name=S, detail=S)
+SHORT_GROUP = obj(code=S, type=S, name=S, initials=S)
+# A composite page's lists show their first page; each list's next page is at its own path, from this cursor.
+NEXT = {"type": "object", "additionalProperties": {"type": ["string", "null"]}}
 SIGN_IN = obj(("role",), role={"type": "string", "enum": ["general", "directories", "directory", "group", "mail"]},
               email=S, password=S, directory=S, group=S, login=S)
 
@@ -46,7 +54,7 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("put", "/api/mailers/{letter}", "Configure a mailer (letter A–Y); a missing password keeps the stored one",
      MAILER_INPUT, {200: MAILER, 400: ERROR, 404: ERROR}),
     ("get", "/api/technical-state", "Where the service runs, and with count=1 how much it holds (general admin)", None,
-     {200: obj(mode=S, project=S, namespace=S, timezone=S, test_datastore=B, counts={"type": "object"})}),
+     {200: obj(mode=S, project=S, namespace=S, timezone=S, test_datastore=B, counts={"type": ["object", "null"]})}),
     ("get", "/api/directories", "List directories (directories admin)", None, {200: arr(DIRECTORY_ROW)}),
     ("post", "/api/directories", "Create a directory", obj(("name", "initials"), name=S, initials=S),
      {201: DIRECTORY_ROW, 400: ERROR, 409: ERROR}),
@@ -55,7 +63,7 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("post", "/api/directories/{code}/activate", "Reactivate a directory", None, {204: None, 404: ERROR}),
     ("get", "/api/directory", "The signed-in directory, its groups and audit log", None,
      {200: obj(code=S, name=S, initials=S, color=S, comment=S, groups=arr(GROUP), recent=arr(GROUP),
-               deactivated=arr(GROUP), audit=arr(obj()), cursor={"type": ["string", "null"]})}),
+               deactivated=arr(GROUP), audit=arr(AUDIT), next=NEXT)}),
     ("patch", "/api/directory", "Rename or describe the directory", obj(name=S, initials=S, color=S, comment=S),
      {200: obj(), 400: ERROR, 409: ERROR}),
     ("post", "/api/directory/groups", "Create a group or groupement",
@@ -69,7 +77,8 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
      {200: GROUP, 403: ERROR, 404: ERROR}),
     ("post", "/api/directory/groups/{code}/password-reset", "Reset a group's password to 0000", None, {204: None, 404: ERROR}),
     ("put", "/api/directory/groups/{code}/mailing", "Configure a group's weekly mailing", MAILING, {200: GROUP, 400: ERROR, 404: ERROR}),
-    ("get", "/api/group", "The signed-in group or groupement", None, {200: obj()}),
+    ("get", "/api/group", "The signed-in group or groupement", None,
+     {200: obj(code=S, type=S, name=S, initials=S, members=arr(MEMBER), audit=arr(AUDIT), next=NEXT)}),
     ("post", "/api/group/members", "Add a member", obj(("name", "email"), name=S, email=S), {201: MEMBER, 400: ERROR}),
     ("patch", "/api/group/members/{id}", "Change a member", obj(name=S, email=S, active=B), {200: MEMBER, 404: ERROR}),
     ("delete", "/api/group/members/{id}", "Remove a member", None, {204: None, 404: ERROR}),
@@ -77,11 +86,24 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("post", "/api/group/deliveries", "Deliver a group (groupement only)", obj(("group",), group=S), {201: obj(), 403: ERROR}),
     ("delete", "/api/group/deliveries/{code}", "Stop delivering a group", None, {204: None, 404: ERROR}),
     ("get", "/api/openapi.json", "This document", None, {200: obj()}),
+    ("get", "/api/directories-admin/audit", "The directories admin's audit log, newest first", None, {200: arr(AUDIT)}),
+    ("get", "/api/directory/groups", "The groups and groupements the directory references, by name", None, {200: arr(GROUP)}),
+    ("get", "/api/directory/former", "The groups the directory referenced recently or deactivated (state, until)", None,
+     {200: arr(GROUP)}),
+    ("get", "/api/directory/audit", "The directory's audit log, newest first", None, {200: arr(AUDIT)}),
+    ("get", "/api/group/audit", "The group's audit log, newest first", None, {200: arr(AUDIT)}),
+    ("get", "/api/group/members", "The group's members, in the order they were added", None, {200: arr(MEMBER)}),
+    ("get", "/api/group/suppliers", "The groupements delivering this group", None, {200: arr(obj(suspended=B))}),
+    ("get", "/api/group/deliveries/eligible", "The groups a groupement may deliver now, not yet delivered", None,
+     {200: arr(SHORT_GROUP)}),
 ]
 
 
-# Lists that can grow are read a page at a time, from a cursor.
-PAGED = {"/api/directories", "/api/directory", "/api/group"}
+# Lists that can grow are read a page at a time: `cursor` in, the next page's cursor out in `X-Next-Cursor`.
+PAGED = {"/api/directories", "/api/directories-admin/audit", "/api/directory/audit", "/api/directory/groups",
+         "/api/directory/former", "/api/group/audit",
+         "/api/group/members", "/api/group/suppliers"}
+NEXT_CURSOR = {"X-Next-Cursor": {"description": "the cursor of the next page; absent on the last page", "schema": S}}
 
 
 def _operation(method: str, path: str, summary: str, body: dict | None, answers: dict[int, dict | None]) -> dict:
@@ -103,6 +125,8 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
         entry: dict = {"description": str(status)}
         if schema is not None:
             entry["content"] = {"application/json": {"schema": schema}}
+        if status == 200 and method == "get" and path in PAGED:
+            entry["headers"] = NEXT_CURSOR
         operation["responses"][str(status)] = entry
     return operation
 

@@ -1,0 +1,79 @@
+"""The general admin's mailer identities: SMTP settings, passwords write-only and sealed (A12, A13)."""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+from ..store import mailers
+from ..store.base import in_transaction
+from ..store.mailers import Mailer
+from . import audit, values
+from .context import Context
+from .errors import InvalidInput, NotFound
+from .roles import Principal
+from .secrets_box import SecretBox
+
+LETTERS = values.MAILER_LETTERS
+
+
+def sender(value: object) -> str:
+    """A From header: an address, with a display name or not ("Alterconsos Lyon <lyon@example.org>")."""
+    text = values.text(320)(value)
+    display, address = parseaddr(text)
+    if not address or "<" in display or ">" in display:
+        raise ValueError("invalid_sender")
+    address = values.email(address)
+    return f"{display} <{address}>" if display else address
+
+
+def mailer_view(letter: str, mailer: Mailer | None) -> dict:
+    """A mailer as shown: never its password, only whether it has one."""
+    mailer = mailer or Mailer(letter)
+    return {
+        "letter": letter, "from": mailer.sender, "smtp_host": mailer.smtp_host, "smtp_port": mailer.smtp_port,
+        "username": mailer.username, "starttls": mailer.starttls, "has_password": bool(mailer.password_sealed),
+        "per_minute": mailer.per_minute, "per_day": mailer.per_day,
+    }
+
+
+def list_mailers(ctx: Context) -> list[dict]:
+    """The 25 mailers, configured or not, in letter order."""
+    found = mailers.all_mailers(ctx.client)
+    return [mailer_view(letter, found.get(letter)) for letter in LETTERS]
+
+
+def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict) -> dict:
+    """Configure one mailer; a missing password keeps the stored one, empty username and password mean no authentication."""
+    if letter not in LETTERS:
+        raise NotFound()  # Z means no mailer: there is no mailer Z
+    given = values.checked(**{"from": (sender, settings.get("from"))},
+        smtp_host=(values.hostname, settings.get("smtp_host")),
+        smtp_port=(values.integer(1, 65535), settings.get("smtp_port")),
+        username=(values.text(254, min_length=0), settings.get("username", "")),
+        starttls=(values.boolean, settings.get("starttls", True)),
+        per_minute=(values.integer(1, 100_000, nullable=True), settings.get("per_minute")),
+        per_day=(values.integer(1, 10_000_000, nullable=True), settings.get("per_day")),
+    )
+    given["sender"] = given.pop("from")
+    password = settings.get("password")
+    if password is not None:
+        password = values.checked(password=(values.text(512, min_length=0, strip=False), password))["password"]
+    if password is None and not given["username"]:
+        password = ""  # no username: a relay without authentication
+    if password and not ctx.config.secrets_key:
+        raise InvalidInput({"password": "no_secrets_key"})
+    sealed = SecretBox(ctx.config.secrets_key).seal(password, letter) if password else None
+
+    def work() -> Mailer:
+        mailer = mailers.SCHEMA.get(ctx.client, letter) or Mailer(letter)
+        for field, value in given.items():
+            setattr(mailer, field, value)
+        mailer.updated = ctx.now()
+        if password is not None:  # a missing password keeps the stored one
+            mailer.password_sealed = sealed
+        mailers.SCHEMA.put(ctx.client, mailer)
+        audit.record(ctx, principal, "mailer_configured", target=f"mailer:{letter}", target_name=letter,
+                     detail=f"{mailer.sender} ({mailer.smtp_host})")
+        return mailer
+
+    return mailer_view(letter, in_transaction(ctx.client, work))

@@ -1,0 +1,12 @@
+"""Every kind the service stores, with its schema: what dump and reload walk."""
+
+from __future__ import annotations
+
+from . import audit, claims, directories, groups, mailers, members, messages, sessions, settings, throttle
+from .base import Schema
+
+ALL: tuple[Schema, ...] = (
+    directories.SCHEMA, groups.SCHEMA, messages.SCHEMA, members.SCHEMA, claims.SCHEMA, audit.SCHEMA,
+    mailers.SCHEMA, settings.SCHEMA, sessions.SCHEMA, throttle.SCHEMA,
+)
+BY_KIND = {schema.kind: schema for schema in ALL}

@@ -1,0 +1,106 @@
+"""An animator (page /animateur.html and API): its group's members, weekly message and deliveries."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from ..services import animator as service
+from ..services import audit as audit_service
+from ..services import values
+from ..services.roles import GROUP, Principal
+from . import edge, forms
+from .areas import Area
+
+area = Area("animator", GROUP, "animator")
+blueprint = area.blueprint
+
+MEMBER_FIELDS = [forms.Field("name", values.MEMBER_NAME), forms.Field("email", values.email)]
+MEMBER_UPDATE_FIELDS = [*MEMBER_FIELDS, forms.Field("active", values.boolean)]
+MESSAGE_FIELDS = [forms.Field("subject", values.SUBJECT), forms.Field("body", values.BODY)]
+DELIVERY_FIELDS = [forms.Field("group", values.text(80))]
+
+
+@area.page
+def page(principal: Principal) -> tuple[str, dict]:
+    ctx = edge.ctx()
+    view = service.overview(ctx, principal)
+    eligible = service.eligible_deliveries(ctx, principal) if principal.account.type == values.GROUPEMENT else []
+    options = [(g["code"], f"{g['name']} ({g['initials']})") for g in eligible]
+    return "animator/overview.html", {"grp": view, "eligible_options": options}
+
+
+@area.api("/api/group")
+def overview() -> Response:
+    return edge.answer(service.overview(edge.ctx(), edge.who()))
+
+
+@area.api("/api/group/members")
+def members() -> Response:
+    return edge.listed(*service.members_page(edge.ctx(), edge.who(), edge.cursor_arg()))
+
+
+@area.api("/api/group/suppliers")
+def suppliers() -> Response:
+    return edge.listed(*service.suppliers_page(edge.ctx(), edge.who(), edge.cursor_arg()))
+
+
+@area.api("/api/group/audit")
+def audit() -> Response:
+    return edge.listed(*audit_service.latest(edge.ctx(), edge.who().actor, edge.cursor_arg()))
+
+
+@area.api("/api/group/deliveries/eligible")
+def eligible() -> Response:
+    return edge.answer(service.eligible_deliveries(edge.ctx(), edge.who()))
+
+
+@area.act(api=("POST", "/api/group/members"), form="/animateur/members", fields=MEMBER_FIELDS, status=201,
+          notice="member_added")
+def add_member(given: dict) -> dict:
+    return service.add_member(edge.ctx(), edge.who(), **given)
+
+
+@area.act(api=("PATCH", "/api/group/members/<member_id>"), fields=MEMBER_UPDATE_FIELDS, partial=True)
+def update_member(given: dict, member_id: str) -> dict:
+    return service.update_member(edge.ctx(), edge.who(), member_id, **given)
+
+
+@area.act(form="/animateur/members/<member_id>/activate")
+def activate_member(_: dict, member_id: str) -> dict:
+    return service.update_member(edge.ctx(), edge.who(), member_id, active=True)
+
+
+@area.act(form="/animateur/members/<member_id>/deactivate")
+def deactivate_member(_: dict, member_id: str) -> dict:
+    return service.update_member(edge.ctx(), edge.who(), member_id, active=False)
+
+
+def _member(principal: Principal, member_id: str, **_: str) -> str:
+    return service.member_label(edge.ctx(), principal, member_id)
+
+
+@area.act(api=("DELETE", "/api/group/members/<member_id>"), form="/animateur/members/<member_id>/remove", status=204,
+          notice="member_removed", confirm=("confirm_member_remove", "remove", _member))
+def remove_member(_: dict, member_id: str) -> None:
+    service.remove_member(edge.ctx(), edge.who(), member_id)
+
+
+@area.act(api=("PUT", "/api/group/message"), form="/animateur/message", fields=MESSAGE_FIELDS)
+def set_message(given: dict) -> dict:
+    return service.set_message(edge.ctx(), edge.who(), **given)
+
+
+@area.act(api=("POST", "/api/group/deliveries"), form="/animateur/deliveries", fields=DELIVERY_FIELDS, status=201,
+          notice="delivery_added")
+def add_delivery(given: dict) -> dict:
+    return service.add_delivery(edge.ctx(), edge.who(), given["group"])
+
+
+def _delivery(principal: Principal, code: str, **_: str) -> str:
+    return service.delivery_name(edge.ctx(), principal, code)
+
+
+@area.act(api=("DELETE", "/api/group/deliveries/<code>"), form="/animateur/deliveries/<code>/remove", status=204,
+          notice="delivery_removed", confirm=("confirm_delivery_remove", "remove", _delivery))
+def remove_delivery(_: dict, code: str) -> None:
+    service.remove_delivery(edge.ctx(), edge.who(), code)

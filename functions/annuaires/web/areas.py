@@ -1,0 +1,151 @@
+"""One idiom for every role's routes: its page, its API, and each act reachable from both.
+
+An act is one service call with two doors: the API route takes JSON and answers JSON; the form route
+takes a form and goes back to the page with a notice, or shows the page again with each error next
+to its field and what was typed kept (never a password).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, g, request
+from werkzeug.wrappers import Response
+
+from ..services.errors import DomainError, InvalidInput, TooManyAttempts
+from ..services.roles import Principal, Role
+from . import edge, forms
+from .i18n import translate
+
+# Each role's area, by role name: its sign-in page is where sessions of that role begin and end.
+AREAS: dict[str, Area] = {}
+STATUS = {
+    "invalid_input": 400, "unauthenticated": 401, "forbidden": 403, "password_change_required": 403,
+    "not_found": 404, "name_taken": 409, "initials_taken": 409, "conflict": 409, "too_many_attempts": 429,
+}
+# Fields whose value a refused form never shows again.
+SECRET_FIELDS = {"password", "current", "new", "confirm"}
+
+
+@dataclass
+class Failed:
+    """A form that was refused: which one, each field's error, a message for the whole form, what was typed."""
+
+    form: str
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    typed: dict[str, str] = field(default_factory=dict)
+
+    def first(self) -> str | None:
+        """The first field in error (it gets the focus)."""
+        return next(iter(self.errors), None)
+
+
+def refused(form: str, error: DomainError, data: dict[str, str]) -> Failed:
+    """How a refused form is shown again."""
+    lang = g.get("lang", "fr")
+    errors = dict(error.fields) if isinstance(error, InvalidInput) else {}
+    if not errors and "field" in error.params:
+        errors = {str(error.params["field"]): error.code}  # name or initials taken
+    message = "" if errors else translate(error.message_key, lang, **error.params)
+    typed = {k: v for k, v in data.items() if k not in SECRET_FIELDS and k != "csrf"}
+    return Failed(form, errors, message, typed)
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error."""
+    return STATUS.get(error.code, 409)
+
+
+class Area:
+    """One role's page, API routes and acts, on a blueprint of their own."""
+
+    def __init__(self, name: str, role: Role, templates: str) -> None:
+        self.blueprint = Blueprint(name, __name__)
+        self.role, self.templates = role, templates
+        self._view: Callable[..., tuple[str, dict]] | None = None
+        AREAS[role.name] = self
+
+    def render(self, principal: Principal, failed: Failed | None = None, status: int = 200) -> Response:
+        """The role's page for a signed-in principal, with a refused form shown again."""
+        g.principal = principal
+        if principal.must_change_password:
+            return edge.page("password_first.html", status, who=principal, failed=failed)
+        template, context = self._view(principal)
+        return edge.page(template, status, who=principal, failed=failed, **context)
+
+    def sign_in_page(self, reason: str = "", failed: Failed | None = None, status: int = 200) -> Response:
+        """The role's sign-in form, saying why the person is there."""
+        return edge.page(f"{self.templates}/sign_in.html", status, role=self.role, reason=reason, failed=failed)
+
+    def page(self, view: Callable[[Principal], tuple[str, dict]]) -> Callable:
+        """The role's page: not signed in, its sign-in form; on 0000, the password change first (A3)."""
+        self._view = view
+
+        def show() -> Response:
+            principal, reason = edge.session_of(self.role)
+            if principal is None:
+                response = self.sign_in_page(request.args.get("reason", "") or reason)
+                if reason:
+                    response.delete_cookie(edge.session_cookie(self.role), path="/")
+                return response
+            return self.render(principal)
+
+        self.blueprint.add_url_rule(self.role.page, endpoint="page", view_func=show, methods=["GET"])
+        return view
+
+    def api(self, rule: str, method: str = "GET", *, allow_password_change: bool = False) -> Callable:
+        """A JSON route of this role."""
+
+        def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+            def route(**kwargs: Any) -> Response:
+                edge.signed_in(self.role, allow_password_change=allow_password_change)
+                return view(**kwargs)
+
+            self.blueprint.add_url_rule(rule, endpoint=f"api_{view.__name__}", view_func=route, methods=[method])
+            return view
+
+        return decorate
+
+    def act(self, *, api: tuple[str, str] | None = None, form: str | None = None, fields: list[forms.Field] | tuple = (),
+            partial: bool = False, status: int = 200, notice: str | Callable[[Any], str] = "saved",
+            confirm: tuple[str, str, Callable[..., str]] | None = None) -> Callable:
+        """An act with two doors: `api` = (method, rule) answering JSON, `form` = a POST rule back to the page.
+
+        `confirm` = (question, button, describe): the form asks first on a page naming, from the store,
+        what it acts on (`describe(principal, **url_args)`).
+        """
+
+        def decorate(act: Callable[..., Any]) -> Callable[..., Any]:
+            name = act.__name__
+            if api is not None:
+                def api_route(**kwargs: Any) -> Response:
+                    edge.signed_in(self.role)
+                    given = forms.parse(edge.json_body(), list(fields), partial=partial) if fields else {}  # no body to read
+                    result = act(given, **kwargs)
+                    return edge.no_content() if status == 204 else edge.answer(result, status)
+
+                self.blueprint.add_url_rule(api[1], endpoint=f"api_{name}", view_func=api_route, methods=[api[0]])
+            if form is not None:
+                def form_route(**kwargs: Any) -> Response:
+                    principal, reason = edge.session_of(self.role)
+                    if principal is None:
+                        return edge.back(self.role.page, reason=reason or "session_closed")
+                    edge.signed_in(self.role)
+                    data = request.form.to_dict()
+                    try:
+                        given = forms.parse(data, list(fields), partial=partial) if fields else {}
+                        result = act(given, **kwargs)
+                    except DomainError as error:
+                        if isinstance(error, TooManyAttempts | InvalidInput) or status_of(error) in (403, 404, 409):
+                            return self.render(principal, refused(name, error, data), status_of(error))
+                        raise
+                    return edge.back(self.role.page, notice(result) if callable(notice) else notice)
+
+                form_route.confirm = confirm  # type: ignore[attr-defined]
+                self.blueprint.add_url_rule(form, endpoint=f"form_{name}", view_func=form_route, methods=["POST"])
+            return act
+
+        return decorate

@@ -1,0 +1,153 @@
+"""Signing in and out, and changing one's own password: API and pages, for every role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from werkzeug.wrappers import Response
+
+from ..services import auth, values
+from ..services.errors import DomainError, InvalidInput, Unauthenticated
+from ..services.roles import DIRECTORIES, ENTITY_ROLES, GENERAL, ROLES, Principal, Role
+from . import edge, forms
+from .areas import AREAS, refused, status_of
+from .iap import IAP_HEADER, verified_email
+
+blueprint = Blueprint("auth", __name__)
+
+SIGN_IN_FIELDS = {
+    GENERAL.name: [forms.Field("email", values.email, required=False)],
+    DIRECTORIES.name: [forms.Field("password", values.password)],
+    **{role.name: [forms.Field(role.identifier, values.text(80)), forms.Field("password", values.password)]
+       for role in ENTITY_ROLES},
+}
+PASSWORD_FIELDS = [forms.Field("current", values.password), forms.Field("new", values.password),
+                   forms.Field("confirm", values.password, required=False)]
+DEVICE_COOKIE_DAYS = 400
+
+
+def sign_in(data: object) -> tuple[Principal, str]:
+    """Open a session from sign-in input (JSON or form), whatever the role; and the browser's new device cookie."""
+    role = auth.role_named(data.get("role") if isinstance(data, dict) else None)
+    given = forms.parse({k: v for k, v in data.items() if k != "role"}, SIGN_IN_FIELDS[role.name])
+    ctx, replaced = edge.ctx(), request.cookies.get(edge.session_cookie(role))
+    if role is GENERAL:
+        if ctx.config.emulator:
+            if not given.get("email"):
+                raise InvalidInput({"email": "required"})
+            email = given["email"]
+        else:
+            email = verified_email(request.headers.get(IAP_HEADER, ""), ctx.config.iap_audience,
+                                   current_app.extensions["iap_keys"])
+            if email is None:
+                raise Unauthenticated()
+        return auth.sign_in_general(ctx, email, replaced), edge.device_cookie()
+    signed = auth.sign_in(ctx, role, given.get(role.identifier or "", ""), given["password"],
+                          client_addr=edge.client_addr(), device_cookie=edge.device_cookie(), replaced=replaced)
+    return signed.principal, signed.device_cookie
+
+
+def with_cookies(response: Response, principal: Principal, device: str) -> Response:
+    """Give the browser its session cookie for this role, and its device cookie."""
+    config = edge.ctx().config
+    response.set_cookie(edge.session_cookie(principal.role), principal.token, max_age=config.session_hours * 3600,
+                        httponly=True, samesite="Lax", secure=config.secure_cookies, path="/")
+    if device:
+        response.set_cookie(edge.DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_DAYS * 86400,
+                            httponly=True, samesite="Lax", secure=config.secure_cookies, path="/")
+    return response
+
+
+def session_view(principal: Principal) -> dict:
+    """What a session tells about itself."""
+    return {"role": principal.role.name, "csrf": principal.csrf, "must_change_password": principal.must_change_password,
+            "subject": principal.subject, "name": principal.display_name}
+
+
+def role_asked() -> Role:
+    """The role a session call is about: `?role=R`, or the only one this browser holds."""
+    if "role" in request.args:
+        return auth.role_named(request.args["role"])
+    held = [r for r in edge.held_roles() if edge.session_of(r)[0] is not None]
+    if len(held) > 1:
+        raise InvalidInput({"role": "role_needed"})
+    if not held:
+        raise Unauthenticated()
+    return held[0]
+
+
+@blueprint.post("/api/session")
+def api_sign_in() -> Response:
+    principal, device = sign_in(edge.json_body())
+    return with_cookies(edge.answer(session_view(principal)), principal, device)
+
+
+@blueprint.get("/api/session")
+def api_session() -> Response:
+    return edge.answer(session_view(edge.signed_in(role_asked(), allow_password_change=True)))
+
+
+@blueprint.delete("/api/session")
+def api_sign_out() -> Response:
+    role = role_asked()
+    principal, _ = edge.session_of(role)
+    if principal is not None:
+        edge.check_csrf(principal)
+        auth.sign_out(edge.ctx(), principal)
+    response = edge.no_content()
+    response.delete_cookie(edge.session_cookie(role), path="/")
+    return response
+
+
+def change_password(principal: Principal, data: object) -> None:
+    given = forms.confirmed(forms.parse(data, PASSWORD_FIELDS))
+    auth.change_password(edge.ctx(), principal, given["current"], given["new"],
+                         client_addr=edge.client_addr(), device_cookie=edge.device_cookie())
+
+
+@blueprint.post("/api/session/password")
+def api_change_password() -> Response:
+    change_password(edge.signed_in(role_asked(), allow_password_change=True), edge.json_body())
+    return edge.no_content()
+
+
+# Pages: each role's page posts its forms here and comes back to itself.
+def _area_of_form() -> tuple[Role, object]:
+    role = ROLES.get(request.form.get("role", ""))
+    if role is None:
+        raise InvalidInput({"role": "invalid_choice"})
+    return role, AREAS[role.name]
+
+
+@blueprint.post("/signin")
+def page_sign_in() -> Response:
+    role, area = _area_of_form()
+    data = request.form.to_dict()
+    try:
+        principal, device = sign_in(data)
+    except DomainError as error:
+        return area.sign_in_page(failed=refused("sign_in", error, data), status=status_of(error))
+    return with_cookies(edge.back(role.page), principal, device)
+
+
+@blueprint.post("/signout")
+def page_sign_out() -> Response:
+    role, _ = _area_of_form()
+    principal, _ = edge.session_of(role)
+    if principal is not None:
+        edge.check_csrf(principal)
+        auth.sign_out(edge.ctx(), principal)
+    response = edge.back(role.page, reason="signed_out")
+    response.delete_cookie(edge.session_cookie(role), path="/")
+    return response
+
+
+@blueprint.post("/password")
+def page_change_password() -> Response:
+    role, area = _area_of_form()
+    principal = edge.signed_in(role, allow_password_change=True)
+    data = request.form.to_dict()
+    try:
+        change_password(principal, {k: v for k, v in data.items() if k != "role"})
+    except DomainError as error:
+        return area.render(principal, refused("change_password", error, data), status_of(error))
+    return edge.back(role.page, "password_changed")

@@ -1,0 +1,62 @@
+"""The directories admin (page /admingen.html and API): directories, their passwords, activation."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from ..services import directories_admin as service
+from ..services import values
+from ..services.roles import DIRECTORIES, Principal
+from . import edge, forms
+from .areas import Area
+
+area = Area("directories_admin", DIRECTORIES, "directories_admin")
+blueprint = area.blueprint
+CREATE_FIELDS = [forms.Field("name", values.NAME), forms.Field("initials", values.initials)]
+
+
+def _describe(_: Principal, code: str, **__: str) -> str:
+    return service.directory_name(edge.ctx(), code)
+
+
+@area.page
+def page(principal: Principal) -> tuple[str, dict]:
+    ctx = edge.ctx()
+    found, next_cursor = service.list_directories(ctx, edge.cursor_arg())
+    audit, audit_next = service.audit_of_directories_admin(ctx, edge.cursor_arg("audit"))
+    return "directories_admin/overview.html", {"directories": found, "cursor": next_cursor, "audit": audit,
+                                               "audit_cursor": audit_next}
+
+
+@area.api("/api/directories")
+def list_directories() -> Response:
+    return edge.listed(*service.list_directories(edge.ctx(), edge.cursor_arg()))
+
+
+@area.api("/api/directories-admin/audit")
+def audit() -> Response:
+    return edge.listed(*service.audit_of_directories_admin(edge.ctx(), edge.cursor_arg()))
+
+
+@area.act(api=("POST", "/api/directories"), form="/admingen/directories", fields=CREATE_FIELDS, status=201,
+          notice="directory_created")
+def create_directory(given: dict) -> dict:
+    return service.create_directory(edge.ctx(), edge.who(), **given)
+
+
+@area.act(api=("POST", "/api/directories/<code>/password-reset"), form="/admingen/directories/<code>/password-reset",
+          status=204, notice="password_reset", confirm=("confirm_directory_password_reset", "reset_password", _describe))
+def reset_password(_: dict, code: str) -> None:
+    service.reset_directory_password(edge.ctx(), edge.who(), code)
+
+
+@area.act(api=("POST", "/api/directories/<code>/deactivate"), form="/admingen/directories/<code>/deactivate",
+          status=204, notice="deactivate", confirm=("confirm_directory_deactivate", "deactivate_verb", _describe))
+def deactivate(_: dict, code: str) -> None:
+    service.set_directory_active(edge.ctx(), edge.who(), code, False)
+
+
+@area.act(api=("POST", "/api/directories/<code>/activate"), form="/admingen/directories/<code>/activate",
+          status=204, notice="activate")
+def activate(_: dict, code: str) -> None:
+    service.set_directory_active(edge.ctx(), edge.who(), code, True)

@@ -1,0 +1,98 @@
+"""A directory's admin (page /adminloc.html and API): its directory, groups, references, mailing settings."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from ..services import audit as audit_service
+from ..services import directory_admin as service
+from ..services import mailers, values
+from ..services.roles import DIRECTORY, Principal
+from . import edge, forms
+from .areas import Area
+
+area = Area("directory_admin", DIRECTORY, "directory_admin")
+blueprint = area.blueprint
+
+UPDATE_FIELDS = [forms.Field("name", values.NAME), forms.Field("initials", values.initials),
+                 forms.Field("color", values.color), forms.Field("comment", values.COMMENT)]
+CREATE_FIELDS = [forms.Field("type", values.GROUP_TYPE), forms.Field("name", values.NAME),
+                 forms.Field("initials", values.initials)]
+REFERENCE_FIELDS = [forms.Field("directory", values.text(80)), forms.Field("group", values.text(80)),
+                    forms.Field("password", values.password)]
+MAILING_FIELDS = [forms.Field("day", values.WEEKDAY), forms.Field("mailer", values.MAILING_MAILER)]
+
+
+def _describe(principal: Principal, code: str, **_: str) -> str:
+    return service.group_name(edge.ctx(), principal, code)
+
+
+@area.page
+def page(principal: Principal) -> tuple[str, dict]:
+    ctx = edge.ctx()
+    view = service.overview(ctx, principal, edge.cursor_arg(), edge.cursor_arg("former"))
+    return "directory_admin/overview.html", {"d": view, "weekdays": values.WEEKDAYS,
+                                             "mailers": {m["letter"]: m for m in mailers.list_mailers(ctx)},
+                                             "letters": (*values.MAILER_LETTERS, values.NO_MAILER)}
+
+
+@area.api("/api/directory")
+def overview() -> Response:
+    return edge.answer(service.overview(edge.ctx(), edge.who()))
+
+
+@area.api("/api/directory/groups")
+def groups() -> Response:
+    return edge.listed(*service.groups_page(edge.ctx(), edge.who(), edge.cursor_arg()))
+
+
+@area.api("/api/directory/former")
+def former() -> Response:
+    return edge.listed(*service.former_page(edge.ctx(), edge.who(), edge.cursor_arg()))
+
+
+@area.api("/api/directory/audit")
+def audit() -> Response:
+    return edge.listed(*audit_service.latest(edge.ctx(), edge.who().actor, edge.cursor_arg()))
+
+
+@area.act(api=("PATCH", "/api/directory"), form="/adminloc/settings", fields=UPDATE_FIELDS, partial=True)
+def update(given: dict) -> dict:
+    return service.update(edge.ctx(), edge.who(), **given)
+
+
+@area.act(api=("POST", "/api/directory/groups"), form="/adminloc/groups/create", fields=CREATE_FIELDS, status=201,
+          notice="group_created")
+def create_group(given: dict) -> dict:
+    return service.create_group(edge.ctx(), edge.who(), **given)
+
+
+@area.act(api=("POST", "/api/directory/references"), form="/adminloc/groups/reference", fields=REFERENCE_FIELDS,
+          status=201, notice="reference_added")
+def add_reference(given: dict) -> dict:
+    return service.add_reference(edge.ctx(), edge.who(), given["directory"], given["group"], given["password"],
+                                 client_addr=edge.client_addr(), device_cookie=edge.device_cookie())
+
+
+@area.act(api=("DELETE", "/api/directory/groups/<code>"), form="/adminloc/groups/<code>/dereference",
+          notice=lambda state: f"state_{state['state']}", confirm=("confirm_dereference", "dereference", _describe))
+def dereference(_: dict, code: str) -> dict:
+    return {"state": service.dereference(edge.ctx(), edge.who(), code)}
+
+
+@area.act(api=("POST", "/api/directory/groups/<code>/reactivate"), form="/adminloc/groups/<code>/reactivate",
+          notice="reactivated")
+def reactivate(_: dict, code: str) -> dict:
+    return service.reactivate(edge.ctx(), edge.who(), code)
+
+
+@area.act(api=("POST", "/api/directory/groups/<code>/password-reset"), form="/adminloc/groups/<code>/password-reset",
+          status=204, notice="password_reset", confirm=("confirm_group_password_reset", "reset_password", _describe))
+def reset_group_password(_: dict, code: str) -> None:
+    service.reset_group_password(edge.ctx(), edge.who(), code)
+
+
+@area.act(api=("PUT", "/api/directory/groups/<code>/mailing"), form="/adminloc/groups/<code>/mailing",
+          fields=MAILING_FIELDS)
+def set_mailing(given: dict, code: str) -> dict:
+    return service.set_mailing(edge.ctx(), edge.who(), code, given["day"], given["mailer"])

@@ -1,0 +1,70 @@
+"""The general admin (page /admin/pwd.html and API): the directories-admin password, mailers, technical state."""
+
+from __future__ import annotations
+
+from flask import request
+from werkzeug.wrappers import Response
+
+from ..services import auth, mailers, technical, values
+from ..services.roles import GENERAL, Principal
+from . import edge, forms
+from .areas import Area
+
+area = Area("general_admin", GENERAL, "general_admin")
+blueprint = area.blueprint
+
+PASSWORD_FIELDS = [forms.Field("password", values.password), forms.Field("confirm", values.password, required=False)]
+MAILER_FIELDS = [
+    forms.Field("from", values.text(320)), forms.Field("smtp_host", values.text(253)),
+    forms.Field("smtp_port", values.integer(1, 65535)), forms.Field("username", values.text(254, min_length=0)),
+    forms.Field("password", values.text(512, min_length=0, strip=False), required=False),
+    forms.Field("starttls", values.boolean),
+    forms.Field("per_minute", values.integer(1, 100_000, nullable=True), required=False),
+    forms.Field("per_day", values.integer(1, 10_000_000, nullable=True), required=False),
+]
+
+
+@area.page
+def page(principal: Principal) -> tuple[str, dict]:
+    ctx = edge.ctx()
+    state = technical.technical_state(ctx, with_counts=request.args.get("count") == "1")
+    return "general_admin/overview.html", {"mailers": mailers.list_mailers(ctx), "state": state,
+                                           "letters": mailers.LETTERS}
+
+
+@area.act(api=("PUT", "/api/directories-admin/password"), form="/admin/pwd.html", fields=PASSWORD_FIELDS, status=204,
+          notice="directories_admin_password_set")
+def set_directories_admin_password(given: dict) -> None:
+    auth.set_directories_admin_password(edge.ctx(), edge.who(), forms.confirmed(given, "password")["password"])
+
+
+@area.api("/api/mailers")
+def list_mailers() -> Response:
+    return edge.answer(mailers.list_mailers(edge.ctx()))
+
+
+@area.act(api=("PUT", "/api/mailers/<letter>"), fields=MAILER_FIELDS)
+def set_mailer(given: dict, letter: str) -> dict:
+    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given)
+
+
+MAILER_FORM_FIELDS = [*(f for f in MAILER_FIELDS if f.name != "starttls"), forms.Field("letter", values.text(1)),
+                      forms.Field("starttls", values.boolean, required=False),
+                      forms.Field("clear_password", values.boolean, required=False)]
+
+
+@area.act(form="/admin/mailers", fields=MAILER_FORM_FIELDS)
+def set_mailer_from_form(given: dict) -> dict:
+    """The mailer form: an unchecked box is absent; an empty password field keeps the stored one; a box clears it."""
+    letter = given.pop("letter")
+    given.setdefault("starttls", False)
+    if not given.get("password"):
+        given.pop("password", None)
+    if given.pop("clear_password", False):
+        given["password"] = ""
+    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given)
+
+
+@area.api("/api/technical-state")
+def technical_state() -> Response:
+    return edge.answer(technical.technical_state(edge.ctx(), with_counts=request.args.get("count") == "1"))
