@@ -133,10 +133,12 @@ def authenticate(ctx: Context, role: Role, token: str) -> tuple[Principal | None
     if role is GENERAL and session.subject not in ctx.config.general_admins:
         return None, "session_closed"  # no longer listed in the configuration
     account = role.schema.read(entity) if entity is not None else None
-    if role.epoch and (account is None or session.epoch != account.sessions_epoch):
-        return None, "session_reset"
+    if role.epoch and account is None:
+        return None, "session_closed"
     if not getattr(account, "active", True):
         return None, "account_deactivated"
+    if role.epoch and session.epoch != account.sessions_epoch:
+        return None, "session_reset" if getattr(account, "must_change", False) else "session_password_changed"
     must_change = bool(getattr(account, "must_change", False))
     return Principal(role, session.subject, session.csrf, token, must_change, account if role in ENTITY_ROLES else None), ""
 
@@ -174,8 +176,7 @@ def change_password(ctx: Context, principal: Principal, current: str, new: str, 
         sessions.move_to_epoch(ctx.client, principal.token, account.sessions_epoch)  # this one goes on, the others end
         audit.record(ctx, principal, "password_changed")
 
-    in_transaction(ctx.client, work)
-    sessions.end_all(ctx.client, role.name, principal.subject, keep=principal.token)
+    in_transaction(ctx.client, work)  # the new epoch ends the account's other sessions
 
 
 def set_directories_admin_password(ctx: Context, principal: Principal, password: str) -> None:
@@ -192,8 +193,7 @@ def set_directories_admin_password(ctx: Context, principal: Principal, password:
         settings.SCHEMA.put(ctx.client, admin)
         audit.record(ctx, principal, "directories_admin_password_set", target=f"{DIRECTORIES.name}:{DIRECTORIES.name}")
 
-    in_transaction(ctx.client, work)
-    sessions.end_all(ctx.client, DIRECTORIES.name, DIRECTORIES.name)
+    in_transaction(ctx.client, work)  # the new epoch ends every session opened with the old password
 
 
 def reset_password(ctx: Context, principal: Principal, role: Role, code: str,
@@ -211,12 +211,11 @@ def reset_password(ctx: Context, principal: Principal, role: Role, code: str,
         account.password_hash, account.must_change, account.password_set = initial_hash, True, ctx.now()
         account.sessions_epoch += 1
         role.schema.put(ctx.client, account)
-        audit.record(ctx, principal, "password_reset", target=f"{role.name}:{code}", target_name=account.name)
+        audit.record(ctx, principal, "password_reset", target=f"{role.name}:{code}",
+                     target_name=f"{account.name} ({account.initials})")
         return account
 
-    account = in_transaction(ctx.client, work)
-    sessions.end_all(ctx.client, role.name, code)
-    return account
+    return in_transaction(ctx.client, work)  # the new epoch ends every session of the account
 
 
 def role_named(name: object) -> Role:

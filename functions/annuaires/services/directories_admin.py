@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..codes import is_code, new_code
-from ..store import directories, sessions
+from ..store import directories
 from ..store.base import in_transaction
 from ..store.directories import Directory
 from . import audit, passwords, values
@@ -52,9 +52,7 @@ def set_directory_active(ctx: Context, principal: Principal, code: str, active: 
         audit.record(ctx, principal, "directory_activated" if active else "directory_deactivated",
                      target=f"{DIRECTORY.name}:{code}", target_name=directory.name)
 
-    in_transaction(ctx.client, work)
-    if not active:
-        sessions.end_all(ctx.client, DIRECTORY.name, code)
+    in_transaction(ctx.client, work)  # a deactivated directory's sessions open nothing any more (A6)
 
 
 def reset_directory_password(ctx: Context, principal: Principal, code: str) -> None:

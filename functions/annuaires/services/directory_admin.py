@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..codes import is_code, new_code
-from ..store import directories, groups, sessions
+from ..store import directories, groups
 from ..store.base import in_transaction
 from ..store.directories import Directory
 from ..store.groups import Group
@@ -218,10 +218,7 @@ def dereference(ctx: Context, principal: Principal, code: str) -> str:
         _log(ctx, principal, f"dereferenced_{state}", group)
         return state
 
-    state = in_transaction(ctx.client, work)
-    if state == "deactivated":
-        sessions.end_all(ctx.client, GROUP.name, code)
-    return state
+    return in_transaction(ctx.client, work)  # a deactivated group's sessions open nothing any more
 
 
 def reactivate(ctx: Context, principal: Principal, code: str) -> dict:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from google.cloud import datastore
 
-from .base import Schema, query
+from .base import Schema
 
 
 @dataclass
@@ -52,13 +52,3 @@ def delete(client: datastore.Client, token: str) -> None:
     """End one session."""
     client.delete(SCHEMA.key(client, token_id(token)))
 
-
-def end_all(client: datastore.Client, role: str, subject: str, *, keep: str | None = None) -> int:
-    """End every session of one account, except the one of token `keep`; return how many ended."""
-    q = query(client, SCHEMA.kind, ("role", "=", role), ("subject", "=", subject))
-    q.keys_only()
-    kept = token_id(keep) if keep else None
-    keys = [e.key for e in q.fetch() if e.key.name != kept]
-    for start in range(0, len(keys), 500):
-        client.delete_multi(keys[start:start + 500])
-    return len(keys)

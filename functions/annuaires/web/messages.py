@@ -40,6 +40,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "Connectez-vous avec le mot de passe actuel (0000 après une remise à zéro, avec le code).",
                              "Your session was closed: the password was changed, or reset to 0000 by the level above. "
                              "Sign in with the current password (0000 after a reset, with the code)."),
+    "reason_session_password_changed": ("Votre session a été fermée : le mot de passe a été changé depuis un autre navigateur. "
+                                        "Connectez-vous avec le nouveau mot de passe.",
+                                        "Your session was closed: the password was changed from another browser. "
+                                        "Sign in with the new password."),
     "reason_account_deactivated": ("Ce compte a été désactivé : il ne peut plus se connecter.",
                                    "This account has been deactivated: it can no longer sign in."),
     "reason_signed_out": ("Vous êtes déconnecté.", "You are signed out."),
