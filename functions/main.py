@@ -7,6 +7,7 @@ builds `Flask(<target>)`, and Flask would then look for /static/ inside that pac
 from __future__ import annotations
 
 import functools
+import logging
 
 import functions_framework
 from flask import Flask, Request
@@ -18,6 +19,7 @@ from annuaires.web.app import create_app
 
 @functools.cache
 def _app() -> Flask:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")  # Cloud Logging reads stderr
     return create_app(Config.from_env())
 
 

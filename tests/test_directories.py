@@ -108,3 +108,43 @@ def test_directories_admin_sees_who_set_its_password_and_its_own_acts(given, new
     assert "Administration générale — admin@example.org" in page
     assert "mot de passe de l&#39;administration des annuaires défini" in page
     assert "annuaire créé" in page and "Paris (PA)" in page
+
+
+def test_a1_names_compare_as_a_reader_sees_them(given):
+    directories = given.directories_admin()
+    directories.post("/api/directories", {"name": "Croix-Rousse", "initials": "CR"}, expect=201)
+    for name in ("croix rousse", "CROIX–ROUSSE", "Cr\u043eix-Rousse", "Croix\u034f-Rousse", "Croix\u2800Rousse", "Croix-Rousse."):
+        body = directories.post("/api/directories", {"name": name, "initials": "ZZ"}, expect=409).get_json()
+        assert body["error"]["code"] == "name_taken", name
+    directories.post("/api/directories", {"name": "Cœur de Lyon", "initials": "CL"}, expect=201)
+    directories.post("/api/directories", {"name": "Coeur de Lyon", "initials": "CO"}, expect=409)
+    directories.post("/api/directories", {"name": "L\u2019Épi", "initials": "EP"}, expect=201)
+    directories.post("/api/directories", {"name": "l'epi", "initials": "EQ"}, expect=409)
+    directories.post("/api/directories", {"name": "Other", "initials": "c\u0433"}, expect=409)  # Cyrillic г looks like r
+    directories.post("/api/directories", {"name": "Croix-Paquet", "initials": "CP"}, expect=201)  # another name
+
+
+def test_a1_initials_that_a_code_would_shadow_at_sign_in_are_refused(given):
+    directories = given.directories_admin()
+    for initials in ("ab3d5fgh", "AB3D 5FGH"):
+        body = directories.post("/api/directories", {"name": f"N {initials}", "initials": initials}, expect=400).get_json()
+        assert body["error"]["fields"] == {"initials": "ne doivent pas ressembler à un code (8 lettres et chiffres)"}
+    directories.post("/api/directories", {"name": "Lyon", "initials": "ABCDEFGHI"}, expect=201)  # 9: no code has 9
+
+
+def test_a5_only_the_directory_s_own_admin_changes_its_name_and_initials(given):
+    directories = given.directories_admin()
+    code, paris = given.directory("Paris", "PA")
+    for method in ("PATCH", "PUT"):
+        assert directories.call(method, f"/api/directories/{code}", {"name": "Autre"}).status_code in (404, 405)
+    directories.patch("/api/directory", {"name": "Autre"}, expect=403)
+    assert form_refused(directories, "/adminloc/settings", name="Autre")
+    assert [d["name"] for d in directories.get("/api/directories").get_json()] == ["Paris"]
+    paris.patch("/api/directory", {"name": "Paris Centre", "initials": "PC"}, expect=200)
+    assert [(d["name"], d["initials"]) for d in directories.get("/api/directories").get_json()] == [("Paris Centre", "PC")]
+
+
+def form_refused(api, path: str, **data: str) -> bool:
+    """Whether a page form sent with this client's session is refused (sign-in page or 403), nothing done."""
+    answer = api.client.post(path, data={"csrf": api.csrf, **data})
+    return answer.status_code in (303, 403) and "/adminloc.html" in answer.headers.get("Location", "/adminloc.html")

@@ -143,3 +143,40 @@ def test_concurrent_identical_members_are_stored_once(given, new_api):
     statuses = radis.concurrently("/api/group/members", {"name": "Alice", "email": "alice@example.org"}, times=10)
     assert statuses.count(201) == 1 and set(statuses) == {201, 400}, statuses
     assert len(radis.get("/api/group").get_json()["members"]) == 1
+
+
+def test_a10_a_delivery_crossing_the_deactivation_of_the_shared_directory_is_refused(given, monkeypatch):
+    from annuaires.services import animator
+
+    directories = given.directories_admin()
+    paris_code, paris = given.directory("Paris", "PA")
+    farms = given.group(paris, type="groupement", name="Les Fermes", initials="LF")
+    radis = given.group(paris, name="Les Radis", initials="LR")
+    producer = given.animator(farms["code"])
+    real_resolve = animator.auth.resolve
+
+    def resolve_while_deactivated(*args, **kwargs):
+        found = real_resolve(*args, **kwargs)
+        monkeypatch.setattr(animator.auth, "resolve", real_resolve)
+        directories.post(f"/api/directories/{paris_code}/deactivate", expect=204)  # lands before the transaction
+        return found
+
+    monkeypatch.setattr(animator.auth, "resolve", resolve_while_deactivated)
+    body = producer.post("/api/group/deliveries", {"group": radis["code"]}, expect=403).get_json()
+    assert "Aucun annuaire actif" in body["error"]["message"]
+    assert producer.get("/api/group").get_json()["deliveries"] == []
+
+
+def test_a8_a_reference_crossing_the_deactivation_of_the_vouching_directory_is_refused(given, ctx, monkeypatch):
+    net = given.network()
+    real_verify = ctx.passwords.verify
+
+    def verify_while_deactivated(stored_hash, password):
+        monkeypatch.setattr(ctx.passwords, "verify", real_verify)
+        net.directories.post(f"/api/directories/{net.paris_code}/deactivate", expect=204)
+        return real_verify(stored_hash, password)
+
+    monkeypatch.setattr(ctx.passwords, "verify", verify_while_deactivated)
+    net.lyon.post("/api/directory/references", {"directory": net.paris_code, "group": net.group["code"],
+                                                "password": given.STRONG}, expect=403)
+    assert net.lyon.get("/api/directory").get_json()["groups"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from .context import Context
 from .errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
 from .names import skeleton_key
 from .roles import DIRECTORIES, ENTITY_ROLES, GENERAL, ROLES, Principal, Role
+
+# Refused sign-ins, for the operators: the account by its code only (a name typed there may be a password).
+log = logging.getLogger("annuaires.auth")
 
 
 @dataclass
@@ -61,6 +65,10 @@ def subject_of(account: Account | None, identifier: str) -> str:
     return account.code if account is not None else f"unknown:{skeleton_key(identifier)}"
 
 
+def _logged(subject: str) -> str:
+    return "(unknown name)" if subject.startswith("unknown:") else subject
+
+
 def count_attempt(ctx: Context, role: Role, subject: str, client_addr: str, device_cookie: str) -> Callable[[], None]:
     """Count a password attempt before checking it, or refuse (429); returns how to give it back on success.
 
@@ -77,6 +85,7 @@ def count_attempt(ctx: Context, role: Role, subject: str, client_addr: str, devi
     at = ctx.now()
     until = throttle.reserve(ctx.client, counters, at, timedelta(seconds=config.throttle_window_seconds))
     if until is not None:
+        log.warning("sign-in throttled: %s %s from %s", role.name, _logged(subject), client_addr)
         raise TooManyAttempts(minutes=max(1, -(-int((until - at).total_seconds()) // 60)))
     return lambda: throttle.release(ctx.client, list(counters))
 
@@ -94,6 +103,7 @@ def sign_in(ctx: Context, role: Role, identifier: str, password: str, *, client_
     must_change = bool(getattr(account, "must_change", False))
     # With 0000, only the code signs in: initials are guessable, codes are not (A3).
     if not verified or (must_change and identifier.strip().lower() != subject):
+        log.warning("sign-in refused: %s %s from %s", role.name, _logged(subject), client_addr)
         raise Unauthenticated()
     give_back()
     if not getattr(account, "active", True):

@@ -1,0 +1,27 @@
+"""A2: no log line holds a password or a hash, whatever the requests, as the service runs in production."""
+
+from __future__ import annotations
+
+import time
+
+SECRETS = ("smtp-relay-secret", "wrong-guess-secret", "another-long-password")
+
+
+def test_a2_no_log_line_holds_a_password_or_a_hash(server):
+    given = server.given()
+    general = server.api().as_general()
+    general.put("/api/mailers/B", {"from": "Envoi <envoi@example.org>", "smtp_host": "smtp.example.org", "smtp_port": 587,
+                                   "username": "envoi", "password": SECRETS[0], "starttls": True}, expect=200)
+    code, admin = given.directory("Journal", "JL")
+    server.api().sign_in(role="directory", directory=code, password=SECRETS[1], expect=401)
+    server.api().post("/api/session", {"role": "directory", "directory": code, "password": [SECRETS[1]]}, expect=400)
+    admin.post("/api/session/password", {"current": given.STRONG, "new": SECRETS[2]}, expect=204)
+    admin.post("/api/session/password", {"current": SECRETS[1], "new": "yet-another-password"}, expect=400)
+    group = given.group(admin, name="Journal G", initials="JG")
+    admin.post("/api/directory/references", {"directory": code, "group": group["code"], "password": SECRETS[1]}, expect=403)
+    server.api().call("POST", "/signin", data={"role": "directory", "directory": code, "password": SECRETS[1]})
+    time.sleep(0.5)  # gunicorn writes its lines asynchronously
+    log = server.log.read_text()
+    assert f"sign-in refused: directory {code} from 127.0.0.1" in log  # refusals are logged, by code
+    for secret in (*SECRETS, given.STRONG, given.DIRECTORIES_PASSWORD, "$argon2id$"):
+        assert secret not in log, secret
