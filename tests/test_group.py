@@ -96,3 +96,57 @@ def test_group_overview_lists_its_directories(given, new_api):
     assert view["directories"] == [{"code": paris_code, "name": "Paris", "initials": "PA", "active": True}]
     assert (view["type"], view["name"], view["initials"]) == ("group", "Les Radis", "LR")
     assert any(e["action"] == "password_changed" for e in view["audit"])
+
+
+IMPORT = """name,email
+Alice Martin,alice@example.org
+"Dupont, Bruno" <bruno@example.org>
+Chloé Noël <CHLOE@example.org>
+no address here
+Alice again,ALICE@example.org
+Zoé,zoe@example.org
+,empty@example.org
+"""
+
+
+def test_animator_adds_many_members_checking_first(given):
+    *_, radis = farm_network(given)
+    radis.post("/api/group/members", {"name": "Zoé", "email": "zoe@example.org"}, expect=201)
+    checked = radis.post("/api/group/members/import", {"text": IMPORT, "dry_run": True}, expect=200).get_json()
+    assert [(m["name"], m["email"]) for m in checked["added"]] == [
+        ("Alice Martin", "alice@example.org"), ("Dupont, Bruno", "bruno@example.org"), ("Chloé Noël", "CHLOE@example.org")]
+    assert checked["refused"] == [{"line": 5, "reason": "invalid_line"}, {"line": 6, "reason": "duplicate_line"},
+                                  {"line": 7, "reason": "email_taken"}, {"line": 8, "reason": "required"}]
+    assert len(radis.get("/api/group").get_json()["members"]) == 1  # a dry run writes nothing
+    done = radis.post("/api/group/members/import", {"text": IMPORT}, expect=200).get_json()
+    assert [m["email"] for m in done["added"]] == ["alice@example.org", "bruno@example.org", "CHLOE@example.org"]
+    listed = radis.get("/api/group/members").get_json()
+    assert sorted(m["email"] for m in listed) == sorted(["zoe@example.org", *[m["email"] for m in done["added"]]])
+    again = radis.post("/api/group/members/import", {"text": IMPORT}, expect=200).get_json()
+    assert again["added"] == [] and {r["reason"] for r in again["refused"]} >= {"email_taken"}
+    assert any(e["action"] == "members_imported" and e["detail"] == "3" for e in radis.get("/api/group").get_json()["audit"])
+
+
+def test_member_import_is_bounded_and_checked(given):
+    *_, radis = farm_network(given)
+    many = "\n".join(f"M{n},m{n}@example.org" for n in range(401))
+    radis.post("/api/group/members/import", {"text": many}, expect=400)
+    radis.post("/api/group/members/import", {"text": 3}, expect=400)
+    radis.post("/api/group/members/import", {"text": "A,a@example.org\x00"}, expect=400)
+    assert radis.get("/api/group").get_json()["members"] == []
+
+
+def test_member_import_page_shows_what_will_be_added_then_adds_it(given):
+    *_, radis = farm_network(given)
+    preview = radis.client.post("/animateur/members/import", data={"csrf": radis.csrf, "text": IMPORT})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Seront ajoutés (4)" in page and "Lignes refusées (3)" in page
+    assert "ligne illisible" in page and radis.get("/api/group").get_json()["members"] == []
+    import io
+
+    upload = radis.client.post("/animateur/members/import", content_type="multipart/form-data", data={
+        "csrf": radis.csrf, "text": "", "file": (io.BytesIO("\ufeffname,email\nYann,yann@example.org\n".encode()), "list.csv")})
+    assert "Seront ajoutés (1)" in upload.get_data(as_text=True)
+    confirmed = radis.client.post("/animateur/members/import", data={"csrf": radis.csrf, "text": IMPORT, "confirm": "1"})
+    assert confirmed.status_code == 303 and confirmed.headers["Location"].endswith("done=members_imported")
+    assert len(radis.get("/api/group").get_json()["members"]) == 4

@@ -14,7 +14,7 @@ ACTIONS = (
     "directory_created", "directory_activated", "directory_deactivated", "directory_updated",
     "group_created", "groupement_created", "reference_added", "dereferenced_recent", "dereferenced_deactivated",
     "group_reactivated", "mailing_configured", "member_added", "member_updated", "member_activated",
-    "member_deactivated", "member_removed", "message_updated", "delivery_added", "delivery_removed",
+    "member_deactivated", "member_removed", "members_imported", "message_updated", "delivery_added", "delivery_removed",
 )
 PAGE = 50
 

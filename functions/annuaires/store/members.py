@@ -41,8 +41,19 @@ def new(group: str, name: str, email: str, at: datetime) -> Member:
 
 def put_new(client: datastore.Client, member: Member) -> Member:
     """Store a new member and learn its id (inside the caller's transaction, if any)."""
-    entity = SCHEMA.entity(client, member)
-    entity.key = client.allocate_ids(entity.key, 1)[0]
-    client.put(entity)
-    member.id = entity.key.id
-    return member
+    return put_new_many(client, [member])[0]
+
+
+def all_of_group(client: datastore.Client, group: str) -> list[Member]:
+    """Every member of a group (for checks over the whole group, such as an import's)."""
+    return [SCHEMA.read(e) for e in query(client, SCHEMA.kind, ancestor=client.key("Group", group)).fetch()]
+
+
+def put_new_many(client: datastore.Client, new_members: list[Member]) -> list[Member]:
+    """Store new members in one batch, their ids allocated together (inside the caller's transaction, if any)."""
+    entities = [SCHEMA.entity(client, m) for m in new_members]
+    keys = client.allocate_ids(entities[0].key, len(entities))
+    for entity, key, member in zip(entities, keys, new_members, strict=True):
+        entity.key, member.id = key, key.id
+    client.put_multi(entities)
+    return new_members

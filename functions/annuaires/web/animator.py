@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from flask import request
 from werkzeug.wrappers import Response
 
 from ..services import animator as service
 from ..services import audit as audit_service
 from ..services import values
+from ..services.errors import InvalidInput
 from ..services.roles import GROUP, Principal
 from . import edge, forms
-from .areas import Area
+from .areas import Area, refused
 
 area = Area("animator", GROUP, "animator")
 blueprint = area.blueprint
@@ -18,6 +20,8 @@ MEMBER_FIELDS = [forms.Field("name", values.MEMBER_NAME), forms.Field("email", v
 MEMBER_UPDATE_FIELDS = [*MEMBER_FIELDS, forms.Field("active", values.boolean)]
 MESSAGE_FIELDS = [forms.Field("subject", values.SUBJECT), forms.Field("body", values.BODY)]
 DELIVERY_FIELDS = [forms.Field("group", values.text(80))]
+IMPORT_TEXT = values.text(1_000_000, min_length=0, multiline=True)
+IMPORT_FIELDS = [forms.Field("text", IMPORT_TEXT), forms.Field("dry_run", values.boolean, required=False)]
 
 
 @area.page
@@ -104,3 +108,28 @@ def _delivery(principal: Principal, code: str, **_: str) -> str:
           notice="delivery_removed", confirm=("confirm_delivery_remove", "remove", _delivery))
 def remove_delivery(_: dict, code: str) -> None:
     service.remove_delivery(edge.ctx(), edge.who(), code)
+
+
+@area.act(api=("POST", "/api/group/members/import"), fields=IMPORT_FIELDS)
+def import_members(given: dict) -> dict:
+    return service.import_members(edge.ctx(), edge.who(), given["text"], dry_run=given.get("dry_run", False))
+
+
+@blueprint.post("/animateur/members/import")
+def page_import_members() -> Response:
+    """Paste a list or upload a CSV: first see what would be added and what is refused, then confirm."""
+    principal = area.form_session()
+    if isinstance(principal, Response):
+        return principal
+    text = request.form.get("text", "")
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        text = "\n".join(part for part in (text.strip(), upload.read().decode("utf-8-sig", errors="replace")) if part)
+    confirmed = request.form.get("confirm") == "1"
+    try:
+        result = service.import_members(edge.ctx(), principal, text, dry_run=not confirmed)
+    except InvalidInput as error:
+        return area.render(principal, refused("import_members", error, {"text": text[:20000]}), 400)
+    if confirmed:
+        return edge.back(GROUP.page, "members_imported")
+    return area.render(principal, preview=result, preview_text=text)

@@ -68,13 +68,20 @@ class Area:
         self._view: Callable[..., tuple[str, dict]] | None = None
         AREAS[role.name] = self
 
-    def render(self, principal: Principal, failed: Failed | None = None, status: int = 200) -> Response:
-        """The role's page for a signed-in principal, with a refused form shown again."""
+    def render(self, principal: Principal, failed: Failed | None = None, status: int = 200, **extra: Any) -> Response:
+        """The role's page for a signed-in principal, with a refused form shown again (or what else `extra` adds)."""
         g.principal = principal
         if principal.must_change_password:
             return edge.page("password_first.html", status, who=principal, failed=failed)
         template, context = self._view(principal)
-        return edge.page(template, status, who=principal, failed=failed, **context)
+        return edge.page(template, status, who=principal, failed=failed, **context, **extra)
+
+    def form_session(self) -> Principal | Response:
+        """The principal a page's form acts for (CSRF checked), or the way back to the sign-in page."""
+        principal, reason = edge.session_of(self.role)
+        if principal is None:
+            return edge.back(self.role.page, reason=reason or "session_closed")
+        return edge.signed_in(self.role)
 
     def sign_in_page(self, reason: str = "", failed: Failed | None = None, status: int = 200) -> Response:
         """The role's sign-in form, saying why the person is there."""
@@ -130,10 +137,9 @@ class Area:
                 self.blueprint.add_url_rule(api[1], endpoint=f"api_{name}", view_func=api_route, methods=[api[0]])
             if form is not None:
                 def form_route(**kwargs: Any) -> Response:
-                    principal, reason = edge.session_of(self.role)
-                    if principal is None:
-                        return edge.back(self.role.page, reason=reason or "session_closed")
-                    edge.signed_in(self.role)
+                    principal = self.form_session()
+                    if isinstance(principal, Response):
+                        return principal
                     data = request.form.to_dict()
                     try:
                         given = forms.parse(data, list(fields), partial=partial) if fields else {}

@@ -94,6 +94,9 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/group/audit", "The group's audit log, newest first", None, {200: arr(AUDIT)}),
     ("get", "/api/group/members", "The group's members, in the order they were added", None, {200: arr(MEMBER)}),
     ("get", "/api/group/suppliers", "The groupements delivering this group", None, {200: arr(obj(suspended=B))}),
+    ("post", "/api/group/members/import", "Add many members from text, one a line (dry_run: nothing written)",
+     obj(("text",), text=S, dry_run=B),
+     {200: obj(("added", "refused"), added=arr(MEMBER), refused=arr(obj(("line", "reason"), line={"type": "integer"}, reason=S)))}),
     ("get", "/api/group/deliveries/eligible", "The groups a groupement may deliver now, not yet delivered", None,
      {200: arr(SHORT_GROUP)}),
 ]
