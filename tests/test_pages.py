@@ -142,3 +142,18 @@ def test_a12_a_deactivated_responsible_directory_pauses_the_mailing(given):
     assert net.member.get("/api/group").get_json()["mailing"]["responsible"] is None
     net.directories.post(f"/api/directories/{net.paris_code}/activate", expect=204)
     assert net.member.get("/api/group").get_json()["mailing"]["responsible"] == net.paris_code
+
+
+def test_a12_taking_over_a_mailing_on_the_page_asks_first(given):
+    net = given.network()
+    code = net.group["code"]
+    net.lyon.post("/api/directory/references", {"directory": net.paris_code, "group": code, "password": given.STRONG},
+                  expect=201)
+    net.paris.put(f"/api/directory/groups/{code}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    unasked = form_post(net.lyon, f"/adminloc/groups/{code}/mailing", day="fri", mailer="C")
+    assert unasked.status_code == 400 and "Cochez la case pour prendre la responsabilité" in unasked.get_data(as_text=True)
+    assert net.lyon.get("/api/directory").get_json()["groups"][0]["mailing"]["responsible"] == net.paris_code
+    asked = form_post(net.lyon, f"/adminloc/groups/{code}/mailing", day="fri", mailer="C", take_over="on")
+    assert asked.status_code == 303
+    assert net.lyon.get("/api/directory").get_json()["groups"][0]["mailing"] == {
+        "day": "fri", "mailer": "C", "responsible": net.lyon_code, "responsible_name": "Lyon"}

@@ -12,7 +12,7 @@ from ..store.groups import Group
 from . import audit, auth, passwords, values
 from .claims import claim_names
 from .context import Context
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .names import sort_key
 from .roles import DIRECTORY, GROUP, Principal
 from .views import directory_view, group_view
@@ -246,12 +246,20 @@ def reset_group_password(ctx: Context, principal: Principal, code: str) -> None:
     auth.reset_password(ctx, principal, GROUP, code, allowed=lambda group: principal.subject in group.refs)
 
 
-def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, mailer: str) -> dict:
-    """Set a group's mailing day and mailer; this directory becomes responsible for it (A12)."""
+def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, mailer: str, *,
+                take_over: bool = True) -> dict:
+    """Set a group's mailing day and mailer; this directory becomes responsible for it (A12).
+
+    Without `take_over`, a mailing another active directory is responsible for is left to it.
+    """
     given = values.checked(day=(values.WEEKDAY, day), mailer=(values.MAILING_MAILER, mailer))
 
     def work() -> Group:
         group = _referenced(ctx, principal, code)
+        if not take_over and group.mailing_responsible not in (None, principal.subject):
+            in_charge = responsible(group, directories.SCHEMA.get_many(ctx.client, [group.mailing_responsible]))
+            if in_charge is not None:
+                raise InvalidInput({"take_over": "take_over_confirm"})
         group.mailing_day, group.mailer, group.mailing_responsible = given["day"], given["mailer"], principal.subject
         groups.SCHEMA.put(ctx.client, group)
         _log(ctx, principal, "mailing_configured", group, f"{given['day'] or '-'} / {given['mailer']}")

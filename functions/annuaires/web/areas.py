@@ -146,7 +146,8 @@ class Area:
                         result = act(given, **kwargs)
                     except DomainError as error:
                         if isinstance(error, TooManyAttempts | InvalidInput) or status_of(error) in (403, 404, 409):
-                            return self.render(principal, refused(name, error, data), status_of(error))
+                            form_id = "-".join([name, *map(str, kwargs.values())])  # a row's form names its row
+                            return self.render(principal, refused(form_id, error, data), status_of(error))
                         raise
                     return edge.back(self.role.page, notice(result) if callable(notice) else notice)
 

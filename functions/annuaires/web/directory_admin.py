@@ -92,7 +92,14 @@ def reset_group_password(_: dict, code: str) -> None:
     service.reset_group_password(edge.ctx(), edge.who(), code)
 
 
-@area.act(api=("PUT", "/api/directory/groups/<code>/mailing"), form="/adminloc/groups/<code>/mailing",
-          fields=MAILING_FIELDS)
+@area.act(api=("PUT", "/api/directory/groups/<code>/mailing"), fields=MAILING_FIELDS)
 def set_mailing(given: dict, code: str) -> dict:
     return service.set_mailing(edge.ctx(), edge.who(), code, given["day"], given["mailer"])
+
+
+@area.act(form="/adminloc/groups/<code>/mailing",
+          fields=[*MAILING_FIELDS, forms.Field("take_over", values.boolean, required=False)])
+def set_mailing_from_form(given: dict, code: str) -> dict:
+    """The page asks first before taking over a mailing another directory is responsible for."""
+    return service.set_mailing(edge.ctx(), edge.who(), code, given["day"], given["mailer"],
+                               take_over=given.get("take_over", False))

@@ -143,6 +143,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "per_day": ("Messages par jour au plus (vide : sans limite)", "Messages per day at most (empty: no limit)"),
     "not_configured": ("non configuré", "not configured"),
     "take_over": ("Prendre la responsabilité", "Take over"),
+    "take_over_check": ("Je prends la responsabilité de cet envoi : l'annuaire {name} ne l'aura plus.",
+                        "I take over this mailing: the directory {name} will no longer be responsible."),
+    "take_over_confirm": ("Cochez la case pour prendre la responsabilité de cet envoi.", "Tick the box to take over this mailing."),
+    "field_take_over": ("prise de responsabilité", "taking over"),
     "mailing_paused": ("Envoi suspendu : aucun annuaire n'en est responsable. "
                        "Un annuaire qui référence ce groupe doit le régler pour le reprendre.",
                        "Mailing paused: no directory is responsible. A directory referencing this group must set it to take over."),
