@@ -51,6 +51,8 @@ def test_names_that_grow_when_normalised_are_refused_or_counted_never_a_server_e
     director.patch("/api/directory", {"name": GROWS}, expect=400)
     refused = director.post("/api/directory/references", {"directory": GROWS, "group": GROWS, "password": "x"})
     assert 400 <= refused.status_code < 500
+    farms = given.group(director, type="groupement", name="Les Fermes", initials="LF")
+    given.animator(farms["code"]).post("/api/group/deliveries", {"group": GROWS}, expect=404)
     attacker = new_api()
     for _ in range(5):
         attacker.sign_in(role="directory", directory=GROWS, password="guess", expect=401)

@@ -39,10 +39,24 @@ def test_mailer_input_is_validated(api):
     for letter in ("Z", "a", "AA"):
         api.put(f"/api/mailers/{letter}", RELAY, expect=404)
     for field, bad in (("from", "nobody"), ("smtp_host", "bad host!"), ("smtp_port", 0), ("smtp_port", "25x"),
-                       ("smtp_port", True), ("starttls", "maybe"), ("username", "x" * 255)):
+                       ("smtp_port", True), ("starttls", "maybe"), ("username", "x" * 255),
+                       ("from", "Lyon <not an address>"), ("from", "Lyon <a@example.org>\nBcc: x@example.org"),
+                       ("from", "Lyon <a@example.org>, b@example.org"), ("per_day", 0), ("per_minute", "often")):
         body = api.put("/api/mailers/B", {**RELAY, field: bad}, expect=400).get_json()
         assert field in body["error"]["fields"], (field, bad)
     assert api.get("/api/mailers").get_json()[1]["smtp_host"] == ""
+
+
+def test_a_mailer_s_sender_may_carry_a_display_name_and_limits(api):
+    api.as_general()
+    saved = api.put("/api/mailers/D", {**RELAY, "from": " Alterconsos Lyon  <lyon@Example.ORG>", "per_minute": 30,
+                                       "per_day": 500}, expect=200).get_json()
+    assert (saved["from"], saved["per_minute"], saved["per_day"]) == ("Alterconsos Lyon <lyon@example.org>", 30, 500)
+    page = api.client.post("/admin/mailers", data={"csrf": api.csrf, "letter": "E", "from": "Les Radis <radis@example.org>",
+                                                   "smtp_host": "smtp.example.org", "smtp_port": "465", "username": ""})
+    assert page.status_code == 303
+    listed = {m["letter"]: m for m in api.get("/api/mailers").get_json()}
+    assert listed["E"]["from"] == "Les Radis <radis@example.org>" and listed["E"]["starttls"] is False
 
 
 def test_only_the_general_admin_configures_mailers(given, new_api):

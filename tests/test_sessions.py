@@ -182,3 +182,14 @@ def test_session_token_naming_another_entity_opens_nothing(given, new_api):
     paris.get("/api/directory", expect=401)
     paris.set_cookie("annuaires_directory", token)
     assert paris.get("/api/directory", expect=200).get_json()["code"] == paris_code
+
+
+def test_each_refused_sign_in_says_what_to_do(api, new_api, given):
+    unlisted = api.sign_in(role="general", email="intruder@example.org", expect=401).get_json()["error"]["message"]
+    assert "pas dans la liste des administrateurs généraux" in unlisted and "mot de passe" not in unlisted
+    given.directories_admin()
+    assert new_api().sign_in(role="directories", password="wrong", expect=401).get_json()["error"]["message"] == \
+        "Mot de passe incorrect."
+    assert "connectez-vous avec le code" in new_api().sign_in(role="directory", directory="PA", password="x", expect=401) \
+        .get_json()["error"]["message"]
+    assert new_api().get("/api/directory", expect=401).get_json()["error"]["message"] == "Connexion nécessaire : connectez-vous d'abord."

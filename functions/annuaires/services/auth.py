@@ -47,7 +47,7 @@ def sign_in_general(ctx: Context, email: str, replaced: str | None = None) -> Pr
     """Open a general-admin session for an e-mail already proven (IAP, or local sign-in)."""
     email = email.strip().lower()
     if email not in ctx.config.general_admins:
-        raise Unauthenticated()
+        raise Unauthenticated("general_not_listed")
     return _open_session(ctx, GENERAL, email, 0, replaced)
 
 
@@ -104,7 +104,7 @@ def sign_in(ctx: Context, role: Role, identifier: str, password: str, *, client_
     # With 0000, only the code signs in: initials are guessable, codes are not (A3).
     if not verified or (must_change and identifier.strip().lower() != subject):
         log.warning("sign-in refused: %s %s from %s", role.name, _logged(subject), client_addr)
-        raise Unauthenticated()
+        raise Unauthenticated("wrong_password" if role is DIRECTORIES else "wrong_credentials")
     give_back()
     if not getattr(account, "active", True):
         raise Forbidden("account_deactivated")
@@ -172,7 +172,7 @@ def change_password(ctx: Context, principal: Principal, current: str, new: str, 
     give_back = count_attempt(ctx, role, principal.subject, client_addr, device_cookie)
     verified_hash = principal.account.password_hash
     if not ctx.passwords.verify(verified_hash, current):
-        raise InvalidInput({"current": "wrong_password"})
+        raise InvalidInput({"current": "wrong_current_password"})
     give_back()
     new_hash = ctx.passwords.hash(new)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
+from email.utils import getaddresses
 
 from ..store import mailers
 from ..store.base import in_transaction
@@ -19,8 +19,11 @@ LETTERS = values.MAILER_LETTERS
 def sender(value: object) -> str:
     """A From header: an address, with a display name or not ("Alterconsos Lyon <lyon@example.org>")."""
     text = values.text(320)(value)
-    display, address = parseaddr(text)
-    if not address or "<" in display or ">" in display:
+    found = getaddresses([text])
+    if len(found) != 1:
+        raise ValueError("invalid_sender")  # one sender, not a list
+    display, address = found[0]
+    if not address or any(c in display for c in '<>"'):
         raise ValueError("invalid_sender")
     address = values.email(address)
     return f"{display} <{address}>" if display else address

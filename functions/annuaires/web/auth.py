@@ -39,7 +39,7 @@ def sign_in(data: object) -> tuple[Principal, str]:
             email = verified_email(request.headers.get(IAP_HEADER, ""), ctx.config.iap_audience,
                                    current_app.extensions["iap_keys"])
             if email is None:
-                raise Unauthenticated()
+                raise Unauthenticated("general_not_listed")
         return auth.sign_in_general(ctx, email, replaced), edge.device_cookie()
     signed = auth.sign_in(ctx, role, given.get(role.identifier or "", ""), given["password"],
                           client_addr=edge.client_addr(), device_cookie=edge.device_cookie(), replaced=replaced)

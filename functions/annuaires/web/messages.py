@@ -5,8 +5,14 @@ from __future__ import annotations
 MESSAGES: dict[str, tuple[str, str]] = {
     # errors
     "invalid_input": ("Certaines valeurs sont incorrectes.", "Some values are invalid."),
-    "unauthenticated": ("Identifiant ou mot de passe incorrect. Avec le mot de passe 0000, connectez-vous avec le code, pas les initiales.",
-                        "Wrong name or password. With the password 0000, sign in with the code, not the initials."),
+    "unauthenticated": ("Connexion nécessaire : connectez-vous d'abord.", "Please sign in first."),
+    "wrong_credentials": ("Identifiant ou mot de passe incorrect. Avec le mot de passe 0000, connectez-vous avec le code, "
+                          "pas les initiales.",
+                          "Wrong name or password. With the password 0000, sign in with the code, not the initials."),
+    "general_not_listed": ("Ce compte Google n'est pas dans la liste des administrateurs généraux : "
+                           "demandez à l'équipe informatique de l'ajouter (ANNUAIRES_GENERAL_ADMINS).",
+                           "This Google account is not in the list of general admins: "
+                           "ask the IT team to add it (ANNUAIRES_GENERAL_ADMINS)."),
     "forbidden": ("Action non autorisée.", "Not allowed."),
     "cross_site": ("Formulaire envoyé depuis un autre site : refusé. Ouvrez la page sur ce site et recommencez.",
                    "Form sent from another site: refused. Open the page on this site and try again."),
@@ -77,7 +83,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "email_taken": ("adresse déjà présente dans ce groupe", "address already in this group"),
     "already_delivered": ("Ce groupe est déjà livré.", "This group is already delivered."),
     "unknown_field": ("champ inconnu", "unknown field"),
-    "wrong_password": ("mot de passe actuel incorrect", "wrong current password"),
+    "wrong_password": ("Mot de passe incorrect.", "Wrong password."),
+    "wrong_current_password": ("mot de passe actuel incorrect", "wrong current password"),
     "password_too_short": ("au moins 8 caractères", "at least 8 characters"),
     "password_too_weak": ("trop simple", "too simple"),
     "password_unchanged": ("doit différer de l'actuel", "must differ from the current one"),
