@@ -117,12 +117,18 @@ def test_audit_log_names_the_target_and_the_weekday_in_the_page_language(given):
     assert "Thursday / B" in english
 
 
-def test_a12_the_mailing_pauses_when_its_responsible_directory_leaves(given):
+def mailing_shared_by_paris_and_lyon(given):
+    """The network's group referenced by Lyon too, its mailing set by Paris."""
     net = given.network()
     code = net.group["code"]
     net.lyon.post("/api/directory/references", {"directory": net.paris_code, "group": code, "password": given.STRONG},
                   expect=201)
     net.paris.put(f"/api/directory/groups/{code}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    return net, code
+
+
+def test_a12_the_mailing_pauses_when_its_responsible_directory_leaves(given):
+    net, code = mailing_shared_by_paris_and_lyon(given)
     lyon_sees = net.lyon.get("/adminloc.html").get_data(as_text=True)
     assert "L&#39;annuaire Paris est responsable de cet envoi." in lyon_sees and "Prendre la responsabilité" in lyon_sees
     net.paris.delete(f"/api/directory/groups/{code}", expect=200)
@@ -145,11 +151,7 @@ def test_a12_a_deactivated_responsible_directory_pauses_the_mailing(given):
 
 
 def test_a12_taking_over_a_mailing_on_the_page_asks_first(given):
-    net = given.network()
-    code = net.group["code"]
-    net.lyon.post("/api/directory/references", {"directory": net.paris_code, "group": code, "password": given.STRONG},
-                  expect=201)
-    net.paris.put(f"/api/directory/groups/{code}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    net, code = mailing_shared_by_paris_and_lyon(given)
     unasked = form_post(net.lyon, f"/adminloc/groups/{code}/mailing", day="fri", mailer="C")
     assert unasked.status_code == 400 and "Cochez la case pour prendre la responsabilité" in unasked.get_data(as_text=True)
     assert net.lyon.get("/api/directory").get_json()["groups"][0]["mailing"]["responsible"] == net.paris_code

@@ -141,6 +141,15 @@ def _forget_history(group: Group, directory: str, at: object) -> None:
     _index_former_refs(group, at)
 
 
+def _referenced_again(ctx: Context, principal: Principal, group: Group, action: str) -> Group:
+    """Inside a transaction: this directory references the group (again), no longer as history."""
+    group.refs = list(dict.fromkeys([*group.refs, principal.subject]))
+    _forget_history(group, principal.subject, ctx.now())
+    groups.SCHEMA.put(ctx.client, group)
+    _log(ctx, principal, action, group)
+    return group
+
+
 def create_group(ctx: Context, principal: Principal, type: str, name: str, initials: str) -> dict:
     """Create a group or groupement referenced by this directory, with the password 0000 (A1, A3, A7)."""
     given = values.checked(type=(values.GROUP_TYPE, type), name=(values.NAME, name), initials=(values.initials, initials))
@@ -185,11 +194,7 @@ def add_reference(ctx: Context, principal: Principal, directory: str, group: str
             raise Forbidden("reference_refused")
         if principal.subject in fresh.refs:
             raise Conflict("already_referenced")
-        fresh.refs = [*fresh.refs, principal.subject]
-        _forget_history(fresh, principal.subject, ctx.now())
-        groups.SCHEMA.put(ctx.client, fresh)
-        _log(ctx, principal, "reference_added", fresh)
-        return fresh
+        return _referenced_again(ctx, principal, fresh, "reference_added")
 
     return groups_view(ctx, [in_transaction(ctx.client, work)])[0]
 
@@ -232,11 +237,7 @@ def reactivate(ctx: Context, principal: Principal, code: str) -> dict:
         if deadline <= ctx.now():
             raise Forbidden("reactivation_expired")
         group.active, group.deactivated_by, group.deactivated_at = True, None, None
-        group.refs = list(dict.fromkeys([*group.refs, principal.subject]))
-        _forget_history(group, principal.subject, ctx.now())
-        groups.SCHEMA.put(ctx.client, group)
-        _log(ctx, principal, "group_reactivated", group)
-        return group
+        return _referenced_again(ctx, principal, group, "group_reactivated")
 
     return groups_view(ctx, [in_transaction(ctx.client, work)])[0]
 
