@@ -159,3 +159,13 @@ def test_a12_taking_over_a_mailing_on_the_page_asks_first(given):
     assert asked.status_code == 303
     assert net.lyon.get("/api/directory").get_json()["groups"][0]["mailing"] == {
         "day": "fri", "mailer": "C", "responsible": net.lyon_code, "responsible_name": "Lyon"}
+
+
+def test_a_refused_row_act_says_why_at_the_top_of_the_page(given):
+    given.directories_admin()
+    _, paris = given.directory("Paris", "PA")
+    group = given.group(paris, name="Les Radis", initials="LR")
+    form_post(paris, f"/adminloc/groups/{group['code']}/dereference")
+    again = form_post(paris, f"/adminloc/groups/{group['code']}/dereference")
+    assert again.status_code == 404
+    assert '<p class="error" role="alert">Ce groupe n&#39;est pas référencé par votre annuaire.</p>' in again.get_data(as_text=True)

@@ -37,6 +37,7 @@ class Failed:
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
     typed: dict[str, str] = field(default_factory=dict)
+    at_top: bool = False  # a button with no fields (a row's act): its refusal shows at the top of the page
 
     def first(self) -> str | None:
         """The first field in error (it gets the focus)."""
@@ -147,7 +148,9 @@ class Area:
                     except DomainError as error:
                         if isinstance(error, TooManyAttempts | InvalidInput) or status_of(error) in (403, 404, 409):
                             form_id = "-".join([name, *map(str, kwargs.values())])  # a row's form names its row
-                            return self.render(principal, refused(form_id, error, data), status_of(error))
+                            failed = refused(form_id, error, data)
+                            failed.at_top = not fields
+                            return self.render(principal, failed, status_of(error))
                         raise
                     return edge.back(self.role.page, notice(result) if callable(notice) else notice)
 
