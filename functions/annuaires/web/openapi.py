@@ -114,6 +114,10 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
                        "responses": {}}
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
     parameters = [{"name": p, "in": "path", "required": True, "schema": S} for p in params]
+    if path.startswith("/api/session") and (method, path) != ("post", "/api/session"):
+        parameters.append({"name": "role", "in": "query", "required": False,
+                           "schema": {"type": "string", "enum": ["general", "directories", "directory", "group"]},
+                           "description": "the session meant, when this client holds more than one"})
     if method == "get" and path in PAGED:
         parameters.append({"name": "cursor", "in": "query", "required": False, "schema": S,
                            "description": "where the next page starts (from the previous answer)"})
