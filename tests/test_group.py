@@ -150,3 +150,18 @@ def test_member_import_page_shows_what_will_be_added_then_adds_it(given):
     confirmed = radis.client.post("/animateur/members/import", data={"csrf": radis.csrf, "text": IMPORT, "confirm": "1"})
     assert confirmed.status_code == 303 and confirmed.headers["Location"].endswith("done=members_imported")
     assert len(radis.get("/api/group").get_json()["members"]) == 4
+
+
+def test_a10_a_groupement_chooses_among_the_groups_it_may_deliver(given):
+    directories, paris_code, paris, farms, producer, radis, radis_animator = farm_network(given)
+    navets = given.group(paris, name="Les Navets", initials="LN")
+    lyon_code, lyon = given.directory("Lyon", "LY")
+    given.group(lyon, name="Loin", initials="LO")  # shares no directory with the groupement
+    assert [g["name"] for g in producer.get("/api/group/deliveries/eligible").get_json()] == ["Les Navets", "Les Radis"]
+    producer.post("/api/group/deliveries", {"group": radis["code"]}, expect=201)
+    assert [g["code"] for g in producer.get("/api/group/deliveries/eligible").get_json()] == [navets["code"]]
+    page = producer.get("/animateur.html").get_data(as_text=True)
+    assert f'<option value="{navets["code"]}">Les Navets (LN)</option>' in page and "Loin" not in page
+    directories.post(f"/api/directories/{paris_code}/deactivate", expect=204)
+    assert producer.get("/api/group/deliveries/eligible").get_json() == []
+    radis_animator.get("/api/group/deliveries/eligible", expect=403)  # a group delivers nothing

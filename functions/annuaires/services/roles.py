@@ -21,9 +21,10 @@ class Role:
     key_name: Callable[[str], str] = lambda subject: subject  # the stored account's key, from the session's subject
     epoch: bool = True  # a new password or a reset ends every session of the account (A4)
     family: str = ""  # the name space of its accounts' names and initials (A1)
+    password: bool = True  # signs in with a password (the general admin's identity comes from Google)
 
 
-GENERAL = Role("general", "/admin/pwd.html", identifier="email", epoch=False)
+GENERAL = Role("general", "/admin/pwd.html", identifier="email", epoch=False, password=False)
 DIRECTORIES = Role("directories", "/admingen.html", schema=settings.SCHEMA, key_name=lambda _: settings.DIRECTORIES_ADMIN)
 DIRECTORY = Role("directory", "/adminloc.html", identifier="directory", schema=directories.SCHEMA, family="directory")
 GROUP = Role("group", "/animateur.html", identifier="group", schema=groups.SCHEMA, family="group")

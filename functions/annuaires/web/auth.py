@@ -7,19 +7,26 @@ from werkzeug.wrappers import Response
 
 from ..services import auth, values
 from ..services.errors import DomainError, InvalidInput, Unauthenticated
-from ..services.roles import DIRECTORIES, ENTITY_ROLES, GENERAL, ROLES, Principal, Role
+from ..services.roles import GENERAL, ROLES, Principal, Role
 from . import edge, forms
 from .areas import AREAS, refused, status_of
 from .iap import IAP_HEADER, verified_email
 
 blueprint = Blueprint("auth", __name__)
 
-SIGN_IN_FIELDS = {
-    GENERAL.name: [forms.Field("email", values.email, required=False)],
-    DIRECTORIES.name: [forms.Field("password", values.password)],
-    **{role.name: [forms.Field(role.identifier, values.text(80)), forms.Field("password", values.password)]
-       for role in ENTITY_ROLES},
-}
+
+def sign_in_fields(role: Role) -> list[forms.Field]:
+    """What a role's sign-in takes: what names the account (an e-mail only in emulator mode), its password."""
+    fields = []
+    if role.identifier:
+        check = values.email if role.identifier == "email" else values.text(80)
+        fields.append(forms.Field(role.identifier, check, required=role.password))
+    if role.password:
+        fields.append(forms.Field("password", values.password))
+    return fields
+
+
+SIGN_IN_FIELDS = {role.name: sign_in_fields(role) for role in ROLES.values()}
 PASSWORD_FIELDS = [forms.Field("current", values.password), forms.Field("new", values.password),
                    forms.Field("confirm", values.password, required=False)]
 DEVICE_COOKIE_DAYS = 400
