@@ -95,15 +95,17 @@ def api_session() -> Response:
 
 @blueprint.delete("/api/session")
 def api_sign_out() -> Response:
-    if "role" not in request.args and not edge.held_roles():
-        return edge.no_content()  # signed out already
-    role = role_asked()
-    principal, _ = edge.session_of(role)
-    if principal is not None:
+    """End the session of `?role=R`, or the only one held; signing out with none is no error."""
+    roles = [auth.role_named(request.args["role"])] if "role" in request.args else edge.held_roles()
+    held = [principal for role in roles if (principal := edge.session_of(role)[0]) is not None]
+    if len(held) > 1:
+        raise InvalidInput({"role": "role_needed"})
+    for principal in held:
         edge.check_csrf(principal)
         auth.sign_out(edge.ctx(), principal)
     response = edge.no_content()
-    response.delete_cookie(edge.session_cookie(role), path="/")
+    for role in roles:  # stale cookies go too
+        response.delete_cookie(edge.session_cookie(role), path="/")
     return response
 
 
