@@ -1,4 +1,7 @@
-"""Browser fixtures: the real service in a subprocess, one Chromium per run, one browser context per actor."""
+"""Browser fixtures: one Chromium and one service per run, one browser context per volunteer, set-ups through the API.
+
+How the service runs (`running_server`, `empty_server`) and the set-ups (`Given`) come from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +12,13 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from emulator.datastore import Emulator
-from tests.service import Server, running_server
+from tests.browser.helpers import NARROW, WIDE
+from tests.conftest import Given, Server, running_server
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--no-first-run"]
 TIMEOUT_MS = 5000
-
-
-@pytest.fixture(scope="module")
-def server(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One service per test module, on its own namespace; tests create their own, uniquely named, data."""
-    with running_server(emulator, tmp_path_factory.mktemp("server")) as running:
-        yield running
-
-
-@pytest.fixture
-def empty_server(emulator: Emulator, tmp_path: Path) -> Iterator[Server]:
-    """A service on a namespace nobody has written to: an empty datastore."""
-    with running_server(emulator, tmp_path) as running:
-        yield running
 
 
 @pytest.fixture(scope="session")
@@ -46,13 +36,26 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+@pytest.fixture(scope="session")
+def server(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One service for every journey, started once (each journey makes its own, uniquely named, data)."""
+    with running_server(emulator, tmp_path_factory.mktemp("server")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def given(server: Server) -> Given:
+    """Set-ups through the service's API (the directories-admin password is set once)."""
+    return server.given()
+
+
 @pytest.fixture
 def new_page(browser: Browser, server: Server) -> Iterator[Callable[..., Page]]:
     """Open a page in a browser context of its own (its own cookies: another volunteer), French by default."""
     contexts = []
 
-    def open_page(on: Server | None = None, locale: str = "fr-FR") -> Page:
-        context = browser.new_context(base_url=(on or server).url, locale=locale, viewport={"width": 1100, "height": 800})
+    def open_page(on: Server | None = None, locale: str = "fr-FR", width: int = WIDE) -> Page:
+        context = browser.new_context(base_url=(on or server).url, locale=locale, viewport={"width": width, "height": 800})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
@@ -64,11 +67,17 @@ def new_page(browser: Browser, server: Server) -> Iterator[Callable[..., Page]]:
 
 @pytest.fixture
 def shot(tmp_path: Path) -> Callable[[Page, str], Path]:
-    """Save a full-page screenshot under this test's tmp_path."""
+    """Save full-page screenshots of the page as it is, at 1280 and at 390 px wide, under this test's tmp_path.
+
+    Whether pages fit a phone is checked by test_layout.py, page by page.
+    """
 
     def take(page: Page, name: str) -> Path:
-        path = tmp_path / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        size = page.viewport_size or {"width": WIDE, "height": 800}
+        for width, height in ((WIDE, 800), (NARROW, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
+        page.set_viewport_size(size)
+        return tmp_path / f"{name}-{WIDE}.png"
 
     return take
