@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
@@ -79,9 +78,6 @@ def test_a_refused_form_comes_back_with_what_was_typed_and_the_error_next_to_its
     shot(page, "5-refused-reference")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="page bug: a form refused as a whole (no field in error, so no autofocus) comes back "
-                          "scrolled to the top: on a phone its error is far below, out of sight")
 def test_a_refused_reference_shows_its_error_on_screen_on_a_phone(server: Server, given: Given, new_page) -> None:
     name = unique("Annuaire du Téléphone")
     code, _ = given.directory(name, initials_for(name))
@@ -195,9 +191,6 @@ def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, g
     expect(lyon_row.locator("p.help, p.warning")).to_have_count(0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="page bug: a row's refused mailing form comes back with the stored day and mailer, "
-                          "not those the volunteer chose (directory_admin/overview.html ignores failed.typed)")
 def test_a_refused_mailing_row_keeps_what_was_chosen(server: Server, given: Given, new_page) -> None:
     paris_name, lyon_name = unique("Annuaire de Paris"), unique("Annuaire de Lyon")
     paris_code, paris = given.directory(paris_name, initials_for(paris_name))

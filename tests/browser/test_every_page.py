@@ -221,9 +221,6 @@ def test_every_page_fits_a_phone(server: Server, network: Network, new_page, sho
     assert not report(found), report(found)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="CSS bug: at 1280 px, with a long mailer sender in a row's select, the directory page's "
-                          "Actions column is squeezed and 'Déréférencer' breaks mid-word (td { overflow-wrap: anywhere })")
 def test_no_button_label_is_cut_mid_word_on_a_laptop(server: Server, network: Network, new_page) -> None:
     page = new_page(width=WIDE)
     sign_in(page, "/adminloc.html", Given.STRONG, identifier=network.code)

@@ -50,7 +50,7 @@ def set_directory_active(ctx: Context, principal: Principal, code: str, active: 
         directory.active = active
         directories.SCHEMA.put(ctx.client, directory)
         audit.record(ctx, principal, "directory_activated" if active else "directory_deactivated",
-                     target=f"{DIRECTORY.name}:{code}", target_name=directory.name)
+                     target=f"{DIRECTORY.name}:{code}", target_name=f"{directory.name} ({directory.initials})")
 
     in_transaction(ctx.client, work)  # a deactivated directory's sessions open nothing any more (A6)
 
