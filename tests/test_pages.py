@@ -168,7 +168,7 @@ def test_a_refused_row_act_says_why_at_the_top_of_the_page(given):
     form_post(paris, f"/adminloc/groups/{group['code']}/dereference")
     again = form_post(paris, f"/adminloc/groups/{group['code']}/dereference")
     assert again.status_code == 404
-    assert '<p class="error" role="alert">Ce groupe n&#39;est pas référencé par votre annuaire.</p>' in again.get_data(as_text=True)
+    assert 'role="alert" tabindex="-1" autofocus>Ce groupe n&#39;est pas référencé par votre annuaire.</p>' in again.get_data(as_text=True)
 
 
 def test_an_expired_session_s_page_says_so(given, clock):
