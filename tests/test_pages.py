@@ -176,3 +176,14 @@ def test_an_expired_session_s_page_says_so(given, clock):
     _, paris = given.directory("Paris", "PA")
     clock.advance(hours=13)
     assert "Votre session a expiré : connectez-vous à nouveau." in paris.get("/adminloc.html").get_data(as_text=True)
+
+
+def test_the_colour_is_a_colour_input_and_a_box_says_none(given):
+    given.directories_admin()
+    _, paris = given.directory("Paris", "PA")
+    page = paris.get("/adminloc.html").get_data(as_text=True)
+    assert 'type="color"' in page and re.search(r'name="no_color" checked', page)
+    form_post(paris, "/adminloc/settings", name="Paris", initials="PA", color="#aa3355", comment="")
+    assert paris.get("/api/directory").get_json()["color"] == "#aa3355"
+    form_post(paris, "/adminloc/settings", name="Paris", initials="PA", color="#aa3355", comment="", no_color="on")
+    assert paris.get("/api/directory").get_json()["color"] == ""

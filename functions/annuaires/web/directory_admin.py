@@ -56,8 +56,17 @@ def audit() -> Response:
     return edge.listed(*audit_service.latest(edge.ctx(), edge.who().actor, edge.cursor_arg()))
 
 
-@area.act(api=("PATCH", "/api/directory"), form="/adminloc/settings", fields=UPDATE_FIELDS, partial=True)
+@area.act(api=("PATCH", "/api/directory"), fields=UPDATE_FIELDS, partial=True)
 def update(given: dict) -> dict:
+    return service.update(edge.ctx(), edge.who(), **given)
+
+
+@area.act(form="/adminloc/settings", fields=[*UPDATE_FIELDS, forms.Field("no_color", values.boolean, required=False)],
+          partial=True)
+def update_from_form(given: dict) -> dict:
+    """The settings form: a colour input always sends a colour, so a box says "none"."""
+    if given.pop("no_color", False):
+        given["color"] = ""
     return service.update(edge.ctx(), edge.who(), **given)
 
 

@@ -221,6 +221,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "code": ("Code", "Code"),
     "color": ("Couleur", "Colour"),
     "comment": ("Commentaire", "Comment"),
+    "no_color": ("Aucune couleur", "No colour"),
+    "field_no_color": ("aucune couleur", "no colour"),
     "create": ("Créer", "Create"),
     "create_directory": ("Créer un annuaire", "Create a directory"),
     "create_group": ("Créer un groupe ou un groupement", "Create a group or groupement"),
