@@ -38,6 +38,7 @@ class Config:
     password_hashing: str = "standard"
     secrets_key: str = ""
     trusted_proxies: int = 0
+    public_url: str = "http://127.0.0.1:8080"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -64,6 +65,7 @@ class Config:
             initial_password_days=int(env.get("ANNUAIRES_INITIAL_PASSWORD_DAYS", "30")),
             secrets_key=env.get("ANNUAIRES_SECRETS_KEY", ""),
             trusted_proxies=int(env.get("ANNUAIRES_TRUSTED_PROXIES", "0" if emulator else "1")),
+            public_url=(env.get("ANNUAIRES_PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '8080')}").rstrip("/"),
             # Cheap hashing is for tests on the emulator; anywhere else it is ignored.
             password_hashing="fast" if emulator and env.get("ANNUAIRES_PASSWORD_HASHING") == "fast" else "standard",
         )

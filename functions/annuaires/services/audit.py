@@ -14,7 +14,8 @@ ACTIONS = (
     "directory_created", "directory_activated", "directory_deactivated", "directory_updated",
     "group_created", "groupement_created", "reference_added", "dereferenced_recent", "dereferenced_deactivated",
     "group_reactivated", "mailing_configured", "member_added", "member_updated", "member_activated",
-    "member_deactivated", "member_removed", "members_imported", "message_updated", "delivery_added", "delivery_removed",
+    "member_deactivated", "member_removed", "members_imported",
+    "member_unsubscribed", "message_updated", "delivery_added", "delivery_removed",
 )
 PAGE = 50
 
@@ -22,10 +23,17 @@ PAGE = 50
 def record(ctx: Context, principal: Principal, action: str, *, target: str = "", target_name: str = "",
            detail: str = "", also: Iterable[str] = ()) -> None:
     """Write one entry (inside the caller's transaction, if any), seen by its author, its target and `also`."""
+    record_as(ctx, principal.actor, principal.display_name, action, target=target, target_name=target_name,
+              detail=detail, also=also)
+
+
+def record_as(ctx: Context, actor: str, actor_name: str, action: str, *, target: str = "", target_name: str = "",
+              detail: str = "", also: Iterable[str] = ()) -> None:
+    """Write one entry for an actor who is no signed-in principal (a member following a link in an e-mail)."""
     assert action in ACTIONS, action
-    concerns = list(dict.fromkeys(c for c in (principal.actor, target, *also) if c))
-    store.add(ctx.client, store.Entry(None, ctx.now(), principal.actor, principal.display_name, action, target,
-                                      target_name, detail, concerns))
+    concerns = list(dict.fromkeys(c for c in (actor, target, *also) if c))
+    entry = store.Entry(None, ctx.now(), actor, actor_name, action, target, target_name, detail, concerns)
+    store.add(ctx.client, entry)
 
 
 def latest(ctx: Context, concern: str, cursor: str | None = None) -> tuple[list[dict], str | None]:

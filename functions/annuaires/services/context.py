@@ -27,6 +27,7 @@ class Context:
     client_factory: Callable[[], datastore.Client]
     passwords: Passwords
     device_key: bytes  # signs the device cookies that keep a known browser out of the lockout
+    link_key: bytes  # signs the links of e-mails (one-click unsubscribe)
     clock: Callable[[], datetime] = utc_now
 
     @functools.cached_property

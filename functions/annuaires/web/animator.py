@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from ..services import animator as service
 from ..services import audit as audit_service
-from ..services import values
+from ..services import values, weekly_email
 from ..services.errors import InvalidInput
 from ..services.roles import GROUP, Principal
 from . import edge, forms
@@ -30,12 +30,18 @@ def page(principal: Principal) -> tuple[str, dict]:
     view = service.overview(ctx, principal)
     eligible = service.eligible_deliveries(ctx, principal) if principal.account.type == values.GROUPEMENT else []
     options = [(g["code"], f"{g['name']} ({g['initials']})") for g in eligible]
-    return "animator/overview.html", {"grp": view, "eligible_options": options}
+    mail = weekly_email.preview(ctx, principal.account, view["message"])  # the message the view read already
+    return "animator/overview.html", {"grp": view, "eligible_options": options, "mail_preview": mail}
 
 
 @area.api("/api/group")
 def overview() -> Response:
     return edge.answer(service.overview(edge.ctx(), edge.who()))
+
+
+@area.api("/api/group/mailing/preview")
+def mailing_preview() -> Response:
+    return edge.answer(weekly_email.preview(edge.ctx(), edge.who().account))
 
 
 @area.api("/api/group/members")
@@ -132,4 +138,4 @@ def page_import_members() -> Response:
         return area.render(principal, refused("import_members", error, {"text": text[:20000]}), 400)
     if confirmed:
         return edge.back(GROUP.page, "members_imported")
-    return area.render(principal, preview=result, preview_text=text)
+    return area.render(principal, import_preview=result, import_text=text)

@@ -35,10 +35,11 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'se
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
-def device_key(config: Config) -> bytes:
-    """The key signing device cookies: derived from the secrets key, or made per instance without one."""
+def derived_key(config: Config, purpose: str) -> bytes:
+    """A key for one purpose, derived from the secrets key (made per instance without one: then such
+    signatures do not outlive the instance)."""
     if config.secrets_key:
-        return hashlib.sha256(b"annuaires device cookies\0" + config.secrets_key.encode()).digest()
+        return hashlib.sha256(f"annuaires {purpose}\0{config.secrets_key}".encode()).digest()
     return os.urandom(32)
 
 
@@ -50,7 +51,8 @@ def create_app(
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # every form and JSON body is small
     app.extensions["annuaires"] = Context(config, client_factory or (lambda: make_client(config)),
-                                          Passwords(config.password_hashing), device_key(config), clock)
+                                          Passwords(config.password_hashing), derived_key(config, "device cookies"),
+                                          derived_key(config, "e-mail links"), clock)
     app.extensions["iap_keys"] = iap_keys
     app.jinja_env.autoescape = True
     if config.trusted_proxies:
@@ -62,9 +64,9 @@ def create_app(
     app.jinja_env.filters["audit_detail"] = edge.audit_detail
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
-    from . import animator, auth, directories_admin, directory_admin, general_admin, meta
+    from . import animator, auth, directories_admin, directory_admin, general_admin, meta, public
 
-    for module in (meta, auth, general_admin, directories_admin, directory_admin, animator):
+    for module in (meta, auth, public, general_admin, directories_admin, directory_admin, animator):
         app.register_blueprint(module.blueprint)
 
     @app.before_request

@@ -94,6 +94,8 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/group/audit", "The group's audit log, newest first", None, {200: arr(AUDIT)}),
     ("get", "/api/group/members", "The group's members, in the order they were added", None, {200: arr(MEMBER)}),
     ("get", "/api/group/suppliers", "The groupements delivering this group", None, {200: arr(obj(suspended=B))}),
+    ("get", "/api/group/mailing/preview", "This week's e-mail as a member receives it", None,
+     {200: obj(("subject", "text", "html"), subject=S, text=S, html=S)}),
     ("post", "/api/group/members/import", "Add many members from text, one a line (dry_run: nothing written)",
      obj(("text",), text=S, dry_run=B),
      {200: obj(("added", "refused"), added=arr(MEMBER), refused=arr(obj(("line", "reason"), line={"type": "integer"}, reason=S)))}),

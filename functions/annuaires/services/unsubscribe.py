@@ -1,0 +1,46 @@
+"""One-click unsubscribe (RFC 8058): a signed link in every weekly e-mail makes its member inactive in that group."""
+
+from __future__ import annotations
+
+import hmac
+
+from ..codes import is_code
+from ..store import groups, members
+from ..store.base import in_transaction
+from ..store.groups import Group
+from ..store.members import Member
+from . import audit
+from .context import Context
+from .errors import NotFound
+from .roles import GROUP
+from .weekly_email import unsubscribe_token
+
+
+def member_of_link(ctx: Context, group: str, member_id: str, token: str) -> tuple[Group, Member]:
+    """The group and member an unsubscribe link names, or NotFound for any link this service did not sign."""
+    if not (is_code(group) and member_id.isascii() and member_id.isdigit() and 0 < int(member_id) < 2**63):
+        raise NotFound()
+    if not hmac.compare_digest(token.encode(), unsubscribe_token(ctx, group, int(member_id)).encode()):
+        raise NotFound()
+    found_group, member = groups.SCHEMA.get(ctx.client, group), members.SCHEMA.get(ctx.client, int(member_id), group)
+    if found_group is None or member is None:
+        raise NotFound()
+    return found_group, member
+
+
+def unsubscribe(ctx: Context, group: str, member_id: str, token: str) -> Member:
+    """Make the member inactive in that group, and tell its animators in the audit log (idempotent)."""
+    _, member = member_of_link(ctx, group, member_id, token)
+
+    def work() -> Member:
+        fresh = members.SCHEMA.get(ctx.client, member.id, group)
+        if fresh is None:
+            raise NotFound()
+        if fresh.active:
+            fresh.active = False
+            members.SCHEMA.put(ctx.client, fresh)
+            audit.record_as(ctx, f"member:{fresh.id}", fresh.name, "member_unsubscribed", target=f"{GROUP.name}:{group}",
+                            detail=f"{fresh.name} <{fresh.email}>")
+        return fresh
+
+    return in_transaction(ctx.client, work)
