@@ -34,6 +34,7 @@ from annuaires.services.secrets_box import new_key  # noqa: E402
 from annuaires.store.base import make_client  # noqa: E402
 from annuaires.web.app import create_app  # noqa: E402
 from emulator import datastore as datastore_emulator  # noqa: E402
+from emulator import smtp_sink  # noqa: E402
 from emulator.datastore import free_port  # noqa: E402
 
 PROJECT = "annuaires-test"
@@ -304,6 +305,14 @@ def api_of() -> Callable[[Any], Api]:
 @pytest.fixture
 def given(new_api) -> Given:
     return Given(new_api)
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[smtp_sink.RunningSink]:
+    """A real SMTP server (aiosmtpd) that keeps what it receives, for this test."""
+    running = smtp_sink.start(tmp_path / "mail")
+    yield running
+    running.stop()
 
 
 # The real service in a subprocess, as functions-framework serves it

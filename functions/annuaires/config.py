@@ -39,6 +39,8 @@ class Config:
     secrets_key: str = ""
     trusted_proxies: int = 0
     public_url: str = "http://127.0.0.1:8080"
+    tasks_audience: str = ""
+    tasks_service_account: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -65,6 +67,8 @@ class Config:
             initial_password_days=int(env.get("ANNUAIRES_INITIAL_PASSWORD_DAYS", "30")),
             secrets_key=env.get("ANNUAIRES_SECRETS_KEY", ""),
             trusted_proxies=int(env.get("ANNUAIRES_TRUSTED_PROXIES", "0" if emulator else "1")),
+            tasks_audience=env.get("ANNUAIRES_TASKS_AUDIENCE", ""),
+            tasks_service_account=env.get("ANNUAIRES_TASKS_SERVICE_ACCOUNT", "").lower(),
             public_url=(env.get("ANNUAIRES_PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '8080')}").rstrip("/"),
             # Cheap hashing is for tests on the emulator; anywhere else it is ignored.
             password_hashing="fast" if emulator and env.get("ANNUAIRES_PASSWORD_HASHING") == "fast" else "standard",

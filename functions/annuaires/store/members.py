@@ -23,14 +23,16 @@ class Member:
     created: datetime | None = None
 
 
-SCHEMA = Schema("Member", Member, "id", unindexed=("name", "email", "created"), parent_kind="Group", parent_field="group")
+SCHEMA = Schema("Member", Member, "id", unindexed=("name", "email"), parent_kind="Group", parent_field="group")
 
 
 def of_group(client: datastore.Client, group: str, *, limit: int, cursor: str | None = None,
              email: str | None = None) -> tuple[list[Member], str | None]:
-    """One page of a group's members, in creation order, and the next page's cursor."""
-    filters = [("email_norm", "=", email)] if email is not None else []
-    q = query(client, SCHEMA.kind, *filters, ancestor=client.key("Group", group))
+    """One page of a group's members, in the order they were added, and the next page's cursor."""
+    if email is not None:
+        q = query(client, SCHEMA.kind, ("email_norm", "=", email), ancestor=client.key("Group", group))
+    else:
+        q = query(client, SCHEMA.kind, ancestor=client.key("Group", group), order="created")
     return SCHEMA.page(client, q, limit, cursor)
 
 

@@ -26,6 +26,7 @@ from .areas import status_of
 from .i18n import language_of, translate
 from .iap import google_keys
 from .messages import MESSAGES
+from .oidc import google_certs
 
 HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "invalid_input"}
@@ -46,6 +47,7 @@ def derived_key(config: Config, purpose: str) -> bytes:
 def create_app(
     config: Config, client_factory: Callable[[], datastore.Client] | None = None, *,
     clock: Callable[[], datetime] = utc_now, iap_keys: Callable[[], Mapping[str, str]] = google_keys,
+    oidc_certs: Callable[[], Mapping[str, str]] = google_certs,
 ) -> Flask:
     """The whole service as one Flask app; tests give their own Datastore client, clock and IAP keys."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
@@ -54,6 +56,7 @@ def create_app(
                                           Passwords(config.password_hashing), derived_key(config, "device cookies"),
                                           derived_key(config, "e-mail links"), clock)
     app.extensions["iap_keys"] = iap_keys
+    app.extensions["oidc_certs"] = oidc_certs
     app.jinja_env.autoescape = True
     if config.trusted_proxies:
         # The client's address, for throttling, is the one the first trusted proxy saw (Google's
@@ -64,9 +67,9 @@ def create_app(
     app.jinja_env.filters["audit_detail"] = edge.audit_detail
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
-    from . import animator, auth, directories_admin, directory_admin, general_admin, meta, public
+    from . import animator, auth, directories_admin, directory_admin, general_admin, meta, public, tasks
 
-    for module in (meta, auth, public, general_admin, directories_admin, directory_admin, animator):
+    for module in (meta, auth, public, tasks, general_admin, directories_admin, directory_admin, animator):
         app.register_blueprint(module.blueprint)
 
     @app.before_request

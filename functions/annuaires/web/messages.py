@@ -353,7 +353,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_letter": ("lettre", "letter"), "field_clear_password": ("effacer le mot de passe", "clear the password"),
     "field_per_minute": ("messages par minute", "messages per minute"), "field_per_day": ("messages par jour", "messages per day"),
     "field_former": ("page", "page"), "field_text": ("liste", "list"), "field_dry_run": ("essai", "dry run"),
-    "field_audit": ("page", "page"), "field_role": ("rôle", "role"), "field_active": ("actif", "active"),
+    "field_audit": ("page", "page"), "field_week": ("semaine", "week"), "field_role": ("rôle", "role"), "field_active": ("actif", "active"),
     "role_mail": ("Messagerie", "Mail"),
     "mailing_of_group": ("Envoi hebdomadaire", "Weekly mailing"),
     "mailing_none": ("aucun envoi hebdomadaire réglé", "no weekly mailing set"),

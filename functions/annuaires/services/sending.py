@@ -1,0 +1,224 @@
+"""Sending a weekly batch exactly once per member (A13): claim recipients, send over one connection, record.
+
+Cloud Tasks delivers a task at least once, so the guarantee lives in Datastore: a recipient is claimed in
+a transaction before it is sent, and only a pending (or due deferred) recipient can be claimed. A claim
+whose worker stopped before recording the outcome becomes `unknown` after a lease, and is never sent
+again on its own. Recipients are written in batches (claim, outcome), the batch's counters once per slice.
+"""
+
+from __future__ import annotations
+
+import secrets
+import smtplib
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ..store import groups, mailers, members, messages
+from ..store import mailing as store
+from ..store.base import in_transaction
+from ..store.mailers import Mailer
+from ..store.mailing import Batch, Recipient
+from ..store.members import Member
+from . import smtp, weekly_email
+from .context import Context
+from .errors import NotFound
+from .secrets_box import SecretBox
+
+LEASE = timedelta(minutes=15)  # longer than a task may run: a claim older than this lost its worker
+SLICE = 100  # recipients claimed at once
+FIRST_RETRY = timedelta(minutes=5)  # a deferred recipient is tried again after 5, 10, 20, 40… minutes, the same day
+KEPT = timedelta(weeks=12)  # batches and recipients, then Datastore's TTL deletes them
+BUDGET_SECONDS = 300  # a task sends for this long at most, then the rest goes to the next task
+
+
+@dataclass
+class Report:
+    """What one send task did, and when the batch wants its next task (None: done)."""
+
+    batch: str
+    counts: Counter = field(default_factory=Counter)
+    status: str = ""
+    next_at: datetime | None = None
+
+
+def send_batch(ctx: Context, batch_id: str, *, budget_seconds: float = BUDGET_SECONDS,
+               connect: Callable[[Mailer, str], smtplib.SMTP] = smtp.connect) -> Report:
+    """Send what is due in a batch for at most `budget_seconds`; raises smtp.ConnectionLost (nothing lost) to be retried."""
+    batch = store.BATCHES.get(ctx.client, batch_id)
+    if batch is None:
+        raise NotFound()
+    report = Report(batch_id)
+    if batch.status == "done":
+        report.status = "done"
+        return report
+    group, message = groups.SCHEMA.get(ctx.client, batch.group), messages.SCHEMA.get(ctx.client, batch.group)
+    mailer = mailers.SCHEMA.get(ctx.client, batch.mailer)
+    if group is None or mailer is None or not mailer.smtp_host:
+        raise smtp.ConnectionLost(f"mailer {batch.mailer} is not configured")
+    message = message or messages.Message(batch.group)
+    if not batch.recipients_made:
+        _make_recipients(ctx, batch)
+    report.counts.update(_expire_claims(ctx, batch_id))
+    worker, deadline, connection = secrets.token_urlsafe(9), time.monotonic() + budget_seconds, None
+    try:
+        while time.monotonic() < deadline:
+            claimed = _claim(ctx, batch_id, worker)
+            if not claimed:
+                break
+            if connection is None:
+                connection = _connect_or_release(ctx, claimed, mailer, connect)
+            _send_slice(ctx, connection, claimed, group, message, mailer, report)
+    finally:
+        if connection is not None:
+            _quietly_close(connection)
+        _close_slice(ctx, batch_id, report)
+    return report
+
+
+def _make_recipients(ctx: Context, batch: Batch) -> None:
+    """One recipient per active member, made once: those that exist already are never written again."""
+    at, cursor = ctx.now(), None
+    while True:
+        found, cursor = members.of_group(ctx.client, batch.group, limit=500, cursor=cursor)
+        active = [m for m in found if m.active]
+
+        def add_missing(page: list[Member] = active) -> None:
+            existing = {r.member for r in store.get_recipients(ctx.client, batch.id, [m.id for m in page])}
+            store.put_all(ctx.client, [_recipient(batch, m, at) for m in page if m.id not in existing])
+
+        in_transaction(ctx.client, add_missing)  # two workers making them at once: one wins, the other adds nothing
+        if cursor is None:
+            break
+
+    def work() -> None:
+        fresh = store.BATCHES.get(ctx.client, batch.id)
+        fresh.recipients_made, fresh.status, fresh.started = True, "sending", fresh.started or at
+        store.BATCHES.put(ctx.client, fresh)
+
+    in_transaction(ctx.client, work)
+
+
+def _recipient(batch: Batch, member: Member, at: datetime) -> Recipient:
+    return Recipient(member.id, batch.id, member.name, member.email, store.PENDING, expires=at + KEPT)
+
+
+def _expire_claims(ctx: Context, batch_id: str) -> Counter:
+    """Claims older than the lease lost their worker between the SMTP answer and its record: outcome unknown."""
+    at = ctx.now()
+
+    def work() -> int:
+        stale = store.recipients_in(ctx.client, batch_id, store.CLAIMED, 500, before=("claimed_at", at - LEASE))
+        for recipient in stale:
+            recipient.status, recipient.at = store.UNKNOWN, at
+            recipient.anomaly = "outcome unknown: the sending stopped before its answer was recorded"
+        store.put_all(ctx.client, stale)
+        return len(stale)
+
+    return Counter({store.UNKNOWN: in_transaction(ctx.client, work)})
+
+
+def _claim(ctx: Context, batch_id: str, worker: str) -> list[tuple[Recipient, str]]:
+    """Claim up to SLICE due recipients in one transaction; each with the state it had."""
+
+    def work() -> list[tuple[Recipient, str]]:
+        at = ctx.now()
+        due = store.recipients_in(ctx.client, batch_id, store.PENDING, SLICE)
+        if len(due) < SLICE:
+            due += store.recipients_in(ctx.client, batch_id, store.DEFERRED, SLICE - len(due), before=("next_try", at))
+        claimed = []
+        for recipient in due:
+            claimed.append((recipient, recipient.status))
+            recipient.status, recipient.claim, recipient.claimed_at = store.CLAIMED, worker, at
+        store.put_all(ctx.client, [r for r, _ in claimed])
+        return claimed
+
+    return in_transaction(ctx.client, work)
+
+
+def _connect_or_release(ctx: Context, claimed: list[tuple[Recipient, str]], mailer: Mailer,
+                        connect: Callable[[Mailer, str], smtplib.SMTP]) -> smtplib.SMTP:
+    password = SecretBox(ctx.config.secrets_key).open(mailer.password_sealed, mailer.letter) if mailer.password_sealed else ""
+    try:
+        return connect(mailer, password)
+    except smtp.ConnectionLost:
+        _release(ctx, claimed)
+        raise
+
+
+def _release(ctx: Context, claimed: list[tuple[Recipient, str]]) -> None:
+    """Give back claims of recipients not tried: they are sent by a later attempt."""
+    for recipient, before in claimed:
+        recipient.status, recipient.claim, recipient.claimed_at = before, "", None
+    in_transaction(ctx.client, lambda: store.put_all(ctx.client, [r for r, _ in claimed]))
+
+
+def _send_slice(ctx: Context, connection: smtplib.SMTP, claimed: list[tuple[Recipient, str]], group: groups.Group,
+                message: messages.Message, mailer: Mailer, report: Report) -> None:
+    done: list[Recipient] = []
+    try:
+        for index, (recipient, before) in enumerate(claimed):
+            member = Member(recipient.member, group.code, recipient.name, recipient.email)
+            at = ctx.now()
+            mail = weekly_email.build(ctx, group, message, member, mailer.sender, at)
+            try:
+                outcome, text = smtp.send(connection, mail, recipient.email)
+            except smtp.ConnectionLost:
+                _release(ctx, claimed[index:])
+                raise
+            _record(ctx, recipient, before, outcome, text, at, report)
+            done.append(recipient)
+    finally:
+        in_transaction(ctx.client, lambda: store.put_all(ctx.client, done))
+
+
+def _record(ctx: Context, recipient: Recipient, before: str, outcome: str, text: str, at: datetime, report: Report) -> None:
+    recipient.status, recipient.anomaly, recipient.at, recipient.claim = outcome, text, at, ""
+    recipient.attempts += 1
+    if before == store.DEFERRED:
+        report.counts[store.DEFERRED] -= 1  # it was counted deferred: it is counted by its new outcome now
+    if outcome == store.DEFERRED:
+        retry = at + FIRST_RETRY * 2 ** (recipient.attempts - 1)
+        recipient.next_try = retry if _same_day(ctx, at, retry) else None  # retried within the day, then left
+    report.counts[outcome] += 1
+
+
+def _same_day(ctx: Context, first: datetime, second: datetime) -> bool:
+    zone = ZoneInfo(ctx.config.timezone)
+    return first.astimezone(zone).date() == second.astimezone(zone).date()
+
+
+def _close_slice(ctx: Context, batch_id: str, report: Report) -> None:
+    """Add this task's counts to the batch (one write) and say whether it is done or when to go on."""
+    at = ctx.now()
+
+    def work() -> tuple[Batch, bool, datetime | None]:
+        more = bool(store.recipients_in(ctx.client, batch_id, store.PENDING, 1)
+                    or store.recipients_in(ctx.client, batch_id, store.CLAIMED, 1))
+        later = store.recipients_in(ctx.client, batch_id, store.DEFERRED, 1, before=("next_try", at + timedelta(days=1)))
+        retry_at = min((r.next_try for r in later if r.next_try), default=None)
+        batch = store.BATCHES.get(ctx.client, batch_id)
+        batch.sent += report.counts[store.SENT]
+        batch.deferred += report.counts[store.DEFERRED]
+        batch.refused += report.counts[store.REFUSED]
+        batch.errors += report.counts[store.ERROR]
+        batch.unknown += report.counts[store.UNKNOWN]
+        batch.status = "sending" if more else "waiting" if retry_at else "done"
+        if batch.status == "done":
+            batch.finished = batch.finished or at
+        store.BATCHES.put(ctx.client, batch)
+        return batch, more, retry_at
+
+    batch, more, retry_at = in_transaction(ctx.client, work)
+    report.status = batch.status
+    report.next_at = at if more else retry_at
+
+
+def _quietly_close(connection: smtplib.SMTP) -> None:
+    try:
+        connection.quit()
+    except (OSError, smtplib.SMTPException):
+        connection.close()

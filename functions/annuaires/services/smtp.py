@@ -1,0 +1,79 @@
+"""One SMTP connection to a mailer's relay: STARTTLS on 587, implicit TLS on 465, login when configured.
+
+Google Cloud blocks outbound port 25: relays are reached on 587 or 465.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from ..store.mailers import Mailer
+
+TIMEOUT_SECONDS = 30
+
+
+class Outcome:
+    """What the relay answered for one message."""
+
+    SENT, DEFERRED, REFUSED, ERROR, UNKNOWN = "sent", "deferred", "refused", "error", "unknown"
+
+
+class ConnectionLost(Exception):
+    """The relay cannot be reached or dropped the connection: the rest of the batch waits for a later attempt."""
+
+
+def connect(mailer: Mailer, password: str) -> smtplib.SMTP:
+    """An open, authenticated connection to a mailer's relay."""
+    context = ssl.create_default_context()
+    try:
+        if mailer.smtp_port == 465:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(mailer.smtp_host, mailer.smtp_port, timeout=TIMEOUT_SECONDS, context=context)
+        else:
+            smtp = smtplib.SMTP(mailer.smtp_host, mailer.smtp_port, timeout=TIMEOUT_SECONDS)
+            if mailer.starttls:
+                smtp.starttls(context=context)
+        if mailer.username:
+            smtp.login(mailer.username, password)
+    except (OSError, smtplib.SMTPException) as error:
+        raise ConnectionLost(f"{mailer.smtp_host}:{mailer.smtp_port}: {error}") from error
+    return smtp
+
+
+def send(smtp: smtplib.SMTP, message: EmailMessage, recipient: str) -> tuple[str, str]:
+    """Send one message to one recipient: its outcome and the server's text (empty when sent).
+
+    A 4xx answer defers it, a 5xx refuses it. A connection lost before the message went raises
+    ConnectionLost (it will be sent later); lost while the message was going, its outcome is unknown:
+    the relay may have taken it, so it is not sent again on its own.
+    """
+    sender = parseaddr(str(message["From"]))[1]
+    data = message.as_bytes(policy=email.policy.SMTP)
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        code, text = smtp.mail(sender)
+        if code == 250:
+            code, text = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            smtp.rset()
+            return _by_code(code), _text(code, text)
+    except (OSError, smtplib.SMTPException) as error:
+        raise ConnectionLost(str(error)) from error
+    try:
+        smtp.data(data)
+    except smtplib.SMTPDataError as error:
+        return _by_code(error.smtp_code), _text(error.smtp_code, error.smtp_error)
+    except (OSError, smtplib.SMTPException) as error:
+        return Outcome.UNKNOWN, f"connection lost while sending: {error}"[:500]
+    return Outcome.SENT, ""
+
+
+def _by_code(code: int) -> str:
+    return Outcome.DEFERRED if 400 <= code < 500 else Outcome.REFUSED if 500 <= code < 600 else Outcome.ERROR
+
+
+def _text(code: int, text: bytes | str) -> str:
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"[:500]

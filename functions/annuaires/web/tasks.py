@@ -1,0 +1,35 @@
+"""Scheduled and queued work (never called by people): the weekly mailing's tasks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from werkzeug.wrappers import Response
+
+from ..services import sending, values
+from ..services.errors import Forbidden
+from ..services.smtp import ConnectionLost
+from ..store.mailing import batch_id
+from . import edge, forms
+from .oidc import task_caller_allowed
+
+blueprint = Blueprint("tasks", __name__)
+SEND_FIELDS = [forms.Field("group", values.text(8)), forms.Field("week", values.text(8))]
+
+
+@blueprint.before_request
+def only_the_scheduler_and_the_queues() -> None:
+    certs = current_app.extensions["oidc_certs"]
+    if not task_caller_allowed(edge.ctx().config, request.headers.get("Authorization", ""), certs):
+        raise Forbidden()
+
+
+@blueprint.post("/tasks/mailing/send")
+def send() -> Response:
+    """Send what is due in one batch; a lost relay answers 503, so that the queue tries again later."""
+    given = forms.parse(edge.json_body(), SEND_FIELDS)
+    try:
+        report = sending.send_batch(edge.ctx(), batch_id(given["group"], given["week"]))
+    except ConnectionLost as error:
+        return edge.answer({"error": {"code": "relay_unavailable", "message": str(error)}}, 503)
+    counts = {outcome: n for outcome, n in report.counts.items() if n}  # what this task changed
+    return edge.answer({"batch": report.batch, "status": report.status, "counts": counts, "next_at": report.next_at})

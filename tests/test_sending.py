@@ -1,0 +1,147 @@
+"""Sending a weekly batch through a real SMTP server: exactly once per member, every outcome recorded (A13)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from annuaires.services import mailing, sending
+from annuaires.store import mailing as store
+
+TASKS = {"Authorization": "Bearer test-tasks-token"}
+MEMBERS = [("Alice Martin", "alice@example.org"), ("Bruno Petit", "bruno@example.org"), ("Chloé Noël", "chloe@example.org"),
+           ("Dan Roy", "dan@example.org")]
+
+
+def weekly_group(given, sink, new_api, members=MEMBERS):
+    """A group with members, its message, its mailing set by Paris on a mailer that sends to the sink; its batch."""
+    given.directories_admin()
+    _, paris = given.directory("Paris", "PA")
+    group = given.group(paris, name="Les Radis", initials="LR")
+    animator = given.animator(group["code"])
+    for name, address in members:
+        animator.post("/api/group/members", {"name": name, "email": address}, expect=201)
+    animator.put("/api/group/message", {"subject": "Distribution jeudi", "body": "À jeudi !"}, expect=200)
+    new_api().as_general().put("/api/mailers/B", {"from": "Les Radis <radis@example.org>", "smtp_host": "127.0.0.1",
+                                                  "smtp_port": sink.port, "username": "", "starttls": False}, expect=200)
+    paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    return group, animator, paris
+
+
+def batch_of(ctx, group):
+    week = mailing.iso_week(ctx, ctx.now())
+    return mailing.make_batch(ctx, group["code"], week)
+
+
+def send(api, batch, expect=200):
+    return api.post("/tasks/mailing/send", {"group": batch.group, "week": batch.week}, headers=TASKS, expect=expect).get_json()
+
+
+def recipients(ctx, batch) -> dict[str, store.Recipient]:
+    found = ctx.client.query(kind="Recipient", ancestor=store.BATCHES.key(ctx.client, batch.id)).fetch()
+    return {r.email: r for r in (store.RECIPIENTS.read(e) for e in found)}
+
+
+def test_a13_a_batch_sends_each_active_member_one_personal_email(given, sink, ctx, api, new_api):
+    group, animator, _ = weekly_group(given, sink, new_api)
+    dan = next(m for m in animator.get("/api/group/members").get_json() if m["email"] == "dan@example.org")
+    animator.patch(f"/api/group/members/{dan['id']}", {"active": False}, expect=200)
+    batch = batch_of(ctx, group)
+    answer = send(api, batch)
+    assert answer["status"] == "done" and answer["counts"] == {"sent": 3}
+    assert sorted(r for m in sink.sink.received for r in m.recipients) == ["alice@example.org", "bruno@example.org",
+                                                                           "chloe@example.org"]
+    mail = sink.sink.to("chloe@example.org")[0].parsed()
+    assert mail["Subject"] == "Distribution jeudi" and "Bonjour Chloé Noël," in mail.get_body(("plain",)).get_content()
+    assert send(api, batch)["status"] == "done" and len(sink.sink.received) == 3  # a second task sends nothing
+    stored = store.BATCHES.get(ctx.client, batch.id)
+    assert (stored.status, stored.sent, stored.finished is not None) == ("done", 3, True)
+    assert {r.status for r in recipients(ctx, batch).values()} == {"sent"}
+
+
+def test_a13_the_same_task_delivered_three_times_at_once_sends_each_member_once(given, sink, ctx, app, new_api):
+    many = [(f"Membre {n}", f"m{n}@example.org") for n in range(250)]
+    group, _, _ = weekly_group(given, sink, new_api, many)
+    batch = batch_of(ctx, group)
+    clients = [app.test_client() for _ in range(3)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        answers = list(pool.map(lambda c: c.post("/tasks/mailing/send", json={"group": batch.group, "week": batch.week},
+                                                 headers=TASKS).status_code, clients))
+    assert answers == [200, 200, 200]
+    addresses = [r for m in sink.sink.received for r in m.recipients]
+    assert sorted(addresses) == sorted(address for _, address in many)  # each once, none twice
+    assert store.BATCHES.get(ctx.client, batch.id).sent == 250
+
+
+def test_a13_4xx_defers_and_retries_within_the_day_5xx_refuses_with_the_server_s_text(given, sink, ctx, api, new_api, clock):
+    group, _, _ = weekly_group(given, sink, new_api)
+    sink.sink.answers = {"alice@example.org": "451 4.7.1 Greylisted, try later", "bruno@example.org": "550 5.1.1 No such user"}
+    batch = batch_of(ctx, group)
+    first = send(api, batch)
+    assert first["counts"] == {"sent": 2, "deferred": 1, "refused": 1} and first["status"] == "waiting"
+    found = recipients(ctx, batch)
+    assert (found["alice@example.org"].status, found["alice@example.org"].anomaly) == ("deferred", "451 4.7.1 Greylisted, try later")
+    assert (found["bruno@example.org"].status, found["bruno@example.org"].anomaly) == ("refused", "550 5.1.1 No such user")
+    sink.sink.answers = {}
+    assert send(api, batch)["counts"] == {}  # not yet: the retry waits
+    clock.advance(minutes=6)
+    again = send(api, batch)
+    assert again["counts"] == {"sent": 1, "deferred": -1} and again["status"] == "done"
+    assert [m.recipients for m in sink.sink.received].count(["alice@example.org"]) == 1
+    assert sink.sink.to("bruno@example.org") == []  # a refused address is not tried again
+    stored = store.BATCHES.get(ctx.client, batch.id)
+    assert (stored.sent, stored.deferred, stored.refused) == (3, 0, 1)
+
+
+def test_a13_a_connection_lost_mid_batch_never_sends_anyone_twice(given, sink, ctx, api, new_api):
+    group, _, _ = weekly_group(given, sink, new_api)
+    sink.sink.drop_after = 2  # the second message is taken, then the connection drops before its answer
+    batch = batch_of(ctx, group)
+    send(api, batch, expect=503)  # the task fails: the queue tries again later
+    stored = store.BATCHES.get(ctx.client, batch.id)
+    assert (stored.sent, stored.unknown, stored.status) == (1, 1, "sending")
+    rest = send(api, batch)
+    assert rest["counts"] == {"sent": 2} and rest["status"] == "done"
+    addresses = [r for m in sink.sink.received for r in m.recipients]
+    assert sorted(addresses) == sorted(address for _, address in MEMBERS)  # the unknown one was taken once, not resent
+    assert sorted(r.status for r in recipients(ctx, batch).values()) == ["sent", "sent", "sent", "unknown"]
+
+
+def test_a13_a_relay_that_is_down_fails_the_task_and_loses_nothing(given, sink, ctx, api, new_api):
+    group, _, _ = weekly_group(given, sink, new_api)
+    batch = batch_of(ctx, group)
+    sink.stop()
+    assert send(api, batch, expect=503)["error"]["code"] == "relay_unavailable"
+    assert {r.status for r in recipients(ctx, batch).values()} == {"pending"}
+    sink.start()
+    assert send(api, batch)["counts"] == {"sent": 4}
+
+
+def test_a13_a_worker_killed_half_way_leaves_its_claims_unknown_never_resent(given, sink, ctx, api, new_api, clock):
+    group, _, _ = weekly_group(given, sink, new_api)
+    batch = batch_of(ctx, group)
+    sending._make_recipients(ctx, store.BATCHES.get(ctx.client, batch.id))
+    killed = sending._claim(ctx, batch.id, "killed-worker")  # claimed, maybe sent, never recorded
+    assert len(killed) == 4
+    assert send(api, batch)["status"] == "sending" and sink.sink.received == []
+    clock.advance(minutes=16)
+    late = send(api, batch)
+    assert late["counts"] == {"unknown": 4} and late["status"] == "done" and sink.sink.received == []
+
+
+def test_a12_no_batch_for_a_paused_mailing_or_no_mailer(given, sink, ctx, new_api):
+    group, _, paris = weekly_group(given, sink, new_api)
+    week = mailing.iso_week(ctx, ctx.now())
+    paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "Z"}, expect=200)
+    assert mailing.make_batch(ctx, group["code"], week) is None
+    paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    made = mailing.make_batch(ctx, group["code"], week)
+    assert made is not None and mailing.make_batch(ctx, group["code"], week).id == made.id
+
+
+def test_task_endpoints_refuse_anyone_without_the_token(given, sink, ctx, api, new_api):
+    group, _, _ = weekly_group(given, sink, new_api)
+    batch = batch_of(ctx, group)
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "test-tasks-token"}):
+        answer = api.post("/tasks/mailing/send", {"group": batch.group, "week": batch.week}, headers=headers, expect=403)
+        assert answer.get_json()["error"]["code"] == "forbidden"
+    assert sink.sink.received == []
