@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint reset system clean
+.PHONY: run test bench lint reset system clean mailing-now
+
+TASKS_VENV := emulator/.venv-tasks
+TASKS_STAMP := $(TASKS_VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -12,26 +15,37 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
+# The Cloud Tasks emulator pins an older protobuf than the app: a virtual environment of its own.
+$(TASKS_STAMP):
+	python3 -m venv $(TASKS_VENV)
+	$(TASKS_VENV)/bin/python -m pip install --quiet gcloud-tasks-emulator==0.6.2
+	touch $(TASKS_STAMP)
+
 # What the machine needs besides Python: the Datastore emulator (with Java) and Chromium for page tests.
 system:
 	@bash emulator/install-system.sh
 
-run: $(STAMP) system
+run: $(STAMP) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m emulator.dev
 
-test: $(STAMP) system
-	$(PY) -m ruff check functions tests emulator bench
+test: $(STAMP) $(TASKS_STAMP) system
+	$(PY) -m ruff check functions tests emulator bench deploy
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: $(STAMP) system
+bench: $(STAMP) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m bench.pages
 
 lint: $(STAMP)
-	$(PY) -m ruff check functions tests emulator bench
+	$(PY) -m ruff check functions tests emulator bench deploy
+
+# Today's weekly dispatch at once, on the service `make run` started (its local tasks token is in .data/).
+mailing-now:
+	@curl --silent --show-error --fail-with-body -X POST -H "Authorization: Bearer $$(cat .data/tasks.token)" \
+		http://127.0.0.1:$${PORT:-8080}/tasks/mailing/dispatch && echo
 
 reset:
 	rm -rf .data
 	@echo "Local datastore removed: the next 'make run' starts empty."
 
 clean: reset
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(TASKS_VENV)

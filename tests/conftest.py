@@ -35,6 +35,7 @@ from annuaires.store.base import make_client  # noqa: E402
 from annuaires.web.app import create_app  # noqa: E402
 from emulator import datastore as datastore_emulator  # noqa: E402
 from emulator import smtp_sink  # noqa: E402
+from emulator import tasks as tasks_emulator_process  # noqa: E402
 from emulator.datastore import free_port  # noqa: E402
 
 PROJECT = "annuaires-test"
@@ -247,18 +248,43 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[datastore_emu
             os.environ[k] = v
 
 
-def test_env(emulator: datastore_emulator.Emulator, namespace: str) -> dict[str, str]:
-    """The environment of a service under test, on its own namespace."""
+@pytest.fixture(scope="session")
+def tasks_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tasks_emulator_process.TasksEmulator]:
+    """The Cloud Tasks emulator, once per run; each test gets a queue of its own."""
+    log = tmp_path_factory.mktemp("tasks") / "tasks.log"
+    running = tasks_emulator_process.start(f"projects/{PROJECT}/locations/local/queues/default", max_retries=2, log=log)
+    yield running
+    running.stop()
+
+
+def new_queue(tasks_emulator: tasks_emulator_process.TasksEmulator, name: str) -> str:
+    """A queue of its own on the Cloud Tasks emulator."""
+    import grpc
+    from google.cloud import tasks_v2
+    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+    client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(tasks_emulator.host)))
+    return client.create_queue(parent=f"projects/{PROJECT}/locations/local",
+                               queue={"name": f"projects/{PROJECT}/locations/local/queues/{name}"}).name
+
+
+def test_env(emulator: datastore_emulator.Emulator, tasks_emulator: tasks_emulator_process.TasksEmulator,
+             namespace: str, public_url: str = "http://127.0.0.1:9") -> dict[str, str]:
+    """The environment of a service under test, on its own namespace and task queue.
+
+    In-process apps have no address the task queue could call: their tasks go to the discard port and die.
+    """
     return {**emulator.env(), "ANNUAIRES_NAMESPACE": namespace,
             "ANNUAIRES_GENERAL_ADMINS": f"{GENERAL_ADMIN}, other@example.org",
             "ANNUAIRES_TASKS_TOKEN": "test-tasks-token", "ANNUAIRES_PASSWORD_HASHING": "fast",
-            "ANNUAIRES_SECRETS_KEY": SECRETS_KEY}
+            "ANNUAIRES_SECRETS_KEY": SECRETS_KEY, "CLOUD_TASKS_EMULATOR_HOST": tasks_emulator.host,
+            "ANNUAIRES_TASKS_QUEUE": new_queue(tasks_emulator, namespace), "ANNUAIRES_PUBLIC_URL": public_url}
 
 
 @pytest.fixture
-def config(emulator: datastore_emulator.Emulator) -> Config:
+def config(emulator: datastore_emulator.Emulator, tasks_emulator: tasks_emulator_process.TasksEmulator) -> Config:
     """A configuration on a namespace of this test's own."""
-    return Config.from_env(test_env(emulator, f"t{uuid.uuid4().hex}"))
+    return Config.from_env(test_env(emulator, tasks_emulator, f"t{uuid.uuid4().hex}"))
 
 
 @pytest.fixture
@@ -346,11 +372,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(emulator: datastore_emulator.Emulator, log_dir: Path) -> Iterator[Server]:
-    """Start the service on a free port and a fresh namespace; wait for /healthz; stop it afterwards."""
+def running_server(emulator: datastore_emulator.Emulator, tasks_emulator: tasks_emulator_process.TasksEmulator,
+                   log_dir: Path) -> Iterator[Server]:
+    """Start the service on a free port and a fresh namespace and queue; wait for /healthz; stop it afterwards."""
     port, namespace = free_port(), f"service{uuid.uuid4().hex}"
-    env = {**os.environ, **test_env(emulator, namespace), "PYTHONPATH": str(ROOT / "functions"),
-           "ANNUAIRES_SECRETS_KEY": new_key()}
+    env = {**os.environ, **test_env(emulator, tasks_emulator, namespace, f"http://127.0.0.1:{port}"),
+           "PYTHONPATH": str(ROOT / "functions"), "ANNUAIRES_SECRETS_KEY": new_key()}
     log = log_dir / f"server-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -379,15 +406,17 @@ def _wait_ready(server: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(emulator: datastore_emulator.Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(emulator: datastore_emulator.Emulator, tasks_emulator: tasks_emulator_process.TasksEmulator,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One service per test module, on its own namespace; tests create their own, uniquely named, data."""
-    with running_server(emulator, tmp_path_factory.mktemp("server")) as running:
+    with running_server(emulator, tasks_emulator, tmp_path_factory.mktemp("server")) as running:
         yield running
 
 
 @pytest.fixture
-def empty_server(emulator: datastore_emulator.Emulator, tmp_path: Path) -> Iterator[Server]:
+def empty_server(emulator: datastore_emulator.Emulator, tasks_emulator: tasks_emulator_process.TasksEmulator,
+                 tmp_path: Path) -> Iterator[Server]:
     """A service on a namespace nobody has written to: an empty datastore."""
-    with running_server(emulator, tmp_path) as running:
+    with running_server(emulator, tasks_emulator, tmp_path) as running:
         yield running
 

@@ -29,7 +29,7 @@ def weekly_group(given, sink, new_api, members=MEMBERS):
 
 def batch_of(ctx, group):
     week = mailing.iso_week(ctx, ctx.now())
-    return mailing.make_batch(ctx, group["code"], week)
+    return mailing.make_batch(ctx, group["code"], week)[0]
 
 
 def send(api, batch, expect=200):
@@ -132,10 +132,11 @@ def test_a12_no_batch_for_a_paused_mailing_or_no_mailer(given, sink, ctx, new_ap
     group, _, paris = weekly_group(given, sink, new_api)
     week = mailing.iso_week(ctx, ctx.now())
     paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "Z"}, expect=200)
-    assert mailing.make_batch(ctx, group["code"], week) is None
+    assert mailing.make_batch(ctx, group["code"], week) == (None, False)
     paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
-    made = mailing.make_batch(ctx, group["code"], week)
-    assert made is not None and mailing.make_batch(ctx, group["code"], week).id == made.id
+    made, new = mailing.make_batch(ctx, group["code"], week)
+    assert made is not None and new
+    assert mailing.make_batch(ctx, group["code"], week) == (made, False)
 
 
 def test_task_endpoints_refuse_anyone_without_the_token(given, sink, ctx, api, new_api):

@@ -41,6 +41,8 @@ class Config:
     public_url: str = "http://127.0.0.1:8080"
     tasks_audience: str = ""
     tasks_service_account: str = ""
+    tasks_queue: str = ""
+    tasks_emulator_host: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -48,8 +50,9 @@ class Config:
         env = os.environ if env is None else env
         emulator = bool(env.get("DATASTORE_EMULATOR_HOST"))
         admins = env.get("ANNUAIRES_GENERAL_ADMINS", "admin@example.org")
+        project = env.get("GOOGLE_CLOUD_PROJECT") or env.get("DATASTORE_DATASET") or "annuaires-local"
         return cls(
-            project=env.get("GOOGLE_CLOUD_PROJECT") or env.get("DATASTORE_DATASET") or "annuaires-local",
+            project=project,
             emulator=emulator,
             namespace=env.get("ANNUAIRES_NAMESPACE") or None,
             general_admins=frozenset(a.strip().lower() for a in admins.split(",") if a.strip()),
@@ -68,6 +71,8 @@ class Config:
             secrets_key=env.get("ANNUAIRES_SECRETS_KEY", ""),
             trusted_proxies=int(env.get("ANNUAIRES_TRUSTED_PROXIES", "0" if emulator else "1")),
             tasks_audience=env.get("ANNUAIRES_TASKS_AUDIENCE", ""),
+            tasks_queue=env.get("ANNUAIRES_TASKS_QUEUE") or f"projects/{project}/locations/local/queues/mailing",
+            tasks_emulator_host=env.get("CLOUD_TASKS_EMULATOR_HOST", ""),
             tasks_service_account=env.get("ANNUAIRES_TASKS_SERVICE_ACCOUNT", "").lower(),
             public_url=(env.get("ANNUAIRES_PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '8080')}").rstrip("/"),
             # Cheap hashing is for tests on the emulator; anywhere else it is ignored.

@@ -37,9 +37,9 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def server(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(emulator: Emulator, tasks_emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One service for every journey, started once (each journey makes its own, uniquely named, data)."""
-    with running_server(emulator, tmp_path_factory.mktemp("server")) as running:
+    with running_server(emulator, tasks_emulator, tmp_path_factory.mktemp("server")) as running:
         yield running
 
 

@@ -11,6 +11,7 @@ from google.cloud import datastore
 
 from ..config import Config
 from .passwords import Passwords
+from .queue import Queue
 
 
 def utc_now() -> datetime:
@@ -34,6 +35,11 @@ class Context:
     def client(self) -> datastore.Client:
         """The Datastore client, made at first use."""
         return self.client_factory()
+
+    @functools.cached_property
+    def queue(self) -> Queue:
+        """The mailing's task queue (Cloud Tasks, or its emulator)."""
+        return Queue(self.config)
 
     def now(self) -> datetime:
         """The current time, UTC-aware."""

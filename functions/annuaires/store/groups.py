@@ -8,7 +8,7 @@ from datetime import datetime
 from google.cloud import datastore
 
 from .accounts import ACCOUNT_UNINDEXED, Account
-from .base import Schema, query
+from .base import Schema, fetch_page, query
 
 
 @dataclass
@@ -45,3 +45,11 @@ def formerly_referenced_by(client: datastore.Client, directory: str, limit: int,
 def suppliers_of(client: datastore.Client, group: str, limit: int, cursor: str | None) -> tuple[list[Group], str | None]:
     """One page of the groupements delivering a group."""
     return SCHEMA.page(client, query(client, SCHEMA.kind, ("deliveries", "=", group), order="name_sort"), limit, cursor)
+
+
+def due_on(client: datastore.Client, day: str, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+    """One page of the codes of the groups whose mailing day is `day` (keys only: each is read again in its transaction)."""
+    q = query(client, SCHEMA.kind, ("mailing_day", "=", day))
+    q.keys_only()
+    found, next_cursor = fetch_page(q, limit, cursor)
+    return [e.key.name for e in found], next_cursor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
-from ..services import sending, values
+from ..services import mailing, sending, values
 from ..services.errors import Forbidden
 from ..services.smtp import ConnectionLost
 from ..store.mailing import batch_id
@@ -23,13 +23,21 @@ def only_the_scheduler_and_the_queues() -> None:
         raise Forbidden()
 
 
+@blueprint.post("/tasks/mailing/dispatch")
+def dispatch() -> Response:
+    """Cloud Scheduler, every morning: this week's batches of the groups whose day has come."""
+    return edge.answer(mailing.dispatch(edge.ctx()))
+
+
 @blueprint.post("/tasks/mailing/send")
 def send() -> Response:
     """Send what is due in one batch; a lost relay answers 503, so that the queue tries again later."""
-    given = forms.parse(edge.json_body(), SEND_FIELDS)
+    given, ctx = forms.parse(edge.json_body(), SEND_FIELDS), edge.ctx()
     try:
-        report = sending.send_batch(edge.ctx(), batch_id(given["group"], given["week"]))
+        report = sending.send_batch(ctx, batch_id(given["group"], given["week"]))
     except ConnectionLost as error:
         return edge.answer({"error": {"code": "relay_unavailable", "message": str(error)}}, 503)
+    if report.next_at is not None:  # the rest of the batch, or its deferred recipients, in a task of their own
+        ctx.queue.send_later(given["group"], given["week"], report.next_at if report.next_at > ctx.now() else None)
     counts = {outcome: n for outcome, n in report.counts.items() if n}  # what this task changed
     return edge.answer({"batch": report.batch, "status": report.status, "counts": counts, "next_at": report.next_at})

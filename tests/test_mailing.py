@@ -1,0 +1,89 @@
+"""The weekly dispatch and the mailing end to end: Cloud Scheduler → Cloud Tasks (emulator) → SMTP sink (A12, A13)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from annuaires.services import mailing
+from annuaires.services.context import utc_now
+from annuaires.services.values import WEEKDAYS
+from annuaires.store import mailing as store
+
+TASKS = {"Authorization": "Bearer test-tasks-token"}
+
+
+def mailing_group(given, api_of_general, sink_port: int, day: str, name: str = "Les Radis", initials: str = "LR",
+                  members: int = 3):
+    """A group with members, its mailing on `day` through a mailer that sends to the sink; its directory's admin and code."""
+    given.directories_admin()
+    code, paris = given.directory(f"Annuaire {name}", f"A{initials}")
+    group = given.group(paris, name=name, initials=initials)
+    animator = given.animator(group["code"])
+    for n in range(members):
+        animator.post("/api/group/members", {"name": f"Membre {n}", "email": f"m{n}.{initials.lower()}@example.org"},
+                      expect=201)
+    api_of_general.put("/api/mailers/B", {"from": "Envoi <envoi@example.org>", "smtp_host": "127.0.0.1",
+                                          "smtp_port": sink_port, "username": "", "starttls": False}, expect=200)
+    paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": day, "mailer": "B"}, expect=200)
+    return group, paris, code
+
+
+def set_clock(clock, local: datetime) -> None:
+    """Move the app's clock to a local time of the service's zone."""
+    clock.offset = local.replace(tzinfo=ZoneInfo("Europe/Paris")).astimezone(UTC) - utc_now()
+
+
+def test_a13_dispatch_makes_the_batches_of_the_days_come_this_week_once(given, sink, ctx, clock, new_api):
+    general = new_api().as_general()
+    monday, *_ = mailing_group(given, general, sink.port, "mon", "Les Radis", "LR")
+    mailing_group(given, general, sink.port, "wed", "Les Navets", "LN")
+    friday, *_ = mailing_group(given, general, sink.port, "fri", "Les Choux", "LC")
+    set_clock(clock, datetime(2026, 12, 2, 7, 0))  # a Wednesday, ISO week 2026-W49
+    first = mailing.dispatch(ctx)
+    assert first == {"week": "2026-W49", "made": 2, "queued": 2}  # Monday's was missed: caught up now
+    assert store.BATCHES.get(ctx.client, f"{monday['code']}:2026-W49") is not None
+    assert store.BATCHES.get(ctx.client, f"{friday['code']}:2026-W49") is None
+    assert mailing.dispatch(ctx)["made"] == 0  # a second dispatch the same day makes nothing
+    set_clock(clock, datetime(2026, 12, 3, 7, 0))
+    assert mailing.dispatch(ctx)["made"] == 0
+    set_clock(clock, datetime(2026, 12, 7, 7, 0))  # the next Monday: a new ISO week
+    assert mailing.dispatch(ctx) == {"week": "2026-W50", "made": 1, "queued": 1}
+
+
+def test_a13_a_group_whose_day_changes_after_its_batch_is_not_sent_twice_that_week(given, sink, ctx, clock, new_api):
+    general = new_api().as_general()
+    group, paris, code = mailing_group(given, general, sink.port, "mon")
+    set_clock(clock, datetime(2026, 12, 1, 7, 0))  # Tuesday: Monday's batch caught up
+    assert mailing.dispatch(ctx)["made"] == 1
+    paris.as_directory(code)  # sessions last hours, not days
+    paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    set_clock(clock, datetime(2026, 12, 3, 7, 0))  # Thursday, the same week
+    assert mailing.dispatch(ctx)["made"] == 0
+
+
+def test_a12_no_batch_when_the_responsible_directory_stopped_referencing_the_group(given, sink, ctx, clock, new_api):
+    general = new_api().as_general()
+    group, paris, _ = mailing_group(given, general, sink.port, "mon")
+    paris.delete(f"/api/directory/groups/{group['code']}", expect=200)
+    set_clock(clock, datetime(2026, 12, 1, 7, 0))
+    assert mailing.dispatch(ctx)["made"] == 0
+
+
+def test_a13_a_week_s_mailing_end_to_end_through_the_task_queue(server, sink):
+    given, general = server.given(), server.api().as_general()
+    today = WEEKDAYS[datetime.now(ZoneInfo("Europe/Paris")).weekday()]
+    mailing_group(given, general, sink.port, today, members=5)
+    first = server.api().post("/tasks/mailing/dispatch", headers=TASKS, expect=200).get_json()
+    assert first["made"] == 1 and first["queued"] == 1
+    deadline = time.monotonic() + 20
+    while len(sink.sink.received) < 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sorted(r for m in sink.sink.received for r in m.recipients) == [f"m{n}.lr@example.org" for n in range(5)]
+    time.sleep(1)  # the task records the batch done after its last message
+    again = server.api().post("/tasks/mailing/dispatch", headers=TASKS, expect=200).get_json()
+    assert again == {"week": first["week"], "made": 0, "queued": 0}  # done: a second dispatch the same day sends nothing
+    time.sleep(1)
+    assert len(sink.sink.received) == 5
+    server.api().post("/tasks/mailing/dispatch", expect=403)
