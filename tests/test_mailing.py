@@ -87,3 +87,69 @@ def test_a13_a_week_s_mailing_end_to_end_through_the_task_queue(server, sink):
     time.sleep(1)
     assert len(sink.sink.received) == 5
     server.api().post("/tasks/mailing/dispatch", expect=403)
+
+
+def sent_batch(given, sink, ctx, new_api, clock, answers=None):
+    """A group's batch of this week sent to the sink (some addresses answered as `answers` say)."""
+    general = new_api().as_general()
+    group, paris, code = mailing_group(given, general, sink.port, "mon")
+    set_clock(clock, datetime(2026, 12, 1, 7, 0))  # Tuesday: Monday's batch caught up
+    paris.as_directory(code)
+    sink.sink.answers = answers or {}
+    batch, _ = mailing.make_batch(ctx, group["code"], "2026-W49")
+    from annuaires.services import sending
+
+    sending.send_batch(ctx, batch.id)
+    return group, paris, batch
+
+
+def test_a14_the_responsible_directory_sees_its_batches_and_each_recipient(given, sink, ctx, new_api, clock):
+    group, paris, batch = sent_batch(given, sink, ctx, new_api, clock, {"m1.lr@example.org": "550 5.1.1 Unknown user"})
+    listed = paris.get("/api/directory/mailing", expect=200).get_json()
+    assert [g["group"] for g in listed] == [group["code"]]
+    shown = listed[0]["batches"][0]
+    assert {k: shown[k] for k in ("id", "week", "status", "sent", "deferred", "refused", "errors")} == {
+        "id": batch.id, "week": "2026-W49", "status": "done", "sent": 2, "deferred": 0, "refused": 1, "errors": 0}
+    last = paris.get(f"/api/directory/groups/{group['code']}/mailing/last", expect=200).get_json()
+    statuses = {r["email"]: (r["status"], r["anomaly"]) for r in last["recipients"]}
+    assert statuses["m1.lr@example.org"] == ("refused", "550 5.1.1 Unknown user")
+    assert statuses["m0.lr@example.org"] == ("sent", "") and all(r["at"] for r in last["recipients"])
+    page = paris.get("/adminloc.html").get_data(as_text=True)
+    assert "<svg" in page and "2026-W49" in page and "2 envoyés, 0 différés, 1 refusés" in page
+    detail = paris.get(f"/adminloc/groups/{group['code']}/mailing").get_data(as_text=True)
+    assert "550 5.1.1 Unknown user" in detail and "adresse refusée" in detail
+
+
+def test_a14_a_directory_not_responsible_sees_no_batch(given, sink, ctx, new_api, clock):
+    group, paris, _ = sent_batch(given, sink, ctx, new_api, clock)
+    given.directories_admin().as_directories()  # sessions last hours, not days
+    _, lyon = given.directory("Lyon", "LY")
+    lyon.get(f"/api/directory/groups/{group['code']}/mailing/last", expect=404)
+    assert lyon.get("/api/directory/mailing").get_json() == []
+    paris.delete(f"/api/directory/groups/{group['code']}", expect=200)  # Paris stops referencing it
+    assert paris.get("/api/directory/mailing").get_json() == []
+    paris.get(f"/api/directory/groups/{group['code']}/mailing/last", expect=404)
+
+
+def test_a13_resend_goes_to_the_recipients_not_sent_and_only_to_them(given, sink, ctx, new_api, clock):
+    answers = {"m1.lr@example.org": "550 5.1.1 Unknown user", "m2.lr@example.org": "451 4.3.0 Try later"}
+    group, paris, batch = sent_batch(given, sink, ctx, new_api, clock, answers)
+    assert sorted(r for m in sink.sink.received for r in m.recipients) == ["m0.lr@example.org"]
+    sink.sink.answers = {}
+    answer = paris.post(f"/api/directory/groups/{group['code']}/mailing/resend", expect=202).get_json()
+    assert (answer["status"], answer["refused"], answer["deferred"]) == ("sending", 0, 0)
+    from annuaires.services import sending
+
+    sending.send_batch(ctx, batch.id)  # the task the resend queued
+    addresses = sorted(r for m in sink.sink.received for r in m.recipients)
+    assert addresses == ["m0.lr@example.org", "m1.lr@example.org", "m2.lr@example.org"]  # m0 once, not again
+    again = paris.post(f"/api/directory/groups/{group['code']}/mailing/resend", expect=202).get_json()
+    assert again["status"] == "done" and again["sent"] == 3
+
+
+def test_the_animator_sees_the_last_batch_and_the_addresses_it_could_not_reach(given, sink, ctx, new_api, clock):
+    group, _, _ = sent_batch(given, sink, ctx, new_api, clock, {"m1.lr@example.org": "550 5.1.1 Unknown user"})
+    animator = new_api().as_group(group["code"])
+    page = animator.get("/animateur.html").get_data(as_text=True)
+    assert "Dernier envoi" in page and "2026-W49" in page
+    assert "adresse refusée\u00a0: 550 5.1.1 Unknown user" in page

@@ -55,8 +55,8 @@ class Recipient:
     expires: datetime | None = None  # a TTL policy deletes it after 12 weeks
 
 
-BATCHES = Schema("MailingBatch", Batch, "id", unindexed=("directory", "mailer", "created", "recipients_made", "sent",
-                                                          "deferred", "refused", "errors", "unknown"))
+BATCHES = Schema("MailingBatch", Batch, "id", unindexed=("mailer", "recipients_made", "sent", "deferred", "refused",
+                                                          "errors", "unknown"))
 RECIPIENTS = Schema("Recipient", Recipient, "member", unindexed=("name", "email", "claim", "anomaly", "attempts", "at"),
                     parent_kind="MailingBatch", parent_field="batch")
 
@@ -88,3 +88,21 @@ def get_recipients(client: datastore.Client, batch: str, members: list[int]) -> 
     """Several recipients of one batch in one call."""
     keys = [RECIPIENTS.key(client, member, batch) for member in members]
     return [RECIPIENTS.read(e) for e in client.get_multi(keys)] if keys else []
+
+
+def batches_of_directory(client: datastore.Client, directory: str, since: datetime, limit: int) -> list[Batch]:
+    """The batches made for a directory since a time, newest first."""
+    q = query(client, BATCHES.kind, ("directory", "=", directory), ("created", ">=", since), order="-created")
+    return [BATCHES.read(e) for e in q.fetch(limit=limit)]
+
+
+def last_batch(client: datastore.Client, group: str) -> Batch | None:
+    """A group's latest batch."""
+    found = list(query(client, BATCHES.kind, ("group", "=", group), order="-created").fetch(limit=1))
+    return BATCHES.read(found[0]) if found else None
+
+
+def recipients_of(client: datastore.Client, batch: str, limit: int) -> list[Recipient]:
+    """A batch's recipients (up to `limit`), in member order."""
+    q = query(client, RECIPIENTS.kind, ancestor=BATCHES.key(client, batch))
+    return [RECIPIENTS.read(e) for e in q.fetch(limit=limit)]

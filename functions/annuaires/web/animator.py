@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from ..services import animator as service
 from ..services import audit as audit_service
-from ..services import values, weekly_email
+from ..services import mailing_report, values, weekly_email
 from ..services.errors import InvalidInput
 from ..services.roles import GROUP, Principal
 from . import edge, forms
@@ -31,7 +31,10 @@ def page(principal: Principal) -> tuple[str, dict]:
     eligible = service.eligible_deliveries(ctx, principal) if principal.account.type == values.GROUPEMENT else []
     options = [(g["code"], f"{g['name']} ({g['initials']})") for g in eligible]
     mail = weekly_email.preview(ctx, principal.account, view["message"])  # the message the view read already
-    return "animator/overview.html", {"grp": view, "eligible_options": options, "mail_preview": mail}
+    last = mailing_report.group_summary(ctx, principal.account)
+    not_reached = {r["email"]: r for r in last["not_sent"]} if last else {}
+    return "animator/overview.html", {"grp": view, "eligible_options": options, "mail_preview": mail,
+                                      "last_batch": last, "not_reached": not_reached}
 
 
 @area.api("/api/group")

@@ -104,6 +104,23 @@ class Area:
         self.blueprint.add_url_rule(self.role.page, endpoint="page", view_func=show, methods=["GET"])
         return view
 
+    def subpage(self, rule: str) -> Callable:
+        """Another page of the role, behind the same guard as its main page."""
+
+        def decorate(view: Callable[..., tuple[str, dict]]) -> Callable[..., tuple[str, dict]]:
+            def show(**kwargs: Any) -> Response:
+                principal, reason = edge.session_of(self.role)
+                if principal is None or principal.must_change_password:
+                    return edge.back(self.role.page, **({"reason": reason} if reason else {}))
+                g.principal = principal
+                template, context = view(principal, **kwargs)
+                return edge.page(template, who=principal, failed=None, **context)
+
+            self.blueprint.add_url_rule(rule, endpoint=f"page_{view.__name__}", view_func=show, methods=["GET"])
+            return view
+
+        return decorate
+
     def api(self, rule: str, method: str = "GET", *, allow_password_change: bool = False) -> Callable:
         """A JSON route of this role."""
 
@@ -119,11 +136,12 @@ class Area:
 
     def act(self, *, api: tuple[str, str] | None = None, form: str | None = None, fields: list[forms.Field] | tuple = (),
             partial: bool = False, status: int = 200, notice: str | Callable[[Any], str] = "saved",
-            confirm: tuple[str, str, Callable[..., str]] | None = None) -> Callable:
+            confirm: tuple[str, str, Callable[..., str]] | None = None, back: str | None = None) -> Callable:
         """An act with two doors: `api` = (method, rule) answering JSON, `form` = a POST rule back to the page.
 
         `confirm` = (question, button, describe): the form asks first on a page naming, from the store,
-        what it acts on (`describe(principal, **url_args)`).
+        what it acts on (`describe(principal, **url_args)`). `back`: the page the form returns to, formatted
+        with the URL's arguments (the role's page by default).
         """
 
         def decorate(act: Callable[..., Any]) -> Callable[..., Any]:
@@ -152,7 +170,8 @@ class Area:
                             failed.at_top = not fields
                             return self.render(principal, failed, status_of(error))
                         raise
-                    return edge.back(self.role.page, notice(result) if callable(notice) else notice)
+                    path = back.format(**kwargs) if back else self.role.page
+                    return edge.back(path, notice(result) if callable(notice) else notice)
 
                 form_route.confirm = confirm  # type: ignore[attr-defined]
                 self.blueprint.add_url_rule(form, endpoint=f"form_{name}", view_func=form_route, methods=["POST"])

@@ -6,9 +6,9 @@ from werkzeug.wrappers import Response
 
 from ..services import audit as audit_service
 from ..services import directory_admin as service
-from ..services import mailers, values
+from ..services import mailers, mailing_report, values
 from ..services.roles import DIRECTORY, Principal
-from . import edge, forms
+from . import charts, edge, forms
 from .areas import Area
 
 area = Area("directory_admin", DIRECTORY, "directory_admin")
@@ -31,9 +31,33 @@ def _describe(principal: Principal, code: str, **_: str) -> str:
 def page(principal: Principal) -> tuple[str, dict]:
     ctx = edge.ctx()
     view = service.overview(ctx, principal, edge.cursor_arg(), edge.cursor_arg("former"))
+    sent = [{**g, "chart": charts.weekly_chart(g["batches"], ctx.now(), ctx.config.timezone)}
+            for g in mailing_report.directory_mailing(ctx, principal)]
     return "directory_admin/overview.html", {"d": view, "weekdays": values.WEEKDAYS,
                                              "mailers": {m["letter"]: m for m in mailers.list_mailers(ctx)},
-                                             "letters": (*values.MAILER_LETTERS, values.NO_MAILER)}
+                                             "letters": (*values.MAILER_LETTERS, values.NO_MAILER), "sent": sent}
+
+
+@area.subpage("/adminloc/groups/<code>/mailing")
+def group_mailing(principal: Principal, code: str) -> tuple[str, dict]:
+    """The last batch of one group, recipient by recipient (A14)."""
+    return "directory_admin/mailing.html", {"last": mailing_report.last_batch(edge.ctx(), principal, code)}
+
+
+@area.api("/api/directory/mailing")
+def mailing() -> Response:
+    return edge.answer(mailing_report.directory_mailing(edge.ctx(), edge.who()))
+
+
+@area.api("/api/directory/groups/<code>/mailing/last")
+def last_batch(code: str) -> Response:
+    return edge.answer(mailing_report.last_batch(edge.ctx(), edge.who(), code))
+
+
+@area.act(api=("POST", "/api/directory/groups/<code>/mailing/resend"), form="/adminloc/groups/<code>/mailing/resend",
+          status=202, notice="resend_queued", back="/adminloc/groups/{code}/mailing")
+def resend(_: dict, code: str) -> dict:
+    return mailing_report.resend(edge.ctx(), edge.who(), code)
 
 
 @area.api("/api/directory")

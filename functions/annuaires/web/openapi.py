@@ -36,6 +36,10 @@ MAILER_INPUT = obj(("from", "smtp_host", "smtp_port", "username", "starttls"), *
                    per_minute=LIMIT, per_day=LIMIT)
 AUDIT = obj(at=S, actor=S, actor_role=S, actor_name=S, action=S, target=S, target_name=S, detail=S)
 SHORT_GROUP = obj(code=S, type=S, name=S, initials=S)
+TIME = {"type": ["string", "null"]}
+BATCH = obj(("id", "week", "started", "finished", "status", "sent", "deferred", "refused", "errors"), id=S, week=S,
+            started=TIME, finished=TIME, status=S, sent={"type": "integer"}, deferred={"type": "integer"},
+            refused={"type": "integer"}, errors={"type": "integer"}, unknown={"type": "integer"})
 # A composite page's lists show their first page; each list's next page is at its own path, from this cursor.
 NEXT = {"type": "object", "additionalProperties": {"type": ["string", "null"]}}
 SIGN_IN = obj(("role",), role={"type": "string", "enum": ["general", "directories", "directory", "group", "mail"]},
@@ -90,6 +94,14 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/directory/groups", "The groups and groupements the directory references, by name", None, {200: arr(GROUP)}),
     ("get", "/api/directory/former", "The groups the directory referenced recently or deactivated (state, until)", None,
      {200: arr(GROUP)}),
+    ("get", "/api/directory/mailing", "The last weeks' batches of the groups this directory is responsible for", None,
+     {200: arr(obj(("group", "batches"), group=S, name=S, initials=S, batches=arr(BATCH)))}),
+    ("get", "/api/directory/groups/{code}/mailing/last", "The last batch of a group, recipient by recipient", None,
+     {200: obj(("batch", "recipients"), batch=BATCH, group=obj(),
+               recipients=arr(obj(("member", "email", "status", "at", "anomaly"), member=S, name=S, email=S, status=S,
+                                  at={"type": ["string", "null"]}, anomaly=S))), 404: ERROR}),
+    ("post", "/api/directory/groups/{code}/mailing/resend", "Send the last batch again to its recipients not sent", None,
+     {202: BATCH, 404: ERROR}),
     ("get", "/api/directory/audit", "The directory's audit log, newest first", None, {200: arr(AUDIT)}),
     ("get", "/api/group/audit", "The group's audit log, newest first", None, {200: arr(AUDIT)}),
     ("get", "/api/group/members", "The group's members, in the order they were added", None, {200: arr(MEMBER)}),

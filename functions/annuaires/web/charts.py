@@ -1,0 +1,30 @@
+"""A small weekly-mailing chart drawn on the server as SVG (pages carry no script)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKS = 12
+WIDTH, HEIGHT, BAR, GAP = 12 * 22, 60, 16, 6
+
+
+def weekly_chart(batches: list[dict], now: datetime, timezone: str) -> list[dict]:
+    """One bar per week of the last twelve, oldest first: its ISO week, and sent / not sent heights and counts."""
+    by_week = {b["week"]: b for b in batches}
+    local = now.astimezone(ZoneInfo(timezone))
+    weeks = []
+    for back in range(WEEKS - 1, -1, -1):
+        year, week, _ = (local - timedelta(weeks=back)).isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+    counts = [(w, by_week.get(w)) for w in weeks]
+    most = max([(b["sent"] + b["deferred"] + b["refused"] + b["errors"] + b["unknown"]) for _, b in counts if b] or [1]) or 1
+    bars = []
+    for index, (week, batch) in enumerate(counts):
+        sent = batch["sent"] if batch else 0
+        other = (batch["deferred"] + batch["refused"] + batch["errors"] + batch["unknown"]) if batch else 0
+        sent_height, other_height = round(HEIGHT * sent / most), round(HEIGHT * other / most)
+        bars.append({"week": week, "x": index * (BAR + GAP), "sent": sent, "other": other,
+                     "sent_y": HEIGHT - sent_height, "sent_height": sent_height,
+                     "other_y": HEIGHT - sent_height - other_height, "other_height": other_height})
+    return bars
