@@ -61,8 +61,10 @@ def last_batch(ctx: Context, principal: Principal, code: str) -> dict:
     if batch is None:
         raise NotFound("no_batch_yet")
     return {"batch": batch_view(batch), "group": {"code": group.code, "name": group.name, "initials": group.initials},
-            "recipients": [{"member": str(r.member), "name": r.name, "email": r.email, "status": r.status, "at": r.at,
-                            "anomaly": r.anomaly} for r in store.recipients_of(ctx.client, batch.id, RECIPIENTS_SHOWN)]}
+            "recipients": sorted(({"member": str(r.member), "name": r.name, "email": r.email, "status": r.status,
+                                   "at": r.at, "anomaly": r.anomaly}
+                                  for r in store.recipients_of(ctx.client, batch.id, RECIPIENTS_SHOWN)),
+                                 key=lambda r: r["name"].casefold())}
 
 
 def resend(ctx: Context, principal: Principal, code: str) -> dict:
