@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from annuaires.services import mailing, sending
+from annuaires.services.context import utc_now
 from annuaires.store import mailing as store
 
 TASKS = {"Authorization": "Bearer test-tasks-token"}
@@ -146,3 +148,28 @@ def test_task_endpoints_refuse_anyone_without_the_token(given, sink, ctx, api, n
         answer = api.post("/tasks/mailing/send", {"group": batch.group, "week": batch.week}, headers=headers, expect=403)
         assert answer.get_json()["error"]["code"] == "forbidden"
     assert sink.sink.received == []
+
+
+def test_a13_a_mailer_s_caps_hold_across_batches_and_a_capped_batch_waits_then_resumes(given, sink, ctx, api, new_api, clock):
+    group, _, paris = weekly_group(given, sink, new_api)
+    other = given.group(paris, name="Les Navets", initials="LN")
+    other_animator = given.animator(other["code"])
+    for n in range(3):
+        other_animator.post("/api/group/members", {"name": f"N{n}", "email": f"n{n}@example.org"}, expect=201)
+    paris.put(f"/api/directory/groups/{other['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    new_api().as_general().put("/api/mailers/B", {"from": "Les Radis <radis@example.org>", "smtp_host": "127.0.0.1",
+                                                  "smtp_port": sink.port, "username": "", "starttls": False,
+                                                  "per_minute": 3, "per_day": 5}, expect=200)
+    clock.offset = datetime(2026, 12, 3, 9, 0, 10, tzinfo=UTC) - utc_now()  # 10:00:10 in Paris
+    first, second = batch_of(ctx, group), batch_of(ctx, other)
+    one = send(api, first)
+    assert one["counts"] == {"sent": 3} and one["status"] == "waiting" and one["next_at"] == "2026-12-03T09:01:00Z"
+    assert send(api, second)["counts"] == {}  # the minute's 3 are used by the other batch
+    clock.advance(minutes=1)
+    assert send(api, second)["counts"] == {"sent": 2}  # the day's 5 are used up now
+    blocked = send(api, first)
+    assert blocked["counts"] == {} and blocked["next_at"] == "2026-12-03T23:00:00Z"  # midnight in Paris
+    clock.advance(days=1)
+    assert send(api, first)["counts"] == {"sent": 1} and send(api, second)["counts"] == {"sent": 1}
+    assert len(sink.sink.received) == 7
+    assert {store.BATCHES.get(ctx.client, b.id).status for b in (first, second)} == {"done"}

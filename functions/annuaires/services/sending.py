@@ -23,7 +23,7 @@ from ..store.base import in_transaction
 from ..store.mailers import Mailer
 from ..store.mailing import Batch, Recipient
 from ..store.members import Member
-from . import smtp, weekly_email
+from . import quotas, smtp, weekly_email
 from .context import Context
 from .errors import NotFound
 from .secrets_box import SecretBox
@@ -64,18 +64,26 @@ def send_batch(ctx: Context, batch_id: str, *, budget_seconds: float = BUDGET_SE
         _make_recipients(ctx, batch)
     report.counts.update(_expire_claims(ctx, batch_id))
     worker, deadline, connection = secrets.token_urlsafe(9), time.monotonic() + budget_seconds, None
+    allowance = quotas.Allowance(ctx, mailer)
     try:
         while time.monotonic() < deadline:
             claimed = _claim(ctx, batch_id, worker)
+            if not claimed:
+                break
+            allowed = allowance.take(len(claimed))
+            if allowed < len(claimed):  # the mailer's limit is reached: the rest waits for it to open again
+                _release(ctx, claimed[allowed:])
+                claimed = claimed[:allowed]
             if not claimed:
                 break
             if connection is None:
                 connection = _connect_or_release(ctx, claimed, mailer, connect)
             _send_slice(ctx, connection, claimed, group, message, mailer, report)
     finally:
+        allowance.release()
         if connection is not None:
             _quietly_close(connection)
-        _close_slice(ctx, batch_id, report)
+        _close_slice(ctx, batch_id, report, allowance.resume_at)
     return report
 
 
@@ -191,8 +199,11 @@ def _same_day(ctx: Context, first: datetime, second: datetime) -> bool:
     return first.astimezone(zone).date() == second.astimezone(zone).date()
 
 
-def _close_slice(ctx: Context, batch_id: str, report: Report) -> None:
-    """Add this task's counts to the batch (one write) and say whether it is done or when to go on."""
+def _close_slice(ctx: Context, batch_id: str, report: Report, capped_until: datetime | None) -> None:
+    """Add this task's counts to the batch (one write) and say whether it is done or when to go on.
+
+    `capped_until`: the mailer's limit was reached; the batch waits until then.
+    """
     at = ctx.now()
 
     def work() -> tuple[Batch, bool, datetime | None]:
@@ -206,7 +217,7 @@ def _close_slice(ctx: Context, batch_id: str, report: Report) -> None:
         batch.refused += report.counts[store.REFUSED]
         batch.errors += report.counts[store.ERROR]
         batch.unknown += report.counts[store.UNKNOWN]
-        batch.status = "sending" if more else "waiting" if retry_at else "done"
+        batch.status = "waiting" if (more and capped_until) or (not more and retry_at) else "sending" if more else "done"
         if batch.status == "done":
             batch.finished = batch.finished or at
         store.BATCHES.put(ctx.client, batch)
@@ -214,7 +225,7 @@ def _close_slice(ctx: Context, batch_id: str, report: Report) -> None:
 
     batch, more, retry_at = in_transaction(ctx.client, work)
     report.status = batch.status
-    report.next_at = at if more else retry_at
+    report.next_at = (capped_until or at) if more else retry_at
 
 
 def _quietly_close(connection: smtplib.SMTP) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from . import audit, claims, directories, groups, mailers, mailing, members, messages, sessions, settings, throttle
+from . import audit, claims, directories, groups, mailers, mailing, members, messages, quota, sessions, settings, throttle
 from .base import Schema
 
 ALL: tuple[Schema, ...] = (
     directories.SCHEMA, groups.SCHEMA, messages.SCHEMA, members.SCHEMA, claims.SCHEMA, audit.SCHEMA,
-    mailers.SCHEMA, mailing.BATCHES, mailing.RECIPIENTS, settings.SCHEMA, sessions.SCHEMA, throttle.SCHEMA,
+    mailers.SCHEMA, mailing.BATCHES, mailing.RECIPIENTS, quota.SCHEMA, settings.SCHEMA, sessions.SCHEMA, throttle.SCHEMA,
 )
 BY_KIND = {schema.kind: schema for schema in ALL}
