@@ -34,6 +34,7 @@ test: $(STAMP) $(TASKS_STAMP) system
 
 bench: $(STAMP) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m bench.pages
+	PYTHONPATH=functions $(PY) -m bench.mailing
 
 lint: $(STAMP)
 	$(PY) -m ruff check functions tests emulator bench deploy

@@ -33,6 +33,7 @@ SLICE = 100  # recipients claimed at once
 FIRST_RETRY = timedelta(minutes=5)  # a deferred recipient is tried again after 5, 10, 20, 40… minutes, the same day
 KEPT = timedelta(weeks=12)  # batches and recipients, then Datastore's TTL deletes them
 BUDGET_SECONDS = 300  # a task sends for this long at most, then the rest goes to the next task
+CHECK_BACK = timedelta(minutes=1)  # when another worker holds the last claims
 
 
 @dataclass
@@ -206,26 +207,30 @@ def _close_slice(ctx: Context, batch_id: str, report: Report, capped_until: date
     """
     at = ctx.now()
 
-    def work() -> tuple[Batch, bool, datetime | None]:
-        more = bool(store.recipients_in(ctx.client, batch_id, store.PENDING, 1)
-                    or store.recipients_in(ctx.client, batch_id, store.CLAIMED, 1))
+    def work() -> tuple[Batch, datetime | None]:
+        pending = bool(store.recipients_in(ctx.client, batch_id, store.PENDING, 1))
+        held = bool(store.recipients_in(ctx.client, batch_id, store.CLAIMED, 1))  # by another worker, or a dead one
         later = store.recipients_in(ctx.client, batch_id, store.DEFERRED, 1, before=("next_try", at + timedelta(days=1)))
-        retry_at = min((r.next_try for r in later if r.next_try), default=None)
+        if pending:
+            next_at = capped_until or at
+        elif held:
+            next_at = at + CHECK_BACK  # not in a loop: their worker records them, or their lease runs out
+        else:
+            next_at = later[0].next_try if later else None
         batch = store.BATCHES.get(ctx.client, batch_id)
         batch.sent += report.counts[store.SENT]
         batch.deferred += report.counts[store.DEFERRED]
         batch.refused += report.counts[store.REFUSED]
         batch.errors += report.counts[store.ERROR]
         batch.unknown += report.counts[store.UNKNOWN]
-        batch.status = "waiting" if (more and capped_until) or (not more and retry_at) else "sending" if more else "done"
+        batch.status = "done" if next_at is None else "sending" if next_at == at or held else "waiting"
         if batch.status == "done":
             batch.finished = batch.finished or at
         store.BATCHES.put(ctx.client, batch)
-        return batch, more, retry_at
+        return batch, next_at
 
-    batch, more, retry_at = in_transaction(ctx.client, work)
+    batch, report.next_at = in_transaction(ctx.client, work)
     report.status = batch.status
-    report.next_at = (capped_until or at) if more else retry_at
 
 
 def _quietly_close(connection: smtplib.SMTP) -> None:

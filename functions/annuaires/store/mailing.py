@@ -71,10 +71,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def recipients_in(client: datastore.Client, batch: str, status: str, limit: int, *,
                   before: tuple[str, datetime] | None = None) -> list[Recipient]:
-    """Up to `limit` recipients of a batch in one state (with `before`: whose time property is set and not after)."""
+    """Up to `limit` recipients of a batch in one state (with `before`: whose time property is set and not after,
+    earliest first)."""
     # "> EPOCH" leaves out unset times, whichever way the store orders values of mixed types.
     filters = [("status", "=", status)] + ([(before[0], ">", EPOCH), (before[0], "<=", before[1])] if before else [])
-    q = query(client, RECIPIENTS.kind, *filters, ancestor=BATCHES.key(client, batch))
+    q = query(client, RECIPIENTS.kind, *filters, ancestor=BATCHES.key(client, batch), order=before[0] if before else None)
     return [RECIPIENTS.read(e) for e in q.fetch(limit=limit)]
 
 

@@ -1,0 +1,159 @@
+"""Mailing benchmark: 200 groups × 50 members = 10,000 recipients end to end (dispatch → Cloud Tasks emulator →
+send tasks → an aiosmtpd sink), against raw smtplib pushing the same number of pre-rendered messages over one
+connection into the same sink, in the same run. Prints msg/s of each and the ratio (the goal: at least 0.7).
+
+Run from the project root: `make bench`, or `.venv/bin/python -m bench.mailing [GROUPS MEMBERS]`.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from annuaires.codes import new_code
+from annuaires.config import Config
+from annuaires.services.names import skeleton_key, sort_key
+from annuaires.services.secrets_box import new_key
+from annuaires.services.values import WEEKDAYS
+from annuaires.store import directories, groups, mailers, members, messages
+from annuaires.store.base import make_client
+from bench import ROOT
+from bench.common import progress, save
+from emulator import datastore as datastore_emulator
+from emulator import smtp_sink
+from emulator import tasks as tasks_emulator
+from emulator.datastore import free_port
+
+PROJECT = "annuaires-bench"
+GROUPS, MEMBERS = 200, 50
+TOKEN = "bench-tasks-token"
+TIMEOUT_SECONDS = 1200
+
+
+def seed(client, groups_count: int, members_count: int, sink_port: int, day: str) -> None:
+    """One directory responsible for `groups_count` groups of `members_count` members each, their mailing today."""
+    at = datetime.now(UTC)
+    directory = directories.Directory(new_code(), "Annuaire Bench", "AB", sort_key("Annuaire Bench"), password_hash="x",
+                                      must_change=False, created=at)
+    directories.SCHEMA.put(client, directory)
+    mailers.SCHEMA.put(client, mailers.Mailer("B", "Bench <bench@example.org>", "127.0.0.1", sink_port, "", False))
+    for g in range(groups_count):
+        group = groups.Group(new_code(), f"Groupe {g:04d}", f"G{g:04d}", sort_key(f"Groupe {g:04d}"),
+                             skeleton_key(f"Groupe {g:04d}"), skeleton_key(f"G{g:04d}"), "x", False, created=at,
+                             refs=[directory.code], mailing_day=day, mailer="B", mailing_responsible=directory.code)
+        groups.SCHEMA.put(client, group)
+        messages.SCHEMA.put(client, messages.Message(group.code, "Distribution de la semaine", "Bonjour à tous,\n\nÀ jeudi !"))
+        new = [members.new(group.code, f"Membre {m:03d}", f"m{m:03d}.g{g:04d}@example.org", at) for m in range(members_count)]
+        members.put_new_many(client, new)
+        if (g + 1) % 20 == 0:
+            progress(f"mailing: seeded {g + 1}/{groups_count} groups")
+
+
+def start_service(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "functions_framework", "--target=annuaires_web", "--source=functions/main.py",
+             "--host=127.0.0.1", f"--port={port}"],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310 (local)
+                return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the service did not start; see {log}")
+
+
+def project_run(url: str, sink: smtp_sink.Sink, expected: int) -> float:
+    """Seconds from the dispatch until the sink holds every message."""
+    began = time.perf_counter()
+    request = urllib.request.Request(f"{url}/tasks/mailing/dispatch", data=b"", method="POST",  # noqa: S310 (local)
+                                     headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=600) as answer:  # noqa: S310
+        progress(f"mailing: dispatch answered {answer.read().decode()}")
+    last, last_change = 0, time.perf_counter()
+    while len(sink.received) < expected:
+        time.sleep(0.5)
+        count = len(sink.received)
+        if count != last:
+            last, last_change = count, time.perf_counter()
+            progress(f"mailing: {count}/{expected} received, {count / (last_change - began):.0f} msg/s")
+        if time.perf_counter() - last_change > 120 or time.perf_counter() - began > TIMEOUT_SECONDS:
+            raise RuntimeError(f"the mailing stalled at {count}/{expected} messages")
+    return time.perf_counter() - began
+
+
+def baseline_run(port: int, sink: smtp_sink.Sink, expected: int) -> float:
+    """Seconds for raw smtplib to push `expected` pre-rendered messages over one connection into the same sink."""
+    prerendered = [message.data for message in sink.received[:expected]]
+    recipients = [message.recipients[0] for message in sink.received[:expected]]
+    sink.received.clear()
+    began = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as connection:
+        for data, recipient in zip(prerendered, recipients, strict=True):
+            connection.sendmail("bench@example.org", [recipient], data)
+    return time.perf_counter() - began
+
+
+def interrupted(*_: object) -> None:
+    raise KeyboardInterrupt  # so that what was started is stopped (the `finally` below)
+
+
+def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, interrupted)
+    groups_count, members_count = (int(argv[0]), int(argv[1])) if len(argv) == 2 else (GROUPS, MEMBERS)
+    expected = groups_count * members_count
+    work = Path(tempfile.mkdtemp(prefix="bench-mailing-"))
+    progress(f"mailing: starting the emulators, the SMTP sink and the service (logs in {work})")
+    store = datastore_emulator.start(PROJECT, log=work / "datastore.log")
+    os.environ.update(store.env())  # the client library finds the emulator through the environment
+    queue = f"projects/{PROJECT}/locations/local/queues/mailing"
+    tasks = tasks_emulator.start(queue, log=work / "tasks.log")
+    sink = smtp_sink.start()
+    port, service = free_port(), None
+    try:
+        namespace = f"bench{uuid.uuid4().hex[:8]}"
+        env = {**os.environ, **store.env(), "PYTHONPATH": str(ROOT / "functions"), "ANNUAIRES_NAMESPACE": namespace,
+               "ANNUAIRES_TASKS_TOKEN": TOKEN, "CLOUD_TASKS_EMULATOR_HOST": tasks.host, "ANNUAIRES_TASKS_QUEUE": queue,
+               "ANNUAIRES_PUBLIC_URL": f"http://127.0.0.1:{port}", "ANNUAIRES_SECRETS_KEY": new_key()}
+        client = make_client(Config.from_env(env))
+        day = WEEKDAYS[datetime.now(ZoneInfo("Europe/Paris")).weekday()]
+        progress(f"mailing: seeding {groups_count} groups × {members_count} members")
+        seed(client, groups_count, members_count, sink.port, day)
+        service = start_service(env, port, work / "service.log")
+        project_seconds = project_run(f"http://127.0.0.1:{port}", sink.sink, expected)
+        baseline_seconds = baseline_run(sink.port, sink.sink, expected)
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(timeout=10)
+        sink.stop()
+        tasks.stop()
+        store.stop()
+    project_rate, baseline_rate = expected / project_seconds, expected / baseline_seconds
+    ratio = project_rate / baseline_rate
+    print(f"mailing: project {expected} recipients end to end in {project_seconds:.1f} s: {project_rate:.0f} msg/s", flush=True)
+    print(f"mailing: baseline raw smtplib {expected} messages in {baseline_seconds:.1f} s: {baseline_rate:.0f} msg/s", flush=True)
+    print(f"mailing: ratio project/baseline {ratio:.2f} (goal 0.70)", flush=True)
+    save("mailing", {"benchmark": "mailing", "when": datetime.now(UTC).isoformat(), "python": platform.python_version(),
+                     "cpus": os.cpu_count(), "recipients": expected, "groups": groups_count, "members": members_count,
+                     "project": {"seconds": round(project_seconds, 2), "msg_per_s": round(project_rate, 1)},
+                     "baseline": {"seconds": round(baseline_seconds, 2), "msg_per_s": round(baseline_rate, 1)},
+                     "ratio": round(ratio, 3)})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
