@@ -118,34 +118,50 @@ def _recipient(batch: Batch, member: Member, at: datetime) -> Recipient:
 def _expire_claims(ctx: Context, batch_id: str) -> Counter:
     """Claims older than the lease lost their worker between the SMTP answer and its record: outcome unknown."""
     at = ctx.now()
+    cutoff = at - LEASE
+    found = [r.member for r in store.recipients_in(ctx.client, batch_id, store.CLAIMED, 500, before=("claimed_at", cutoff))]
 
     def work() -> int:
-        stale = store.recipients_in(ctx.client, batch_id, store.CLAIMED, 500, before=("claimed_at", at - LEASE))
+        stale = [r for r in store.get_recipients(ctx.client, batch_id, found)
+                 if r.status == store.CLAIMED and r.claimed_at is not None and r.claimed_at <= cutoff]
         for recipient in stale:
             recipient.status, recipient.at = store.UNKNOWN, at
             recipient.anomaly = "outcome unknown: the sending stopped before its answer was recorded"
         store.put_all(ctx.client, stale)
         return len(stale)
 
-    return Counter({store.UNKNOWN: in_transaction(ctx.client, work)})
+    return Counter({store.UNKNOWN: in_transaction(ctx.client, work) if found else 0})
+
+
+def _due(recipient: Recipient, at: datetime) -> bool:
+    return recipient.status == store.PENDING or (
+        recipient.status == store.DEFERRED and recipient.next_try is not None and recipient.next_try <= at)
 
 
 def _claim(ctx: Context, batch_id: str, worker: str) -> list[tuple[Recipient, str]]:
-    """Claim up to SLICE due recipients in one transaction; each with the state it had."""
+    """Claim up to SLICE due recipients; each with the state it had.
+
+    The query outside the transaction only names candidates: the transaction reads each again and claims
+    those still due, so that two workers never claim one recipient (queries inside transactions cost the
+    emulator dearly; lookups do not).
+    """
+    at = ctx.now()
+    candidates = [r.member for r in store.recipients_in(ctx.client, batch_id, store.PENDING, SLICE)]
+    if len(candidates) < SLICE:
+        candidates += [r.member for r in store.recipients_in(ctx.client, batch_id, store.DEFERRED, SLICE - len(candidates),
+                                                              before=("next_try", at))]
+    if not candidates:
+        return []
 
     def work() -> list[tuple[Recipient, str]]:
-        at = ctx.now()
-        due = store.recipients_in(ctx.client, batch_id, store.PENDING, SLICE)
-        if len(due) < SLICE:
-            due += store.recipients_in(ctx.client, batch_id, store.DEFERRED, SLICE - len(due), before=("next_try", at))
-        claimed = []
-        for recipient in due:
-            claimed.append((recipient, recipient.status))
+        claimed = [(r, r.status) for r in store.get_recipients(ctx.client, batch_id, candidates) if _due(r, at)]
+        for recipient, _ in claimed:
             recipient.status, recipient.claim, recipient.claimed_at = store.CLAIMED, worker, at
         store.put_all(ctx.client, [r for r, _ in claimed])
         return claimed
 
-    return in_transaction(ctx.client, work)
+    claimed = in_transaction(ctx.client, work)
+    return claimed or _claim(ctx, batch_id, worker)  # every candidate was taken meanwhile: look again
 
 
 def _connect_or_release(ctx: Context, claimed: list[tuple[Recipient, str]], mailer: Mailer,
@@ -207,16 +223,18 @@ def _close_slice(ctx: Context, batch_id: str, report: Report, capped_until: date
     """
     at = ctx.now()
 
+    # Where the batch stands (outside the transaction: these only say when the next task comes).
+    pending = bool(store.recipients_in(ctx.client, batch_id, store.PENDING, 1))
+    held = bool(store.recipients_in(ctx.client, batch_id, store.CLAIMED, 1))  # by another worker, or a dead one
+    later = store.recipients_in(ctx.client, batch_id, store.DEFERRED, 1, before=("next_try", at + timedelta(days=1)))
+    if pending:
+        next_at = capped_until or at
+    elif held:
+        next_at = at + CHECK_BACK  # not in a loop: their worker records them, or their lease runs out
+    else:
+        next_at = later[0].next_try if later else None
+
     def work() -> tuple[Batch, datetime | None]:
-        pending = bool(store.recipients_in(ctx.client, batch_id, store.PENDING, 1))
-        held = bool(store.recipients_in(ctx.client, batch_id, store.CLAIMED, 1))  # by another worker, or a dead one
-        later = store.recipients_in(ctx.client, batch_id, store.DEFERRED, 1, before=("next_try", at + timedelta(days=1)))
-        if pending:
-            next_at = capped_until or at
-        elif held:
-            next_at = at + CHECK_BACK  # not in a loop: their worker records them, or their lease runs out
-        else:
-            next_at = later[0].next_try if later else None
         batch = store.BATCHES.get(ctx.client, batch_id)
         batch.sent += report.counts[store.SENT]
         batch.deferred += report.counts[store.DEFERRED]
