@@ -41,7 +41,7 @@ def main() -> int:
     queue = tasks.start(QUEUE, log=DATA / "tasks.log")
     sink = smtp_sink.start(DATA / "mail", port=int(os.environ.get("SMTP_SINK_PORT", SMTP_PORT)))
     env = {**os.environ, **store.env(), "PYTHONPATH": str(ROOT / "functions"), "CLOUD_TASKS_EMULATOR_HOST": queue.host,
-           "ANNUAIRES_TASKS_QUEUE": QUEUE, "ANNUAIRES_PUBLIC_URL": url}
+           "ANNUAIRES_TASKS_QUEUE": QUEUE, "ANNUAIRES_PUBLIC_URL": url, "ANNUAIRES_LOCAL_SMTP": f"127.0.0.1:{sink.port}"}
     env.setdefault("ANNUAIRES_TASKS_TOKEN", local_secret("tasks.token", lambda: secrets.token_urlsafe(24)))
     env.setdefault("ANNUAIRES_GENERAL_ADMINS", "admin@example.org")
     env.setdefault("ANNUAIRES_SECRETS_KEY", local_secret("secrets.key", new_key))

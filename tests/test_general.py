@@ -80,3 +80,13 @@ def test_general_admin_sees_the_technical_state(given, new_api):
     assert "Annuaires</th><td>1</td>" in general.get("/admin/pwd.html?count=1").get_data(as_text=True)
     assert "Annuaires</th><td>1</td>" not in general.get("/admin/pwd.html").get_data(as_text=True)
     directories.get("/api/technical-state", expect=403)
+
+
+def test_locally_the_mailer_form_offers_the_smtp_sink(app, api):
+    import dataclasses
+
+    ctx = app.extensions["annuaires"]
+    api.as_general()
+    assert "serveur SMTP de `make run`" not in api.get("/admin/pwd.html").get_data(as_text=True)
+    ctx.config = dataclasses.replace(ctx.config, local_smtp="127.0.0.1:2525")
+    assert "serveur 127.0.0.1:2525, sans STARTTLS" in api.get("/admin/pwd.html").get_data(as_text=True)

@@ -42,6 +42,7 @@ class Config:
     tasks_audience: str = ""
     tasks_service_account: str = ""
     tasks_queue: str = ""
+    local_smtp: str = ""
     tasks_emulator_host: str = ""
 
     @classmethod
@@ -73,6 +74,7 @@ class Config:
             tasks_audience=env.get("ANNUAIRES_TASKS_AUDIENCE", ""),
             tasks_queue=env.get("ANNUAIRES_TASKS_QUEUE") or f"projects/{project}/locations/local/queues/mailing",
             tasks_emulator_host=env.get("CLOUD_TASKS_EMULATOR_HOST", ""),
+            local_smtp=env.get("ANNUAIRES_LOCAL_SMTP", "") if emulator else "",
             tasks_service_account=env.get("ANNUAIRES_TASKS_SERVICE_ACCOUNT", "").lower(),
             public_url=(env.get("ANNUAIRES_PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '8080')}").rstrip("/"),
             # Cheap hashing is for tests on the emulator; anywhere else it is ignored.

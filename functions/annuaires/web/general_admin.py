@@ -29,7 +29,7 @@ def page(principal: Principal) -> tuple[str, dict]:
     ctx = edge.ctx()
     state = technical.technical_state(ctx, with_counts=request.args.get("count") == "1")
     return "general_admin/overview.html", {"mailers": mailers.list_mailers(ctx), "state": state,
-                                           "letters": mailers.LETTERS}
+                                           "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp}
 
 
 @area.act(api=("PUT", "/api/directories-admin/password"), form="/admin/pwd.html", fields=PASSWORD_FIELDS, status=204,

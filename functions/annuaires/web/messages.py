@@ -222,6 +222,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "color": ("Couleur", "Colour"),
     "comment": ("Commentaire", "Comment"),
     "no_color": ("Aucune couleur", "No colour"),
+    "local_smtp_example": ("En local, le serveur SMTP de `make run` reçoit tout sans rien envoyer : serveur {address}, "
+                           "sans STARTTLS ni identifiant (les messages sont gardés dans .data/mail/).",
+                           "Locally, the SMTP server of `make run` takes everything and sends nothing: server {address}, "
+                           "no STARTTLS, no username (messages are kept in .data/mail/)."),
     "mailings_sent": ("Envois hebdomadaires dont cet annuaire est responsable", "Weekly mailings this directory is responsible for"),
     "no_batches": ("Aucun envoi ces 12 dernières semaines.", "No mailing in the last 12 weeks."),
     "chart_title": ("Envois de {name}, 12 dernières semaines", "Mailings of {name}, last 12 weeks"),
