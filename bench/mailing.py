@@ -34,6 +34,7 @@ from emulator import datastore as datastore_emulator
 from emulator import smtp_sink
 from emulator import tasks as tasks_emulator
 from emulator.datastore import free_port
+from emulator.processes import stop_group
 
 PROJECT = "annuaires-bench"
 GROUPS, MEMBERS = 200, 50
@@ -137,8 +138,7 @@ def main(argv: list[str]) -> int:
         baseline_seconds = baseline_run(sink.port, sink.sink, expected)
     finally:
         if service is not None:
-            service.terminate()
-            service.wait(timeout=10)
+            stop_group(service)
         sink.stop()
         tasks.stop()
         store.stop()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from emulator.processes import stop_group
 
 READY_TIMEOUT_SECONDS = 60
 
@@ -41,14 +42,7 @@ class Emulator:
             urllib.request.urlopen(urllib.request.Request(f"http://{self.host}/shutdown", method="POST"), timeout=5)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+        stop_group(self.process)  # the wrapper leaves its Java child behind
 
 
 def start(project: str, data_dir: Path | None = None, port: int | None = None, log: Path | None = None) -> Emulator:

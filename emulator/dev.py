@@ -13,6 +13,7 @@ from pathlib import Path
 
 from annuaires.services.secrets_box import new_key
 from emulator import datastore, scheduler, smtp_sink, tasks
+from emulator.processes import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
@@ -79,11 +80,7 @@ Ctrl-C stops everything.
     finally:
         stop.set()
         if service.poll() is None:
-            os.killpg(service.pid, signal.SIGTERM)
-            try:
-                service.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(service.pid, signal.SIGKILL)
+            stop_group(service)
         sink.stop()
         queue.stop()
         store.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.datastore import free_port
+from emulator.processes import stop_group
 
 VENV = Path(__file__).resolve().parent / ".venv-tasks"
 COMMAND = VENV / "bin" / "gcloud-tasks-emulator"
@@ -27,13 +27,7 @@ class TasksEmulator:
     process: subprocess.Popen
 
     def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_group(self.process)
 
 
 def start(default_queue: str, max_retries: int | None = None, log: Path | None = None) -> TasksEmulator:

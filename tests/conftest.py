@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from emulator import datastore as datastore_emulator  # noqa: E402
 from emulator import smtp_sink  # noqa: E402
 from emulator import tasks as tasks_emulator_process  # noqa: E402
 from emulator.datastore import free_port  # noqa: E402
+from emulator.processes import stop_group  # noqa: E402
 
 PROJECT = "annuaires-test"
 SECRETS_KEY = "q5x0m2mZ1c9mJb3qVZkq8o3m4qJ6y2vQ0mH9lXcPpVY"
@@ -361,14 +361,7 @@ class Server:
 
     def stop(self) -> None:
         """Stop gunicorn and its worker: the whole process group."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        stop_group(self.process)
 
 
 @contextlib.contextmanager

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable, Mapping
 
 import google.auth.exceptions
-import google.auth.transport.requests
 from google.auth import jwt
+
+from .google_keys import published_keys
 
 IAP_HEADER = "X-Goog-IAP-JWT-Assertion"
 IAP_ISSUER = "https://cloud.google.com/iap"
 IAP_KEYS_URL = "https://www.gstatic.com/iap/verify/public_key"
-KEYS_TTL_SECONDS = 3600
-
-_cache: dict[str, object] = {}
-
-
-def google_keys() -> Mapping[str, str]:
-    """IAP's public keys (key id → PEM), fetched at most once an hour."""
-    if _cache.get("until", 0) < time.time():  # type: ignore[operator]
-        response = google.auth.transport.requests.Request()(IAP_KEYS_URL, method="GET")
-        if response.status != 200:
-            raise ValueError(f"IAP keys answered {response.status}")
-        _cache.update(keys=json.loads(response.data), until=time.time() + KEYS_TTL_SECONDS)
-    return _cache["keys"]  # type: ignore[return-value]
+google_keys = published_keys(IAP_KEYS_URL)
 
 
 def verified_email(assertion: str, audience: str, keys: Callable[[], Mapping[str, str]] = google_keys) -> str | None:

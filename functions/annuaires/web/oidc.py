@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import hmac
-import json
-import time
 from collections.abc import Callable, Mapping
 
 import google.auth.exceptions
-import google.auth.transport.requests
 from google.auth import jwt
 
 from ..config import Config
+from .google_keys import published_keys
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 ISSUERS = ("https://accounts.google.com", "accounts.google.com")
-KEYS_TTL_SECONDS = 3600
-
-_cache: dict[str, object] = {}
-
-
-def google_certs() -> Mapping[str, str]:
-    """Google's OAuth2 signing certificates (key id → PEM), fetched at most once an hour."""
-    if _cache.get("until", 0) < time.time():  # type: ignore[operator]
-        response = google.auth.transport.requests.Request()(GOOGLE_CERTS_URL, method="GET")
-        if response.status != 200:
-            raise ValueError(f"Google's certificates answered {response.status}")
-        _cache.update(keys=json.loads(response.data), until=time.time() + KEYS_TTL_SECONDS)
-    return _cache["keys"]  # type: ignore[return-value]
+google_certs = published_keys(GOOGLE_CERTS_URL)
 
 
 def task_caller_allowed(config: Config, authorization: str, certs: Callable[[], Mapping[str, str]] = google_certs) -> bool:
