@@ -99,7 +99,7 @@ def sent_batch(given, sink, ctx, new_api, clock, answers=None):
     batch, _ = mailing.make_batch(ctx, group["code"], "2026-W49")
     from annuaires.services import sending
 
-    sending.send_batch(ctx, batch.id)
+    sending.send_due(ctx, batch.id)
     return group, paris, batch
 
 
@@ -140,7 +140,7 @@ def test_a13_resend_goes_to_the_recipients_not_sent_and_only_to_them(given, sink
     assert (answer["status"], answer["refused"], answer["deferred"]) == ("sending", 0, 0)
     from annuaires.services import sending
 
-    sending.send_batch(ctx, batch.id)  # the task the resend queued
+    sending.send_due(ctx, batch.id)  # the task the resend queued
     addresses = sorted(r for m in sink.sink.received for r in m.recipients)
     assert addresses == ["m0.lr@example.org", "m1.lr@example.org", "m2.lr@example.org"]  # m0 once, not again
     again = paris.post(f"/api/directory/groups/{group['code']}/mailing/resend", expect=202).get_json()

@@ -55,8 +55,8 @@ class Recipient:
     expires: datetime | None = None  # a TTL policy deletes it after 12 weeks
 
 
-BATCHES = Schema("MailingBatch", Batch, "id", unindexed=("mailer", "recipients_made", "sent", "deferred", "refused",
-                                                          "errors", "unknown"))
+BATCHES = Schema("MailingBatch", Batch, "id", unindexed=("recipients_made", "sent", "deferred", "refused", "errors",
+                                                          "unknown"))
 RECIPIENTS = Schema("Recipient", Recipient, "member", unindexed=("name", "email", "claim", "anomaly", "attempts", "at"),
                     parent_kind="MailingBatch", parent_field="batch")
 
@@ -107,3 +107,10 @@ def recipients_of(client: datastore.Client, batch: str, limit: int) -> list[Reci
     """A batch's recipients (up to `limit`), in member order."""
     q = query(client, RECIPIENTS.kind, ancestor=BATCHES.key(client, batch))
     return [RECIPIENTS.read(e) for e in q.fetch(limit=limit)]
+
+
+def not_started(client: datastore.Client, week: str, mailer: str) -> Batch | None:
+    """A batch of the week for this mailer that no task has started yet."""
+    q = query(client, BATCHES.kind, ("week", "=", week), ("mailer", "=", mailer), ("status", "=", "pending"))
+    found = list(q.fetch(limit=1))
+    return BATCHES.read(found[0]) if found else None

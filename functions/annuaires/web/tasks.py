@@ -31,13 +31,18 @@ def dispatch() -> Response:
 
 @blueprint.post("/tasks/mailing/send")
 def send() -> Response:
-    """Send what is due in one batch; a lost relay answers 503, so that the queue tries again later."""
+    """Send what is due in one batch (and the week's others of its mailer, while time is left); a lost relay
+    answers 503, so that the queue tries again later."""
     given, ctx = forms.parse(edge.json_body(), SEND_FIELDS), edge.ctx()
     try:
-        report = sending.send_batch(ctx, batch_id(given["group"], given["week"]))
+        reports = sending.send_due(ctx, batch_id(given["group"], given["week"]))
     except ConnectionLost as error:
         return edge.answer({"error": {"code": "relay_unavailable", "message": str(error)}}, 503)
-    if report.next_at is not None:  # the rest of the batch, or its deferred recipients, in a task of their own
-        ctx.queue.send_later(given["group"], given["week"], report.next_at if report.next_at > ctx.now() else None)
-    counts = {outcome: n for outcome, n in report.counts.items() if n}  # what this task changed
-    return edge.answer({"batch": report.batch, "status": report.status, "counts": counts, "next_at": report.next_at})
+    for report in reports:
+        if report.next_at is not None:  # the rest of a batch, or its deferred recipients, in a task of their own
+            group, week = report.batch.split(":", 1)
+            ctx.queue.send_later(group, week, report.next_at if report.next_at > ctx.now() else None)
+    first = reports[0]
+    counts = {outcome: n for outcome, n in first.counts.items() if n}  # what this task changed in its batch
+    return edge.answer({"batch": first.batch, "status": first.status, "counts": counts, "next_at": first.next_at,
+                        "batches": len(reports)})
