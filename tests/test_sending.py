@@ -121,8 +121,8 @@ def test_a13_a_relay_that_is_down_fails_the_task_and_loses_nothing(given, sink, 
 def test_a13_a_worker_killed_half_way_leaves_its_claims_unknown_never_resent(given, sink, ctx, api, new_api, clock):
     group, _, _ = weekly_group(given, sink, new_api)
     batch = batch_of(ctx, group)
-    sending._make_recipients(ctx, store.BATCHES.get(ctx.client, batch.id))
-    killed = sending._claim(ctx, batch.id, "killed-worker")  # claimed, maybe sent, never recorded
+    killed = sending._make_recipients(ctx, store.BATCHES.get(ctx.client, batch.id), "killed-worker")  # made, claimed,
+    # maybe sent, never recorded: the worker died
     assert len(killed) == 4
     assert send(api, batch)["status"] == "sending" and sink.sink.received == []
     clock.advance(minutes=16)

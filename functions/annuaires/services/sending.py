@@ -108,16 +108,20 @@ def send_batch(ctx: Context, batch_id: str, worker: Worker) -> Report:
         return report
     if group is None or mailer is None or not mailer.smtp_host:
         raise smtp.ConnectionLost(f"mailer {batch.mailer} is not configured")
+    owned: list[tuple[Recipient, str]] = []  # recipients this worker made, claimed by it from the start
     if batch.recipients_made:
         report.counts.update(_expire_claims(ctx, batch_id))  # only a started batch can hold old claims
     else:
-        _make_recipients(ctx, batch)
+        owned = _make_recipients(ctx, batch, worker.token)
     allowance = worker.allowance(mailer)
     allowance.resume_at = None
     drained = False
     try:
         while worker.time_left():
-            claimed = _claim(ctx, batch_id, worker.token)
+            if owned:
+                claimed, owned = owned[:SLICE], owned[SLICE:]
+            else:
+                claimed = _claim(ctx, batch_id, worker.token)
             if not claimed:
                 drained = True
                 break
@@ -133,6 +137,8 @@ def send_batch(ctx: Context, batch_id: str, worker: Worker) -> Report:
                 worker.forget(mailer)
                 raise
     finally:
+        if owned:
+            _release(ctx, owned)  # out of time, capped or cut off: the rest is sent by a later task
         _close_slice(ctx, batch_id, report, allowance.resume_at, drained, deferred_before=batch.deferred)
     return report
 
@@ -151,18 +157,22 @@ def _read(ctx: Context, batch_id: str) -> tuple[Batch, groups.Group | None, mess
     return batch, read[groups.SCHEMA.kind], message, read[mailers.SCHEMA.kind]
 
 
-def _make_recipients(ctx: Context, batch: Batch) -> None:
-    """One recipient per active member, made once: those that exist already are never written again."""
-    at, cursor = ctx.now(), None
+def _make_recipients(ctx: Context, batch: Batch, token: str) -> list[tuple[Recipient, str]]:
+    """One recipient per active member, made once (those that exist already are never written again),
+    claimed by the worker that makes them: one write fewer each. Returns those claims."""
+    at, cursor, owned = ctx.now(), None, []
     while True:
         found, cursor = members.of_group(ctx.client, batch.group, limit=500, cursor=cursor)
         active = [m for m in found if m.active]
 
-        def add_missing(page: list[Member] = active) -> None:
+        def add_missing(page: list[Member] = active) -> list[Recipient]:
             existing = {r.member for r in store.get_recipients(ctx.client, batch.id, [m.id for m in page])}
-            store.put_all(ctx.client, [_recipient(batch, m, at) for m in page if m.id not in existing])
+            made = [_recipient(batch, m, at, token) for m in page if m.id not in existing]
+            store.put_all(ctx.client, made)
+            return made
 
-        in_transaction(ctx.client, add_missing)  # two workers making them at once: one wins, the other adds nothing
+        # Two workers making them at once: one wins, the other adds (and owns) nothing.
+        owned += [(r, store.PENDING) for r in in_transaction(ctx.client, add_missing)]
         if cursor is None:
             break
 
@@ -172,10 +182,11 @@ def _make_recipients(ctx: Context, batch: Batch) -> None:
         store.BATCHES.put(ctx.client, fresh)
 
     in_transaction(ctx.client, work)
+    return owned
 
 
-def _recipient(batch: Batch, member: Member, at: datetime) -> Recipient:
-    return Recipient(member.id, batch.id, member.name, member.email, store.PENDING, expires=at + KEPT)
+def _recipient(batch: Batch, member: Member, at: datetime, token: str) -> Recipient:
+    return Recipient(member.id, batch.id, member.name, member.email, store.CLAIMED, token, at, expires=at + KEPT)
 
 
 def _expire_claims(ctx: Context, batch_id: str) -> Counter:

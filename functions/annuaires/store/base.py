@@ -48,14 +48,35 @@ def in_transaction(client: datastore.Client, work: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def fetch_page(query: datastore.query.Query, limit: int, cursor: str | None) -> tuple[list[datastore.Entity], str | None]:
+def reading(client: datastore.Client, work: Callable[[], T]) -> T:
+    """Run a read outside any transaction, again if the emulator reports contention (it aborts reads too)."""
+    if client.current_transaction is not None:
+        return work()
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        try:
+            return work()
+        except (gexc.Aborted, gexc.Conflict):
+            if attempt == TRANSACTION_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter, not secrecy)
+    raise AssertionError("unreachable")
+
+
+def fetch_page(client: datastore.Client, query: datastore.query.Query, limit: int,
+               cursor: str | None) -> tuple[list[datastore.Entity], str | None]:
     """Up to `limit` results from a cursor (reading on if Datastore ends a batch early), and the next cursor.
 
     Cursors are URL-safe text, as they travel in addresses and answers.
     """
-    iterator = query.fetch(limit=limit, start_cursor=cursor)
+    iterator = None
+
+    def run() -> list[datastore.Entity]:
+        nonlocal iterator
+        iterator = query.fetch(limit=limit, start_cursor=cursor)
+        return list(iterator)
+
     try:
-        found = list(iterator)
+        found = reading(client, run)
     except (gexc.BadRequest, binascii.Error, ValueError) as error:
         if cursor is None:
             raise
@@ -118,13 +139,13 @@ class Schema(Generic[R]):
 
     def get(self, client: datastore.Client, name: str | int, parent: str | None = None) -> R | None:
         """One record by key, or None."""
-        entity = client.get(self.key(client, name, parent))
+        entity = reading(client, lambda: client.get(self.key(client, name, parent)))
         return self.read(entity) if entity is not None else None
 
     def get_many(self, client: datastore.Client, names: list[str]) -> dict[str, R]:
         """Several records in one batch, by key name (empty names skipped)."""
         keys = [self.key(client, name) for name in dict.fromkeys(names) if name]
-        return {e.key.name: self.read(e) for e in client.get_multi(keys)} if keys else {}
+        return {e.key.name: self.read(e) for e in reading(client, lambda: client.get_multi(keys))} if keys else {}
 
     def put(self, client: datastore.Client, record: R) -> R:
         """Store a record (inside the caller's transaction, if any)."""
@@ -134,7 +155,7 @@ class Schema(Generic[R]):
     def page(self, client: datastore.Client, q: datastore.query.Query, limit: int,
              cursor: str | None = None) -> tuple[list[R], str | None]:
         """One page of a query's records, and the next page's cursor."""
-        found, next_cursor = fetch_page(q, limit, cursor)
+        found, next_cursor = fetch_page(client, q, limit, cursor)
         return [self.read(e) for e in found], next_cursor
 
 

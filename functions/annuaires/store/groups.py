@@ -51,5 +51,5 @@ def due_on(client: datastore.Client, day: str, limit: int, cursor: str | None) -
     """One page of the codes of the groups whose mailing day is `day` (keys only: each is read again in its transaction)."""
     q = query(client, SCHEMA.kind, ("mailing_day", "=", day))
     q.keys_only()
-    found, next_cursor = fetch_page(q, limit, cursor)
+    found, next_cursor = fetch_page(client, q, limit, cursor)
     return [e.key.name for e in found], next_cursor

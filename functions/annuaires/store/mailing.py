@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from google.cloud import datastore
 
-from .base import Schema, query
+from .base import Schema, query, reading
 
 # Recipient states: claimed before it is sent, so that no worker sends it twice (A13).
 PENDING, CLAIMED, SENT, DEFERRED, REFUSED, ERROR, UNKNOWN = (
@@ -76,7 +76,7 @@ def recipients_in(client: datastore.Client, batch: str, status: str, limit: int,
     # "> EPOCH" leaves out unset times, whichever way the store orders values of mixed types.
     filters = [("status", "=", status)] + ([(before[0], ">", EPOCH), (before[0], "<=", before[1])] if before else [])
     q = query(client, RECIPIENTS.kind, *filters, ancestor=BATCHES.key(client, batch), order=before[0] if before else None)
-    return [RECIPIENTS.read(e) for e in q.fetch(limit=limit)]
+    return reading(client, lambda: [RECIPIENTS.read(e) for e in q.fetch(limit=limit)])
 
 
 def put_all(client: datastore.Client, records: list[Recipient]) -> None:
@@ -88,7 +88,7 @@ def put_all(client: datastore.Client, records: list[Recipient]) -> None:
 def get_recipients(client: datastore.Client, batch: str, members: list[int]) -> list[Recipient]:
     """Several recipients of one batch in one call."""
     keys = [RECIPIENTS.key(client, member, batch) for member in members]
-    return [RECIPIENTS.read(e) for e in client.get_multi(keys)] if keys else []
+    return reading(client, lambda: [RECIPIENTS.read(e) for e in client.get_multi(keys)]) if keys else []
 
 
 def batches_of_directory(client: datastore.Client, directory: str, since: datetime, limit: int) -> list[Batch]:
@@ -106,7 +106,7 @@ def last_batch(client: datastore.Client, group: str) -> Batch | None:
 def recipients_of(client: datastore.Client, batch: str, limit: int) -> list[Recipient]:
     """A batch's recipients (up to `limit`), in member order."""
     q = query(client, RECIPIENTS.kind, ancestor=BATCHES.key(client, batch))
-    return [RECIPIENTS.read(e) for e in q.fetch(limit=limit)]
+    return reading(client, lambda: [RECIPIENTS.read(e) for e in q.fetch(limit=limit)])
 
 
 def not_started(client: datastore.Client, week: str, mailer: str) -> Batch | None:
