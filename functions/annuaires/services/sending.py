@@ -60,7 +60,9 @@ class Worker:
         return time.monotonic() < self.deadline
 
     def allowance(self, mailer: Mailer) -> quotas.Allowance:
-        return self.allowances.setdefault(mailer.letter, quotas.Allowance(self.ctx, mailer))
+        if mailer.letter not in self.allowances:
+            self.allowances[mailer.letter] = quotas.Allowance(self.ctx, mailer)
+        return self.allowances[mailer.letter]
 
     def connection(self, mailer: Mailer, claimed: list[tuple[Recipient, str]]) -> smtplib.SMTP:
         """The open connection to a mailer's relay (opened once per task), or ConnectionLost with the claims given back."""
@@ -89,7 +91,7 @@ def send_due(ctx: Context, batch_id: str, *, budget_seconds: float = BUDGET_SECO
     try:
         reports.append(send_batch(ctx, batch_id, worker))
         first = store.BATCHES.get(ctx.client, batch_id)
-        while worker.time_left() and reports[-1].status != "sending":
+        while worker.time_left() and reports[-1].status == "done":  # not after a cap or a batch left to others
             following = store.not_started(ctx.client, first.week, first.mailer)
             if following is None:
                 break
