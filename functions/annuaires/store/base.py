@@ -35,23 +35,8 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def in_transaction(client: datastore.Client, work: Callable[[], T]) -> T:
-    """Run `work` in a transaction, retrying on contention (the library does not)."""
-    for attempt in range(TRANSACTION_ATTEMPTS):
-        try:
-            with client.transaction():
-                return work()
-        except (gexc.Aborted, gexc.Conflict):
-            if attempt == TRANSACTION_ATTEMPTS - 1:
-                raise
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter, not secrecy)
-    raise AssertionError("unreachable")
-
-
-def reading(client: datastore.Client, work: Callable[[], T]) -> T:
-    """Run a read outside any transaction, again if the emulator reports contention (it aborts reads too)."""
-    if client.current_transaction is not None:
-        return work()
+def _again_on_contention(work: Callable[[], T]) -> T:
+    """Run `work`, again after a short jittered wait when Datastore reports contention (the library does not retry)."""
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
             return work()
@@ -60,6 +45,21 @@ def reading(client: datastore.Client, work: Callable[[], T]) -> T:
                 raise
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter, not secrecy)
     raise AssertionError("unreachable")
+
+
+def in_transaction(client: datastore.Client, work: Callable[[], T]) -> T:
+    """Run `work` in a transaction, the whole transaction again on contention."""
+
+    def attempt() -> T:
+        with client.transaction():
+            return work()
+
+    return _again_on_contention(attempt)
+
+
+def reading(client: datastore.Client, work: Callable[[], T]) -> T:
+    """Run a read outside any transaction, again if the emulator reports contention (it aborts reads too)."""
+    return work() if client.current_transaction is not None else _again_on_contention(work)
 
 
 def fetch_page(client: datastore.Client, query: datastore.query.Query, limit: int,
