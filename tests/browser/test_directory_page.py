@@ -130,7 +130,8 @@ def test_the_confirmation_page_names_the_group_from_the_store(server: Server, gi
     assert not [r for r in audit_rows(page) if r[2].startswith("mot de passe remis à 0000")]
 
 
-def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, given: Given, new_page, shot) -> None:
+def mailing_shared_by_paris_and_lyon(given: Given) -> tuple[str, str, str, object, str, object, dict]:
+    """A group of Paris that Lyon references too, its mailing set by Paris (Paris responsible); the names too."""
     paris_name, lyon_name = unique("Annuaire de Paris"), unique("Annuaire de Lyon")
     paris_code, paris = given.directory(paris_name, initials_for(paris_name))
     lyon_code, lyon = given.directory(lyon_name, initials_for(lyon_name))
@@ -139,6 +140,11 @@ def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, g
     lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": Given.STRONG},
               expect=201)
     paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "Z"}, expect=200)
+    return paris_name, lyon_name, paris_code, paris, lyon_code, lyon, group
+
+
+def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, given: Given, new_page, shot) -> None:
+    paris_name, lyon_name, paris_code, paris, lyon_code, lyon, group = mailing_shared_by_paris_and_lyon(given)
 
     # Lyon sees that Paris is responsible, and may take over once it says so.
     page = new_page()
@@ -192,14 +198,7 @@ def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, g
 
 
 def test_a_refused_mailing_row_keeps_what_was_chosen(server: Server, given: Given, new_page) -> None:
-    paris_name, lyon_name = unique("Annuaire de Paris"), unique("Annuaire de Lyon")
-    paris_code, paris = given.directory(paris_name, initials_for(paris_name))
-    lyon_code, lyon = given.directory(lyon_name, initials_for(lyon_name))
-    group = given.group(paris, "group", name=unique("Les Radis"), initials=initials_for(unique("Radis")))
-    given.animator(group["code"])
-    lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": Given.STRONG},
-              expect=201)
-    paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "Z"}, expect=200)
+    paris_name, lyon_name, paris_code, paris, lyon_code, lyon, group = mailing_shared_by_paris_and_lyon(given)
 
     page = new_page()
     sign_in(page, "/adminloc.html", Given.STRONG, identifier=paris_code)
