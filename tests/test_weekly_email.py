@@ -18,15 +18,15 @@ GROUP = Group("abcdefgh", "Les Paniers d'Été", "PE")
 
 def received(ctx, member: Member, message: Message, sender: str = "Alterconsos Lyon <lyon@example.org>"):
     """The e-mail as it would travel, parsed back as a mail client would."""
-    built = weekly_email.build(ctx, GROUP, message, member, sender, datetime(2026, 11, 26, 7, tzinfo=UTC))
-    return email.message_from_bytes(built.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
+    built = weekly_email.Weekly(ctx, GROUP, message, sender).compose(member, datetime(2026, 11, 26, 7, tzinfo=UTC))
+    return email.message_from_bytes(built, policy=email.policy.default)
 
 
 def test_a13_the_weekly_email_is_personal_multipart_and_safe_for_any_unicode(ctx):
     member = Member(42, GROUP.code, "Zoé \"la\" Dupré, <chef>", "zoe@example.org")
     mail = received(ctx, member, Message(GROUP.code, "Légumes d'hiver — ça arrive ✓", "Bonjour à tous,\n\nÀ jeudi <b>18 h</b> !"))
-    raw = weekly_email.build(ctx, GROUP, Message(GROUP.code, "Légumes ✓", ""), member, "lyon@example.org",
-                             datetime(2026, 11, 26, tzinfo=UTC)).as_bytes(policy=email.policy.SMTP)
+    raw = weekly_email.Weekly(ctx, GROUP, Message(GROUP.code, "Légumes ✓", ""), "lyon@example.org").compose(
+        member, datetime(2026, 11, 26, tzinfo=UTC))
     assert raw.isascii()  # every header encoded
     assert mail["Subject"] == "Légumes d'hiver — ça arrive ✓"
     assert getaddresses([mail["To"]]) == [("Zoé \"la\" Dupré, <chef>", "zoe@example.org")]

@@ -12,7 +12,7 @@ from ..store.base import in_transaction
 from ..store.mailing import Batch
 from .context import Context
 from .directory_admin import responsible
-from .sending import KEPT
+from .recipients import KEPT
 from .values import NO_MAILER, WEEKDAYS
 
 PAGE = 500

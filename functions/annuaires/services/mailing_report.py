@@ -16,9 +16,7 @@ from .errors import NotFound
 from .roles import Principal
 
 WEEKS_SHOWN = 12
-RECIPIENTS_SHOWN = 5000  # a group's members, all of them (groups have tens, rarely hundreds)
 NOT_SENT = (store.DEFERRED, store.REFUSED, store.ERROR, store.UNKNOWN)
-CHUNK = 400  # recipients written in one transaction (Datastore takes 500 mutations at most)
 
 
 def batch_view(batch: store.Batch) -> dict:
@@ -63,7 +61,7 @@ def last_batch(ctx: Context, principal: Principal, code: str) -> dict:
     return {"batch": batch_view(batch), "group": {"code": group.code, "name": group.name, "initials": group.initials},
             "recipients": sorted(({"member": str(r.member), "name": r.name, "email": r.email, "status": r.status,
                                    "at": r.at, "anomaly": r.anomaly}
-                                  for r in store.recipients_of(ctx.client, batch.id, RECIPIENTS_SHOWN)),
+                                  for r in store.recipients_of(ctx.client, batch.id)),
                                  key=lambda r: r["name"].casefold())}
 
 
@@ -74,10 +72,10 @@ def resend(ctx: Context, principal: Principal, code: str) -> dict:
     if batch is None:
         raise NotFound("no_batch_yet")
 
-    not_sent = [r.member for r in store.recipients_of(ctx.client, batch.id, RECIPIENTS_SHOWN) if r.status in NOT_SENT]
     reset: Counter = Counter()
-    for start in range(0, len(not_sent), CHUNK):
-        reset += in_transaction(ctx.client, lambda chunk=not_sent[start:start + CHUNK]: _back_to_pending(ctx, batch.id, chunk))
+    for chunk in store.chunks_of(ctx.client, batch.id):
+        if any(r.status in NOT_SENT for r in chunk.recipients):
+            reset += in_transaction(ctx.client, lambda number=chunk.number: _back_to_pending(ctx, batch.id, number))
 
     def work() -> store.Batch:
         fresh = store.BATCHES.get(ctx.client, batch.id)
@@ -93,13 +91,19 @@ def resend(ctx: Context, principal: Principal, code: str) -> dict:
     return batch_view(fresh)
 
 
-def _back_to_pending(ctx: Context, batch: str, members: list[int]) -> Counter:
-    """Inside a transaction: recipients still not sent become pending again; how many, by the state they left."""
-    again = [r for r in store.get_recipients(ctx.client, batch, members) if r.status in NOT_SENT]
+def _back_to_pending(ctx: Context, batch: str, number: int) -> Counter:
+    """Inside a transaction: a chunk's recipients still not sent become pending again; how many, by the state
+    they left (recipients a worker holds now are left to it)."""
+    found = store.get_chunks(ctx.client, batch, [number])
+    if not found:
+        return Counter()
+    chunk = found[0]
+    again = [r for r in chunk.recipients if r.status in NOT_SENT]
     left = Counter(r.status for r in again)
     for recipient in again:
-        recipient.status, recipient.next_try, recipient.claim = store.PENDING, None, ""
-    store.put_all(ctx.client, again)
+        recipient.status, recipient.next_try = store.PENDING, None
+    chunk.settle()
+    store.put_chunks(ctx.client, [chunk])
     return left
 
 
@@ -113,5 +117,5 @@ def group_summary(ctx: Context, group: Group) -> dict | None:
     if batch is None:
         return None
     failed = [{"email": r.email, "status": r.status, "anomaly": r.anomaly}
-              for r in store.recipients_of(ctx.client, batch.id, RECIPIENTS_SHOWN) if r.status in NOT_SENT]
+              for r in store.recipients_of(ctx.client, batch.id) if r.status in NOT_SENT]
     return {**batch_view(batch), "not_sent": failed}

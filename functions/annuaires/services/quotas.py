@@ -25,7 +25,7 @@ class Allowance:
         self.resume_at: datetime | None = None  # when a used-up limit opens again
 
     def take(self, wanted: int) -> int:
-        """How many of `wanted` messages may go now (all, with no limits); sets `resume_at` when none may."""
+        """How many of `wanted` messages may go now (all, with no limits); sets `resume_at` when not all may."""
         at = self.ctx.now()
         local = at.astimezone(ZoneInfo(self.ctx.config.timezone))
         granted = self._from_day(local, at, wanted) if self.mailer.per_day else wanted
@@ -34,9 +34,9 @@ class Allowance:
             in_minute = quota.reserve(self.ctx.client, f"{self.mailer.letter}:minute:{minute:%Y-%m-%dT%H:%M}",
                                       self.mailer.per_minute, granted, at + timedelta(hours=1))
             self.unused(granted - in_minute)
-            granted = in_minute
-            if granted == 0:
+            if in_minute < granted:
                 self.resume_at = (minute + timedelta(minutes=1)).astimezone(at.tzinfo)
+            granted = in_minute
         return granted
 
     def _from_day(self, local: datetime, at: datetime, wanted: int) -> int:
@@ -49,7 +49,7 @@ class Allowance:
                                            max(wanted - self.day_left, DAY_CHUNK), at + timedelta(days=2))
         granted = min(wanted, self.day_left)
         self.day_left -= granted
-        if granted == 0:
+        if granted < wanted:
             midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
             self.resume_at = midnight.astimezone(at.tzinfo)
         return granted

@@ -5,11 +5,8 @@ Google Cloud blocks outbound port 25: relays are reached on 587 or 465.
 
 from __future__ import annotations
 
-import email.policy
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import parseaddr
 
 from ..store.mailers import Mailer
 
@@ -43,15 +40,13 @@ def connect(mailer: Mailer, password: str) -> smtplib.SMTP:
     return smtp
 
 
-def send(smtp: smtplib.SMTP, message: EmailMessage, recipient: str) -> tuple[str, str]:
-    """Send one message to one recipient: its outcome and the server's text (empty when sent).
+def send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[str, str]:
+    """Send one message (its bytes, CRLF line ends) to one recipient: its outcome and the server's text (empty when sent).
 
     A 4xx answer defers it, a 5xx refuses it. A connection lost before the message went raises
     ConnectionLost (it will be sent later); lost while the message was going, its outcome is unknown:
     the relay may have taken it, so it is not sent again on its own.
     """
-    sender = parseaddr(str(message["From"]))[1]
-    data = message.as_bytes(policy=email.policy.SMTP)
     try:
         smtp.ehlo_or_helo_if_needed()
         code, text = smtp.mail(sender)
@@ -77,3 +72,11 @@ def _by_code(code: int) -> str:
 
 def _text(code: int, text: bytes | str) -> str:
     return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"[:500]
+
+
+def quit(smtp: smtplib.SMTP) -> None:  # noqa: A001 (SMTP's own word)
+    """Say goodbye to the relay, or just close when it is gone."""
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()

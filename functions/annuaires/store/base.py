@@ -101,7 +101,8 @@ class Schema(Generic[R]):
     """One kind: its record type, the record field its key names, and the properties kept out of indexes.
 
     Records are dataclasses whose other fields are the entity's properties, one to one; a property
-    missing from an older entity takes the field's default.
+    missing from an older entity takes the field's default. `embedded` names fields holding lists of
+    dataclasses, stored as arrays of embedded entities kept out of every index.
     """
 
     kind: str
@@ -110,6 +111,7 @@ class Schema(Generic[R]):
     unindexed: tuple[str, ...] = ()
     parent_kind: str | None = None
     parent_field: str | None = None
+    embedded: tuple[tuple[str, type], ...] = ()
 
     def key(self, client: datastore.Client, name: str | int | None, parent: str | None = None) -> datastore.Key:
         """The key of one entity (a partial key when `name` is None)."""
@@ -123,8 +125,10 @@ class Schema(Generic[R]):
         """The entity that stores a record."""
         parent = getattr(record, self.parent_field) if self.parent_field else None
         entity = datastore.Entity(key=self.key(client, getattr(record, self.key_field), parent),
-                                  exclude_from_indexes=self.unindexed)
+                                  exclude_from_indexes=self.unindexed + tuple(name for name, _ in self.embedded))
         entity.update({f.name: getattr(record, f.name) for f in self._properties()})
+        for name, _ in self.embedded:
+            entity[name] = [_embed(item) for item in entity[name]]
         return entity
 
     def read(self, entity: datastore.Entity) -> R:
@@ -135,6 +139,8 @@ class Schema(Generic[R]):
         for f in self._properties():
             if f.name in entity:
                 values[f.name] = entity[f.name]
+        for name, item_type in self.embedded:
+            values[name] = [_unembed(item_type, item) for item in values.get(name) or []]
         return self.record(**values)
 
     def get(self, client: datastore.Client, name: str | int, parent: str | None = None) -> R | None:
@@ -157,6 +163,18 @@ class Schema(Generic[R]):
         """One page of a query's records, and the next page's cursor."""
         found, next_cursor = fetch_page(client, q, limit, cursor)
         return [self.read(e) for e in found], next_cursor
+
+
+def _embed(item: Any) -> datastore.Entity:
+    """A dataclass as an entity without a key, none of its properties indexed."""
+    names = tuple(f.name for f in dataclasses.fields(item))
+    entity = datastore.Entity(exclude_from_indexes=names)
+    entity.update({name: getattr(item, name) for name in names})
+    return entity
+
+
+def _unembed(item_type: type[T], entity: datastore.Entity) -> T:
+    return item_type(**{f.name: entity[f.name] for f in dataclasses.fields(item_type) if f.name in entity})
 
 
 def count(client: datastore.Client, kind: str, up_to: int) -> int:

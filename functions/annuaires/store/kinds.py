@@ -7,6 +7,6 @@ from .base import Schema
 
 ALL: tuple[Schema, ...] = (
     directories.SCHEMA, groups.SCHEMA, messages.SCHEMA, members.SCHEMA, claims.SCHEMA, audit.SCHEMA,
-    mailers.SCHEMA, mailing.BATCHES, mailing.RECIPIENTS, quota.SCHEMA, settings.SCHEMA, sessions.SCHEMA, throttle.SCHEMA,
+    mailers.SCHEMA, mailing.BATCHES, mailing.CHUNKS, quota.SCHEMA, settings.SCHEMA, sessions.SCHEMA, throttle.SCHEMA,
 )
 BY_KIND = {schema.kind: schema for schema in ALL}

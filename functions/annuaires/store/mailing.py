@@ -1,23 +1,31 @@
-"""Weekly mailing batches (key: group and ISO week) and their recipients (children, key: member id)."""
+"""Weekly mailing batches (key: group and ISO week) and their recipients, kept in chunks (children of the batch).
+
+A chunk holds up to CHUNK recipients: they are claimed, sent and recorded together, so that a batch of
+10,000 members costs a few hundred writes, not tens of thousands (and no entity is written per message).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from google.cloud import datastore
 
 from .base import Schema, query, reading
 
+CHUNK = 100  # recipients of one chunk (a chunk of 100 stays far below Datastore's 1 MiB per entity)
+
 # Recipient states: claimed before it is sent, so that no worker sends it twice (A13).
 PENDING, CLAIMED, SENT, DEFERRED, REFUSED, ERROR, UNKNOWN = (
     "pending", "claimed", "sent", "deferred", "refused", "error", "unknown")
 OUTCOMES = (SENT, DEFERRED, REFUSED, ERROR, UNKNOWN)
+# Chunk states: some recipients to send now, claimed by a worker, deferred ones to retry later, nothing left.
+WAITING, DONE = "waiting", "done"
 
 
 @dataclass
 class Batch:
-    """One group's mailing of one ISO week; its counters are written once per slice, never per message."""
+    """One group's mailing of one ISO week; its counters add up its chunks' recipients when a task ends."""
 
     id: str  # "<group>:<week>": a second dispatch of the week finds it
     group: str = ""
@@ -29,6 +37,8 @@ class Batch:
     started: datetime | None = None
     finished: datetime | None = None
     recipients_made: bool = False
+    maker: str = ""  # the worker making the chunks of a large group, and since when
+    making_since: datetime | None = None
     sent: int = 0
     deferred: int = 0
     refused: int = 0
@@ -42,23 +52,49 @@ class Recipient:
     """One member in one batch: its state, when, and the server's text when it was not sent."""
 
     member: int
-    batch: str
     name: str = ""
     email: str = ""
     status: str = PENDING
-    claim: str = ""  # the worker holding it
-    claimed_at: datetime | None = None
     at: datetime | None = None
     anomaly: str = ""
     attempts: int = 0
-    next_try: datetime | None = None
-    expires: datetime | None = None  # a TTL policy deletes it after 12 weeks
+    next_try: datetime | None = None  # deferred: when it is tried again (None: given up for the day)
 
 
-BATCHES = Schema("MailingBatch", Batch, "id", unindexed=("recipients_made", "sent", "deferred", "refused", "errors",
-                                                          "unknown"))
-RECIPIENTS = Schema("Recipient", Recipient, "member", unindexed=("name", "email", "claim", "anomaly", "attempts", "at"),
-                    parent_kind="MailingBatch", parent_field="batch")
+@dataclass
+class Chunk:
+    """Up to CHUNK recipients of one batch, claimed by one worker at a time."""
+
+    number: int  # 1, 2, … within its batch
+    batch: str
+    recipients: list[Recipient] = field(default_factory=list)
+    state: str = PENDING  # PENDING, CLAIMED, WAITING or DONE, from its recipients (settle)
+    claim: str = ""  # the worker holding it, and since when
+    claimed_at: datetime | None = None
+    due_at: datetime | None = None  # WAITING: when its first deferred recipient is due
+    expires: datetime | None = None  # a TTL policy deletes it after 12 weeks, with its batch
+
+    def settle(self) -> None:
+        """Its state from its recipients' (the claim stays while some are claimed)."""
+        statuses = {r.status for r in self.recipients}
+        retries = [r.next_try for r in self.recipients if r.status == DEFERRED and r.next_try is not None]
+        self.due_at = None
+        if CLAIMED in statuses:
+            self.state = CLAIMED
+            return
+        self.claim, self.claimed_at = "", None
+        if PENDING in statuses:
+            self.state = PENDING
+        elif retries:
+            self.state, self.due_at = WAITING, min(retries)
+        else:
+            self.state = DONE
+
+
+BATCHES = Schema("MailingBatch", Batch, "id", unindexed=("recipients_made", "maker", "making_since", "sent", "deferred",
+                                                          "refused", "errors", "unknown"))
+CHUNKS = Schema("RecipientChunk", Chunk, "number", unindexed=("claim",), parent_kind="MailingBatch", parent_field="batch",
+                embedded=(("recipients", Recipient),))
 
 
 def batch_id(group: str, week: str) -> str:
@@ -66,29 +102,46 @@ def batch_id(group: str, week: str) -> str:
     return f"{group}:{week}"
 
 
+def group_of(batch: str) -> str:
+    """The group whose batch this is."""
+    return batch.partition(":")[0]
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def recipients_in(client: datastore.Client, batch: str, status: str, limit: int, *,
-                  before: tuple[str, datetime] | None = None) -> list[Recipient]:
-    """Up to `limit` recipients of a batch in one state (with `before`: whose time property is set and not after,
+def chunks_in(client: datastore.Client, batch: str, state: str, limit: int, *,
+              before: tuple[str, datetime] | None = None) -> list[Chunk]:
+    """Up to `limit` chunks of a batch in one state (with `before`: whose time property is set and not after,
     earliest first)."""
     # "> EPOCH" leaves out unset times, whichever way the store orders values of mixed types.
-    filters = [("status", "=", status)] + ([(before[0], ">", EPOCH), (before[0], "<=", before[1])] if before else [])
-    q = query(client, RECIPIENTS.kind, *filters, ancestor=BATCHES.key(client, batch), order=before[0] if before else None)
-    return reading(client, lambda: [RECIPIENTS.read(e) for e in q.fetch(limit=limit)])
+    filters = [("state", "=", state)] + ([(before[0], ">", EPOCH), (before[0], "<=", before[1])] if before else [])
+    q = query(client, CHUNKS.kind, *filters, ancestor=BATCHES.key(client, batch), order=before[0] if before else None)
+    return reading(client, lambda: [CHUNKS.read(e) for e in q.fetch(limit=limit)])
 
 
-def put_all(client: datastore.Client, records: list[Recipient]) -> None:
-    """Store recipients in batches of 500 (Datastore's limit per call)."""
-    for start in range(0, len(records), 500):
-        client.put_multi([RECIPIENTS.entity(client, r) for r in records[start:start + 500]])
+def chunks_of(client: datastore.Client, batch: str) -> list[Chunk]:
+    """Every chunk of a batch, in order (a batch of 5,000 members has 50)."""
+    q = query(client, CHUNKS.kind, ancestor=BATCHES.key(client, batch))
+    return reading(client, lambda: [CHUNKS.read(e) for e in q.fetch()])
 
 
-def get_recipients(client: datastore.Client, batch: str, members: list[int]) -> list[Recipient]:
-    """Several recipients of one batch in one call."""
-    keys = [RECIPIENTS.key(client, member, batch) for member in members]
-    return reading(client, lambda: [RECIPIENTS.read(e) for e in client.get_multi(keys)]) if keys else []
+def get_chunks(client: datastore.Client, batch: str, numbers: list[int]) -> list[Chunk]:
+    """Several chunks of one batch in one call, in the order asked (missing ones left out)."""
+    keys = [CHUNKS.key(client, number, batch) for number in numbers]
+    found = {e.key.id: CHUNKS.read(e) for e in reading(client, lambda: client.get_multi(keys))} if keys else {}
+    return [found[n] for n in numbers if n in found]
+
+
+def put_chunks(client: datastore.Client, chunks: list[Chunk]) -> None:
+    """Store chunks, up to 500 a call (Datastore's limit)."""
+    for start in range(0, len(chunks), 500):
+        client.put_multi([CHUNKS.entity(client, c) for c in chunks[start:start + 500]])
+
+
+def recipients_of(client: datastore.Client, batch: str) -> list[Recipient]:
+    """Every recipient of a batch."""
+    return [r for chunk in chunks_of(client, batch) for r in chunk.recipients]
 
 
 def batches_of_directory(client: datastore.Client, directory: str, since: datetime, limit: int) -> list[Batch]:
@@ -103,14 +156,8 @@ def last_batch(client: datastore.Client, group: str) -> Batch | None:
     return BATCHES.read(found[0]) if found else None
 
 
-def recipients_of(client: datastore.Client, batch: str, limit: int) -> list[Recipient]:
-    """A batch's recipients (up to `limit`), in member order."""
-    q = query(client, RECIPIENTS.kind, ancestor=BATCHES.key(client, batch))
-    return reading(client, lambda: [RECIPIENTS.read(e) for e in q.fetch(limit=limit)])
-
-
-def not_started(client: datastore.Client, week: str, mailer: str) -> Batch | None:
-    """A batch of the week for this mailer that no task has started yet."""
+def not_started(client: datastore.Client, week: str, mailer: str, limit: int) -> list[str]:
+    """The ids of batches of the week for this mailer that no task has started yet."""
     q = query(client, BATCHES.kind, ("week", "=", week), ("mailer", "=", mailer), ("status", "=", "pending"))
-    found = list(q.fetch(limit=1))
-    return BATCHES.read(found[0]) if found else None
+    q.keys_only()
+    return reading(client, lambda: [e.key.name for e in q.fetch(limit=limit)])
