@@ -157,20 +157,23 @@ def record(ctx: Context, claimed: Claimed, worker: str) -> None:
 
     def work() -> None:
         found = store.get_chunks(ctx.client, claimed.chunk.batch, [claimed.chunk.number])
-        if not found:
-            return
-        chunk = found[0]
-        for recipient in chunk.recipients:
-            if recipient.member in claimed.outcomes:
-                _apply(ctx, recipient, *claimed.outcomes[recipient.member])
-            elif recipient.member in claimed.before and recipient.status == store.CLAIMED and chunk.claim == worker:
-                recipient.status = claimed.before[recipient.member]
-        if chunk.claim == worker:
-            chunk.claim = ""
-        chunk.settle()
-        store.put_chunks(ctx.client, [chunk])
+        if found:
+            store.put_chunks(ctx.client, [merge(ctx, found[0], claimed, worker)])
 
     in_transaction(ctx.client, work)
+
+
+def merge(ctx: Context, chunk: Chunk, claimed: Claimed, worker: str) -> Chunk:
+    """The chunk as stored now, with what became of the recipients this worker claimed in it."""
+    for recipient in chunk.recipients:
+        if recipient.member in claimed.outcomes:
+            _apply(ctx, recipient, *claimed.outcomes[recipient.member])
+        elif recipient.member in claimed.before and recipient.status == store.CLAIMED and chunk.claim == worker:
+            recipient.status = claimed.before[recipient.member]
+    if chunk.claim == worker:
+        chunk.claim = ""
+    chunk.settle()
+    return chunk
 
 
 def _apply(ctx: Context, recipient: Recipient, outcome: str, text: str, at: datetime) -> None:

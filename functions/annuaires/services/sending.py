@@ -56,6 +56,7 @@ class Opened:
     mailer: Mailer
     report: Report
     owned: list[Claimed] = field(default_factory=list)  # made (claimed) by this worker, not handed out yet
+    made: list[int] | None = None  # every chunk of the batch, when this worker made them all
     handed: int = 0  # chunks handed to the sending
     recorded: int = 0
     exhausted: bool = False  # nothing more to claim in it for this task
@@ -173,7 +174,12 @@ class Worker:
                 if self.current is None:
                     return None
             opened = self.current
-            claimed = opened.owned.pop(0) if opened.owned else recipients.claim(self.ctx, opened.batch.id, self.token)
+            if opened.owned:
+                claimed = opened.owned.pop(0)
+            elif opened.made is not None:
+                claimed = None  # it made them all and handed them all: nothing else can be due in it now
+            else:
+                claimed = recipients.claim(self.ctx, opened.batch.id, self.token)
             if claimed is None:
                 self._exhaust(opened)
                 continue
@@ -226,6 +232,8 @@ class Worker:
             report.counts[store.UNKNOWN] += recipients.expire(self.ctx, batch_id)  # only a started batch has old claims
         else:
             opened.owned = recipients.make(self.ctx, batch, self.token)
+            if opened.owned:
+                opened.made = [c.chunk.number for c in opened.owned]
         return opened
 
     def _read(self, batch_id: str) -> tuple[Batch | None, groups.Group | None, messages.Message]:
@@ -249,15 +257,19 @@ class Worker:
         return self.allowances[mailer.letter]
 
     def _record(self, work: Work) -> None:
-        recipients.record(self.ctx, work.claimed, self.token)
-        counts = work.opened.report.counts
+        opened = work.opened
+        if opened.exhausted and opened.recorded + 1 == opened.handed and opened.made is not None:
+            self._record_and_add_up(work)  # the batch's last chunk, all of them made here: one transaction
+        else:
+            recipients.record(self.ctx, work.claimed, self.token)
+        counts = opened.report.counts
         for member, (outcome, _, _) in work.claimed.outcomes.items():
             counts[outcome] += 1
             if work.claimed.before[member] == store.DEFERRED:
                 counts[store.DEFERRED] -= 1  # it was counted deferred: it is counted by its new outcome now
-        work.opened.recorded += 1
-        if work.opened.exhausted and work.opened.recorded == work.opened.handed:
-            self._add_up(work.opened)
+        opened.recorded += 1
+        if opened.exhausted and opened.recorded == opened.handed and opened.report.status == "":
+            self._add_up(opened)
 
     def _exhaust(self, opened: Opened) -> None:
         """Nothing more to claim in this batch: it is added up once the chunks handed out are recorded."""
@@ -278,26 +290,42 @@ class Worker:
 
     def _add_up(self, opened: Opened) -> None:
         """The batch's counters from its chunks (one write), and whether it is done or when to go on."""
-        chunks = store.chunks_of(self.ctx.client, opened.batch.id)
-        counts = Counter(r.status for chunk in chunks for r in chunk.recipients)
-        states = {chunk.state for chunk in chunks}
-        at, report = self.ctx.now(), opened.report
-        held = store.CLAIMED in states  # by another worker, or a dead one
-        if store.PENDING in states:
-            report.next_at = self.capped_until or at
-        elif held:
-            report.next_at = at + CHECK_BACK  # not in a loop: their worker records them, or their lease runs out
-        else:
-            report.next_at = min((c.due_at for c in chunks if c.state == store.WAITING and c.due_at), default=None)
+        chunks, at = store.chunks_of(self.ctx.client, opened.batch.id), self.ctx.now()
 
         def work() -> tuple[str, datetime | None]:
             batch = store.BATCHES.get(self.ctx.client, opened.batch.id)
-            batch.sent, batch.deferred, batch.refused = counts[store.SENT], counts[store.DEFERRED], counts[store.REFUSED]
-            batch.errors, batch.unknown = counts[store.ERROR], counts[store.UNKNOWN]
-            next_at = report.next_at if batch.recipients_made else at + CHECK_BACK  # else another worker makes them
-            batch.status = "done" if next_at is None else "sending" if next_at <= at or held else "waiting"
-            batch.finished = (batch.finished or at) if next_at is None else None
+            standing = self._settle(batch, chunks, at)
             store.BATCHES.put(self.ctx.client, batch)
-            return batch.status, next_at
+            return standing
 
-        report.status, report.next_at = in_transaction(self.ctx.client, work)
+        opened.report.status, opened.report.next_at = in_transaction(self.ctx.client, work)
+
+    def _record_and_add_up(self, work: Work) -> None:
+        opened = work.opened
+
+        def transaction() -> tuple[str, datetime | None]:
+            batch, chunks = store.batch_with_chunks(self.ctx.client, opened.batch.id, opened.made or [])
+            mine = next(c for c in chunks if c.number == work.claimed.chunk.number)
+            store.put_chunks(self.ctx.client, [recipients.merge(self.ctx, mine, work.claimed, self.token)])
+            standing = self._settle(batch, chunks, self.ctx.now())
+            store.BATCHES.put(self.ctx.client, batch)
+            return standing
+
+        opened.report.status, opened.report.next_at = in_transaction(self.ctx.client, transaction)
+
+    def _settle(self, batch: Batch, chunks: list[store.Chunk], at: datetime) -> tuple[str, datetime | None]:
+        """Set a batch's counters and status from its chunks; its status and when its next task should come."""
+        counts = Counter(r.status for chunk in chunks for r in chunk.recipients)
+        batch.sent, batch.deferred, batch.refused = counts[store.SENT], counts[store.DEFERRED], counts[store.REFUSED]
+        batch.errors, batch.unknown = counts[store.ERROR], counts[store.UNKNOWN]
+        states = {chunk.state for chunk in chunks}
+        held = store.CLAIMED in states  # by another worker, or a dead one
+        if store.PENDING in states and batch.recipients_made:
+            next_at = self.capped_until or at
+        elif held or not batch.recipients_made:
+            next_at = at + CHECK_BACK  # not in a loop: their worker makes or records them, or its lease runs out
+        else:
+            next_at = min((c.due_at for c in chunks if c.state == store.WAITING and c.due_at), default=None)
+        batch.status = "done" if next_at is None else "sending" if next_at <= at or held else "waiting"
+        batch.finished = (batch.finished or at) if next_at is None else None
+        return batch.status, next_at

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import binascii
 import dataclasses
+import functools
 import hashlib
+import json
 import random
 import time
+import typing
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from google.api_core import exceptions as gexc
@@ -51,7 +55,7 @@ def in_transaction(client: datastore.Client, work: Callable[[], T]) -> T:
     """Run `work` in a transaction, the whole transaction again on contention."""
 
     def attempt() -> T:
-        with client.transaction():
+        with client.transaction(begin_later=True):  # begun by its first read: one call fewer
             return work()
 
     return _again_on_contention(attempt)
@@ -101,8 +105,9 @@ class Schema(Generic[R]):
     """One kind: its record type, the record field its key names, and the properties kept out of indexes.
 
     Records are dataclasses whose other fields are the entity's properties, one to one; a property
-    missing from an older entity takes the field's default. `embedded` names fields holding lists of
-    dataclasses, stored as arrays of embedded entities kept out of every index.
+    missing from an older entity takes the field's default. `packed` names fields holding lists of
+    dataclasses, each stored as one unindexed JSON text (times in ISO 8601): the client library converts an
+    array of embedded entities value by value, 2 ms for a hundred small records, JSON in 0.1 ms.
     """
 
     kind: str
@@ -111,7 +116,7 @@ class Schema(Generic[R]):
     unindexed: tuple[str, ...] = ()
     parent_kind: str | None = None
     parent_field: str | None = None
-    embedded: tuple[tuple[str, type], ...] = ()
+    packed: tuple[tuple[str, type], ...] = ()
 
     def key(self, client: datastore.Client, name: str | int | None, parent: str | None = None) -> datastore.Key:
         """The key of one entity (a partial key when `name` is None)."""
@@ -125,10 +130,10 @@ class Schema(Generic[R]):
         """The entity that stores a record."""
         parent = getattr(record, self.parent_field) if self.parent_field else None
         entity = datastore.Entity(key=self.key(client, getattr(record, self.key_field), parent),
-                                  exclude_from_indexes=self.unindexed + tuple(name for name, _ in self.embedded))
+                                  exclude_from_indexes=self.unindexed + tuple(name for name, _ in self.packed))
         entity.update({f.name: getattr(record, f.name) for f in self._properties()})
-        for name, _ in self.embedded:
-            entity[name] = [_embed(item) for item in entity[name]]
+        for name, _ in self.packed:
+            entity[name] = _pack(entity[name])
         return entity
 
     def read(self, entity: datastore.Entity) -> R:
@@ -139,8 +144,8 @@ class Schema(Generic[R]):
         for f in self._properties():
             if f.name in entity:
                 values[f.name] = entity[f.name]
-        for name, item_type in self.embedded:
-            values[name] = [_unembed(item_type, item) for item in values.get(name) or []]
+        for name, item_type in self.packed:
+            values[name] = _unpack(item_type, values.get(name) or "[]")
         return self.record(**values)
 
     def get(self, client: datastore.Client, name: str | int, parent: str | None = None) -> R | None:
@@ -165,16 +170,27 @@ class Schema(Generic[R]):
         return [self.read(e) for e in found], next_cursor
 
 
-def _embed(item: Any) -> datastore.Entity:
-    """A dataclass as an entity without a key, none of its properties indexed."""
-    names = tuple(f.name for f in dataclasses.fields(item))
-    entity = datastore.Entity(exclude_from_indexes=names)
-    entity.update({name: getattr(item, name) for name in names})
-    return entity
+def _pack(items: list[Any]) -> str:
+    """Dataclasses as one JSON text."""
+    return json.dumps([{name: value.isoformat() if isinstance(value, datetime) else value
+                        for name, value in vars(item).items()} for item in items], ensure_ascii=False, separators=(",", ":"))
 
 
-def _unembed(item_type: type[T], entity: datastore.Entity) -> T:
-    return item_type(**{f.name: entity[f.name] for f in dataclasses.fields(item_type) if f.name in entity})
+def _unpack(item_type: type[T], text: str) -> list[T]:
+    times = _time_fields(item_type)
+    items = []
+    for values in json.loads(text):
+        for name in times.intersection(values):
+            if values[name] is not None:
+                values[name] = datetime.fromisoformat(values[name])
+        items.append(item_type(**values))
+    return items
+
+
+@functools.cache
+def _time_fields(item_type: type) -> frozenset[str]:
+    return frozenset(name for name, hint in typing.get_type_hints(item_type).items() if datetime in typing.get_args(hint)
+                     or hint is datetime)
 
 
 def count(client: datastore.Client, kind: str, up_to: int) -> int:

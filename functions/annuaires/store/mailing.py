@@ -94,7 +94,7 @@ class Chunk:
 BATCHES = Schema("MailingBatch", Batch, "id", unindexed=("recipients_made", "maker", "making_since", "sent", "deferred",
                                                           "refused", "errors", "unknown"))
 CHUNKS = Schema("RecipientChunk", Chunk, "number", unindexed=("claim",), parent_kind="MailingBatch", parent_field="batch",
-                embedded=(("recipients", Recipient),))
+                packed=(("recipients", Recipient),))
 
 
 def batch_id(group: str, week: str) -> str:
@@ -131,6 +131,15 @@ def get_chunks(client: datastore.Client, batch: str, numbers: list[int]) -> list
     keys = [CHUNKS.key(client, number, batch) for number in numbers]
     found = {e.key.id: CHUNKS.read(e) for e in reading(client, lambda: client.get_multi(keys))} if keys else {}
     return [found[n] for n in numbers if n in found]
+
+
+def batch_with_chunks(client: datastore.Client, batch: str, numbers: list[int]) -> tuple[Batch | None, list[Chunk]]:
+    """A batch and some of its chunks, in one lookup (inside the caller's transaction, if any)."""
+    keys = [BATCHES.key(client, batch)] + [CHUNKS.key(client, number, batch) for number in numbers]
+    found = reading(client, lambda: client.get_multi(keys))
+    batches = [BATCHES.read(e) for e in found if e.key.kind == BATCHES.kind]
+    return (batches[0] if batches else None), sorted((CHUNKS.read(e) for e in found if e.key.kind == CHUNKS.kind),
+                                                     key=lambda c: c.number)
 
 
 def put_chunks(client: datastore.Client, chunks: list[Chunk]) -> None:
