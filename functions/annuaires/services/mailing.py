@@ -43,7 +43,7 @@ def make_batch(ctx: Context, group_code: str, week: str) -> tuple[Batch | None, 
         batch = Batch(store.batch_id(group_code, week), group_code, week, in_charge, group.mailer, created=at, expires=at + KEPT)
         return store.BATCHES.put(ctx.client, batch), True
 
-    return in_transaction(ctx.client, work)
+    return in_transaction(ctx.client, work, lookup_first=True)
 
 
 def dispatch(ctx: Context) -> dict:

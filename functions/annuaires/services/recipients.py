@@ -52,7 +52,7 @@ def make(ctx: Context, batch: Batch, worker: str) -> list[Claimed]:
             store.BATCHES.put(ctx.client, _made(fresh, at))
             return chunks
 
-        return [_owned(c) for c in in_transaction(ctx.client, work)]
+        return [_owned(c) for c in in_transaction(ctx.client, work, lookup_first=True)]
     return [_owned(c) for c in _make_large(ctx, batch, first, cursor, worker, at)]
 
 
@@ -71,7 +71,7 @@ def _make_large(ctx: Context, batch: Batch, page: list[Member], cursor: str | No
         store.BATCHES.put(ctx.client, fresh)
         return True
 
-    if not in_transaction(ctx.client, start):
+    if not in_transaction(ctx.client, start, lookup_first=True):
         return []
     existing = store.chunks_of(ctx.client, batch_id)
     held = {r.member for chunk in existing for r in chunk.recipients}
@@ -83,7 +83,8 @@ def _make_large(ctx: Context, batch: Batch, page: list[Member], cursor: str | No
         if cursor is None:
             break
         page, cursor = members.of_group(ctx.client, batch.group, limit=MEMBERS_PAGE, cursor=cursor)
-    in_transaction(ctx.client, lambda: store.BATCHES.put(ctx.client, _made(store.BATCHES.get(ctx.client, batch_id), at)))
+    in_transaction(ctx.client, lambda: store.BATCHES.put(ctx.client, _made(store.BATCHES.get(ctx.client, batch_id), at)),
+                   lookup_first=True)
     return made
 
 
@@ -130,7 +131,8 @@ def claim(ctx: Context, batch_id: str, worker: str) -> Claimed | None:
         if not candidates:
             return None
         for candidate in candidates:
-            claimed = in_transaction(ctx.client, lambda number=candidate.number, at=at: _take(ctx, batch_id, number, worker, at))
+            claimed = in_transaction(ctx.client, lambda number=candidate.number, at=at: _take(ctx, batch_id, number, worker, at),
+                                     lookup_first=True)
             if claimed is not None:
                 return claimed
         # every candidate was taken meanwhile: look again
@@ -160,7 +162,7 @@ def record(ctx: Context, claimed: Claimed, worker: str) -> None:
         if found:
             store.put_chunks(ctx.client, [merge(ctx, found[0], claimed, worker)])
 
-    in_transaction(ctx.client, work)
+    in_transaction(ctx.client, work, lookup_first=True)
 
 
 def merge(ctx: Context, chunk: Chunk, claimed: Claimed, worker: str) -> Chunk:
@@ -219,4 +221,4 @@ def expire(ctx: Context, batch_id: str) -> int:
         store.put_chunks(ctx.client, [chunk])
         return lost
 
-    return sum(in_transaction(ctx.client, lambda n=chunk.number: work(n)) for chunk in stale)
+    return sum(in_transaction(ctx.client, lambda n=chunk.number: work(n), lookup_first=True) for chunk in stale)

@@ -298,7 +298,7 @@ class Worker:
             store.BATCHES.put(self.ctx.client, batch)
             return standing
 
-        opened.report.status, opened.report.next_at = in_transaction(self.ctx.client, work)
+        opened.report.status, opened.report.next_at = in_transaction(self.ctx.client, work, lookup_first=True)
 
     def _record_and_add_up(self, work: Work) -> None:
         opened = work.opened
@@ -311,7 +311,7 @@ class Worker:
             store.BATCHES.put(self.ctx.client, batch)
             return standing
 
-        opened.report.status, opened.report.next_at = in_transaction(self.ctx.client, transaction)
+        opened.report.status, opened.report.next_at = in_transaction(self.ctx.client, transaction, lookup_first=True)
 
     def _settle(self, batch: Batch, chunks: list[store.Chunk], at: datetime) -> tuple[str, datetime | None]:
         """Set a batch's counters and status from its chunks; its status and when its next task should come."""
