@@ -39,8 +39,16 @@ class Sink:
     folder: Path | None = None
     answers: dict[str, str] = field(default_factory=dict)  # address → SMTP reply, e.g. "451 4.2.0 try later"
     drop_after: int | None = None  # close the connection after this many more accepted messages
+    pipelining: bool = True  # offered in the EHLO answer, as relays do (False: an older relay)
     received: list[Received] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,  # noqa: N802
+                          responses: list[str]) -> list[str]:
+        # Relays offer PIPELINING (RFC 2920), as Postfix and the large providers do; aiosmtpd reads one command
+        # at a time from its stream, so it takes them pipelined.
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,  # noqa: N802
                           rcpt_options: list[str]) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import smtplib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+
+import pytest
 
 from annuaires.services import mailing
 from annuaires.services import recipients as recipients_module
@@ -74,7 +77,12 @@ def test_a13_the_same_task_delivered_three_times_at_once_sends_each_member_once(
     assert store.BATCHES.get(ctx.client, batch.id).sent == 250
 
 
-def test_a13_4xx_defers_and_retries_within_the_day_5xx_refuses_with_the_server_s_text(given, sink, ctx, api, new_api, clock):
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining relay", "older relay"])
+def test_a13_4xx_defers_and_retries_within_the_day_5xx_refuses_with_the_server_s_text(given, sink, ctx, api, new_api, clock,
+                                                                                      pipelining):
+    sink.sink.pipelining = pipelining
+    with smtplib.SMTP("127.0.0.1", sink.port) as relay:
+        assert relay.ehlo()[0] == 250 and relay.has_extn("pipelining") == pipelining
     group, _, _ = weekly_group(given, sink, new_api)
     sink.sink.answers = {"alice@example.org": "451 4.7.1 Greylisted, try later", "bruno@example.org": "550 5.1.1 No such user"}
     batch = batch_of(ctx, group)

