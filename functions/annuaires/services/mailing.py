@@ -26,21 +26,37 @@ def iso_week(ctx: Context, at: datetime) -> str:
 
 def make_batch(ctx: Context, group_code: str, week: str) -> tuple[Batch | None, bool]:
     """The group's batch of the week and whether it was made now; None when its mailing is paused or has no mailer (A12)."""
-    if not is_code(group_code):
-        return None, False
+    return make_batches(ctx, [group_code], week).get(group_code, (None, False))
 
-    def work() -> tuple[Batch | None, bool]:
-        existing = store.BATCHES.get(ctx.client, store.batch_id(group_code, week))
+
+def make_batches(ctx: Context, codes: list[str], week: str) -> dict[str, tuple[Batch | None, bool]]:
+    """Each group's batch of the week and whether it was made now (None: paused or no mailer, A12).
+
+    Three lookups for the whole page (batches, groups, responsible directories), then one transaction per
+    batch made: the batch's key says group and week, so a second dispatch finds it and makes nothing.
+    """
+    codes = [code for code in dict.fromkeys(codes) if is_code(code)]
+    existing = store.BATCHES.get_many(ctx.client, [store.batch_id(code, week) for code in codes])
+    found = {code: existing.get(store.batch_id(code, week)) for code in codes}
+    eligible = [g for g in groups.SCHEMA.get_many(ctx.client, [c for c in codes if found[c] is None]).values()
+                if g.active and g.mailing_day and g.mailer not in ("", NO_MAILER)]
+    in_charge = directories.SCHEMA.get_many(ctx.client, [g.mailing_responsible or "" for g in eligible])
+    answer: dict[str, tuple[Batch | None, bool]] = {code: (batch, False) for code, batch in found.items()}
+    for group in eligible:
+        directory = responsible(group, in_charge)
+        if directory is not None:
+            answer[group.code] = _made_once(ctx, group, directory, week)
+    return answer
+
+
+def _made_once(ctx: Context, group: groups.Group, directory: str, week: str) -> tuple[Batch, bool]:
+    def work() -> tuple[Batch, bool]:
+        existing = store.BATCHES.get(ctx.client, store.batch_id(group.code, week))
         if existing is not None:
-            return existing, False  # a second dispatch of the week finds it and does nothing
-        group = groups.SCHEMA.get(ctx.client, group_code)
-        if group is None or not group.active or not group.mailing_day or group.mailer in ("", NO_MAILER):
-            return None, False
-        in_charge = responsible(group, directories.SCHEMA.get_many(ctx.client, [group.mailing_responsible or ""]))
-        if in_charge is None:
-            return None, False
+            return existing, False  # a dispatch at the same time made it
         at = ctx.now()
-        batch = Batch(store.batch_id(group_code, week), group_code, week, in_charge, group.mailer, created=at, expires=at + KEPT)
+        batch = Batch(store.batch_id(group.code, week), group.code, week, directory, group.mailer, created=at,
+                      expires=at + KEPT)
         return store.BATCHES.put(ctx.client, batch), True
 
     return in_transaction(ctx.client, work, lookup_first=True)
@@ -59,8 +75,7 @@ def dispatch(ctx: Context) -> dict:
         cursor = None
         while True:
             codes, cursor = groups.due_on(ctx.client, day, PAGE, cursor)
-            for code in codes:
-                batch, new = make_batch(ctx, code, week)
+            for batch, new in make_batches(ctx, codes, week).values():
                 if batch is None or batch.status == "done":
                     continue
                 made += new

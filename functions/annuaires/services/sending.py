@@ -18,10 +18,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..store import groups, mailers, messages
 from ..store import mailing as store
-from ..store.base import in_transaction, reading
+from ..store.base import Schema, in_transaction, reading
 from ..store.mailers import Mailer
 from ..store.mailing import Batch
 from ..store.members import Member
@@ -33,7 +34,7 @@ from .secrets_box import SecretBox
 
 BUDGET_SECONDS = 300  # a task sends for this long at most, then the rest goes to the next task
 CHECK_BACK = timedelta(minutes=1)  # when another worker holds claims of the batch
-DRAIN_LOOKAHEAD = 10
+DRAIN_LOOKAHEAD = 20  # batches looked for (and read) at once
 log = logging.getLogger(__name__)
 
 
@@ -86,6 +87,7 @@ class Worker:
         self.ctx, self.connect = ctx, connect
         self.token, self.deadline = secrets.token_urlsafe(9), time.monotonic() + budget_seconds
         self.first, self.upcoming_ids, self.seen = batch_id, [batch_id], set()
+        self.read_ahead: dict[str, tuple] = {}
         self.drain: tuple[str, str] | None = None  # the week and mailer of the first batch
         self.current: Opened | None = None
         self.stopped = False
@@ -209,10 +211,12 @@ class Worker:
             return False
         week, mailer = self.drain
         self.upcoming_ids = [i for i in store.not_started(self.ctx.client, week, mailer, DRAIN_LOOKAHEAD) if i not in self.seen]
+        self.read_ahead = self._read(self.upcoming_ids)  # the batches, their groups and messages: one lookup for all
         return bool(self.upcoming_ids)
 
     def _open(self, batch_id: str) -> Opened | None:
-        batch, group, message = self._read(batch_id)
+        # Read ahead a moment ago, or now; either way the chunks are made in a transaction that reads the batch again.
+        batch, group, message = self.read_ahead.pop(batch_id, None) or self._read([batch_id])[batch_id]
         if batch is None:
             if batch_id == self.first:
                 raise NotFound()
@@ -236,15 +240,18 @@ class Worker:
                 opened.made = [c.chunk.number for c in opened.owned]
         return opened
 
-    def _read(self, batch_id: str) -> tuple[Batch | None, groups.Group | None, messages.Message]:
-        """A batch, its group and its message, in one lookup."""
-        code = store.group_of(batch_id)
-        keys = [store.BATCHES.key(self.ctx.client, batch_id), groups.SCHEMA.key(self.ctx.client, code),
-                messages.SCHEMA.key(self.ctx.client, code)]
-        found = {e.key.kind: e for e in reading(self.ctx.client, lambda: self.ctx.client.get_multi(keys))}
-        batch, group, message = (schema.read(found[schema.kind]) if schema.kind in found else None
-                                 for schema in (store.BATCHES, groups.SCHEMA, messages.SCHEMA))
-        return batch, group, message or messages.Message(code)
+    def _read(self, batch_ids: list[str]) -> dict[str, tuple[Batch | None, groups.Group | None, messages.Message]]:
+        """Batches, their groups and their messages, in one lookup."""
+        client, codes = self.ctx.client, {batch_id: store.group_of(batch_id) for batch_id in batch_ids}
+        keys = [store.BATCHES.key(client, batch_id) for batch_id in batch_ids]
+        keys += [schema.key(client, code) for code in set(codes.values()) for schema in (groups.SCHEMA, messages.SCHEMA)]
+        found = {(e.key.kind, e.key.name): e for e in reading(client, lambda: client.get_multi(keys))} if keys else {}
+
+        def read(schema: Schema, name: str) -> Any:
+            return schema.read(found[schema.kind, name]) if (schema.kind, name) in found else None
+
+        return {batch_id: (read(store.BATCHES, batch_id), read(groups.SCHEMA, code),
+                           read(messages.SCHEMA, code) or messages.Message(code)) for batch_id, code in codes.items()}
 
     def _mailer(self, letter: str) -> Mailer | None:
         if letter not in self.mailers:
