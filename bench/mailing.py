@@ -134,7 +134,15 @@ def main(argv: list[str]) -> int:
         progress(f"mailing: seeding {groups_count} groups × {members_count} members")
         seed(client, groups_count, members_count, sink.port, day)
         service = start_service(env, port, work / "service.log")
+        import resource
+        def cpu():
+            out = subprocess.run(["bash","-c","for p in $(pgrep java); do awk '{print $14+$15}' /proc/$p/stat; done"],capture_output=True,text=True).stdout.split()
+            svc = subprocess.run(["bash","-c",f"for p in $(pgrep -f 'port={port}'); do awk '{{print $14+$15}}' /proc/$p/stat; done"],capture_output=True,text=True).stdout.split()
+            return sum(int(x) for x in out)/100, sum(int(x) for x in svc)/100, sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+        c0 = cpu()
         project_seconds = project_run(f"http://127.0.0.1:{port}", sink.sink, expected)
+        c1 = cpu()
+        print("CPU s during project: jvm %.1f service %.1f bench(sink) %.1f" % tuple(b-a for a,b in zip(c0,c1)), flush=True)
         baseline_seconds = baseline_run(sink.port, sink.sink, expected)
     finally:
         if service is not None:

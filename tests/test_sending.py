@@ -12,6 +12,7 @@ from annuaires.services import mailing
 from annuaires.services import recipients as recipients_module
 from annuaires.services.context import utc_now
 from annuaires.store import mailing as store
+from emulator.calls import RpcCounter
 
 TASKS = {"Authorization": "Bearer test-tasks-token"}
 MEMBERS = [("Alice Martin", "alice@example.org"), ("Bruno Petit", "bruno@example.org"), ("Chloé Noël", "chloe@example.org"),
@@ -181,3 +182,34 @@ def test_a13_a_mailer_s_caps_hold_across_batches_and_a_capped_batch_waits_then_r
     assert send(api, first)["counts"] == {"sent": 1} and send(api, second)["counts"] == {"sent": 1}
     assert len(sink.sink.received) == 7
     assert {store.BATCHES.get(ctx.client, b.id).status for b in (first, second)} == {"done"}
+
+
+def test_a13_an_address_plain_smtp_cannot_carry_is_an_error_with_its_reason_the_others_are_sent(given, sink, ctx, api, new_api):
+    group, _, _ = weekly_group(given, sink, new_api, MEMBERS[:2] + [("Zoé", "zoé@example.org")])
+    batch = batch_of(ctx, group)
+    assert send(api, batch)["counts"] == {"sent": 2, "error": 1}
+    zoe = recipients(ctx, batch)["zoé@example.org"]
+    assert zoe.status == "error" and "not deliverable" in zoe.anomaly
+    assert sorted(r for m in sink.sink.received for r in m.recipients) == ["alice@example.org", "bruno@example.org"]
+    assert store.BATCHES.get(ctx.client, batch.id).errors == 1
+
+
+def test_a13_datastore_calls_of_a_send_task_grow_with_chunks_of_a_hundred_not_with_members(given, sink, ctx, api, new_api,
+                                                                                          datastore_client):
+    counter = RpcCounter(datastore_client)
+    small, _, paris = weekly_group(given, sink, new_api)
+    large = given.group(paris, name="Les Navets", initials="LN")
+    animator = given.animator(large["code"])
+    animator.post("/api/group/members/import", {"text": "\n".join(f"N{n},n{n}@example.org" for n in range(150)),
+                                                "dry_run": False}, expect=200)
+    paris.put(f"/api/directory/groups/{large['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    counted = []
+    for group in (small, large):
+        batch = batch_of(ctx, group)
+        answer, calls = counter.during(lambda batch=batch: send(api, batch))
+        assert answer["status"] == "done" and answer["batches"] == 1
+        counted.append(sum(calls.values()))
+    # the batch, its group and message; the mailer; the members; the chunks made (a transaction); the week's
+    # other batches of the mailer (none); the last chunk recorded with the batch's counters (a transaction)
+    assert counted == [8, 8 + 2]  # one more chunk, recorded on its own: a lookup and a commit
+    assert len(sink.sink.received) == 154

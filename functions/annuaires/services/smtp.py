@@ -51,9 +51,11 @@ def send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[
     (RFC 2920, as Postfix and the large providers do), MAIL, RCPT and DATA go together: two round trips
     a message instead of four.
     """
+    if not deliverable(sender) or not deliverable(recipient):
+        return Outcome.ERROR, f"address not deliverable over SMTP: {sender if not deliverable(sender) else recipient!r}"[:500]
     try:
         smtp.ehlo_or_helo_if_needed()
-        commands = [f"MAIL FROM:{smtplib.quoteaddr(sender)}", f"RCPT TO:{smtplib.quoteaddr(recipient)}", "DATA"]
+        commands = [f"MAIL FROM:<{sender}>", f"RCPT TO:<{recipient}>", "DATA"]
         if smtp.has_extn("pipelining"):
             smtp.send("".join(f"{command}\r\n" for command in commands))
             replies = [smtp.getreply() for _ in commands]
@@ -81,6 +83,12 @@ def send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[
     if code != 250:
         return _by_code(code), _text(code, text)
     return Outcome.SENT, ""
+
+
+def deliverable(address: str) -> bool:
+    """Whether an address can travel in plain SMTP as it is: ASCII, printable, no space, bracket or quote (which
+    also keeps line breaks, and so injected commands, out of the envelope)."""
+    return "@" in address and address.isascii() and address.isprintable() and not any(c in address for c in ' <>()[],;:\\"')
 
 
 def _by_code(code: int) -> str:

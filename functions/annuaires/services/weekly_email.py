@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ..store import messages
 from ..store.groups import Group
 from ..store.members import Member
+from . import smtp
 from .context import Context
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
@@ -89,7 +90,7 @@ class Weekly:
 
         Raises ValueError for an address that cannot travel in plain SMTP (not ASCII, spaces, brackets).
         """
-        if not _plain_address(member.email):
+        if not smtp.deliverable(member.email):
             raise ValueError(f"address not deliverable over SMTP without SMTPUTF8: {member.email!r}")
         url = self.ctx.config.public_url + unsubscribe_path(self.ctx, self.group.code, member.id)
         text, html = _bodies(self.group, self.message, self.paragraphs, member.name, url)
@@ -102,10 +103,6 @@ class Weekly:
         body = binascii.b2a_qp(content.replace("\r\n", "\n").replace("\n", "\r\n").encode(), istext=True).decode("ascii")
         return (f"--{self.boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
                 f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{body}\r\n")
-
-
-def _plain_address(address: str) -> bool:
-    return address.isascii() and address.isprintable() and not any(c in address for c in ' <>()[],;:\\"')
 
 
 def _encoded(text: str) -> str:
