@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import re
 from pathlib import Path
 
 import functions_framework
 import yaml
 
 from annuaires.config import Config
+from annuaires.store import kinds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,3 +86,11 @@ def test_every_environment_variable_read_is_documented():
     assert {"ANNUAIRES_GENERAL_ADMINS", "ANNUAIRES_TIMEZONE", "PORT"} <= read
     undocumented = sorted(name for name in read if f"`{name}`" not in readme)
     assert undocumented == []
+
+
+def test_every_kind_with_an_end_has_its_ttl_policy_deployed():
+    build = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
+    script = next(step["args"][-1] for step in build["steps"] if step["id"] == "ttl")
+    deployed = set(re.fullmatch(r"for kind in ([\w ]+); do gcloud firestore fields ttls update expires .*", script)[1].split())
+    with_end = {schema.kind for schema in kinds.ALL if "expires" in {f.name for f in dataclasses.fields(schema.record)}}
+    assert deployed == with_end == {"Session", "Throttle", "MailingBatch", "RecipientChunk", "Quota"}

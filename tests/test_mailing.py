@@ -153,3 +153,23 @@ def test_the_animator_sees_the_last_batch_and_the_addresses_it_could_not_reach(g
     page = animator.get("/animateur.html").get_data(as_text=True)
     assert "Dernier envoi" in page and "2026-W49" in page
     assert "adresse refusée\u00a0: 550 5.1.1 Unknown user" in page
+
+
+def test_a12_when_another_directory_takes_over_a_paused_mailing_the_next_dispatch_of_the_week_sends_it(
+        given, sink, ctx, clock, new_api):
+    _, paris_code, paris, lyon_code, lyon, group, animator = given.network()
+    animator.post("/api/group/members", {"name": "Alice", "email": "alice@example.org"}, expect=201)
+    new_api().as_general().put("/api/mailers/B", {"from": "Envoi <envoi@example.org>", "smtp_host": "127.0.0.1",
+                                                  "smtp_port": sink.port, "username": "", "starttls": False}, expect=200)
+    paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "mon", "mailer": "B"}, expect=200)
+    lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": given.STRONG},
+              expect=201)
+    paris.delete(f"/api/directory/groups/{group['code']}", expect=200)  # the responsible directory lets it go: paused
+    set_clock(clock, datetime(2026, 12, 1, 7, 0))  # Tuesday: Monday's mailing is due
+    assert mailing.dispatch(ctx)["made"] == 0
+    paused = next(g for g in lyon.get("/api/directory").get_json()["groups"] if g["code"] == group["code"])
+    assert paused["mailing"]["responsible"] is None
+    lyon.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "mon", "mailer": "B"}, expect=200)  # takes over
+    set_clock(clock, datetime(2026, 12, 1, 9, 0))
+    assert mailing.dispatch(ctx) == {"week": "2026-W49", "made": 1, "queued": 1}
+    assert store.BATCHES.get(ctx.client, f"{group['code']}:2026-W49").directory == lyon_code

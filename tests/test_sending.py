@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -62,6 +62,8 @@ def test_a13_a_batch_sends_each_active_member_one_personal_email(given, sink, ct
     stored = store.BATCHES.get(ctx.client, batch.id)
     assert (stored.status, stored.sent, stored.finished is not None) == ("done", 3, True)
     assert {r.status for r in recipients(ctx, batch).values()} == {"sent"}
+    # kept 12 weeks, then Datastore's TTL deletes the batch and its per-recipient records (cloudbuild.yaml)
+    assert {c.expires for c in store.chunks_of(ctx.client, batch.id)} == {stored.started + timedelta(weeks=12)}
 
 
 def test_a13_the_same_task_delivered_three_times_at_once_sends_each_member_once(given, sink, ctx, app, new_api):
