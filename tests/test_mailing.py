@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -173,3 +174,14 @@ def test_a12_when_another_directory_takes_over_a_paused_mailing_the_next_dispatc
     set_clock(clock, datetime(2026, 12, 1, 9, 0))
     assert mailing.dispatch(ctx) == {"week": "2026-W49", "made": 1, "queued": 1}
     assert store.BATCHES.get(ctx.client, f"{group['code']}:2026-W49").directory == lyon_code
+
+
+def test_a13_two_dispatches_at_once_make_each_group_s_batch_once(given, sink, ctx, clock, new_api):
+    general = new_api().as_general()
+    for n in range(3):
+        mailing_group(given, general, sink.port, "mon", f"Groupe {n}", f"G{n}", members=1)
+    set_clock(clock, datetime(2026, 12, 1, 7, 0))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        dispatches = list(pool.map(lambda _: mailing.dispatch(ctx), range(2)))
+    assert sum(d["made"] for d in dispatches) == 3
+    assert len(list(ctx.client.query(kind="MailingBatch").fetch())) == 3

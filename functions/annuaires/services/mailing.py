@@ -16,6 +16,7 @@ from .recipients import KEPT
 from .values import NO_MAILER, WEEKDAYS
 
 PAGE = 500
+GROUPS_PER_TRANSACTION = 25  # the emulator's limit of entity groups in one transaction (each batch is one)
 
 
 def iso_week(ctx: Context, at: datetime) -> str:
@@ -32,8 +33,8 @@ def make_batch(ctx: Context, group_code: str, week: str) -> tuple[Batch | None, 
 def make_batches(ctx: Context, codes: list[str], week: str) -> dict[str, tuple[Batch | None, bool]]:
     """Each group's batch of the week and whether it was made now (None: paused or no mailer, A12).
 
-    Three lookups for the whole page (batches, groups, responsible directories), then one transaction per
-    batch made: the batch's key says group and week, so a second dispatch finds it and makes nothing.
+    Three lookups for the whole page (batches, groups, responsible directories), then one transaction per 25
+    batches made: the batch's key says group and week, so a second dispatch finds it and makes nothing.
     """
     codes = [code for code in dict.fromkeys(codes) if is_code(code)]
     existing = store.BATCHES.get_many(ctx.client, [store.batch_id(code, week) for code in codes])
@@ -42,22 +43,26 @@ def make_batches(ctx: Context, codes: list[str], week: str) -> dict[str, tuple[B
                 if g.active and g.mailing_day and g.mailer not in ("", NO_MAILER)]
     in_charge = directories.SCHEMA.get_many(ctx.client, [g.mailing_responsible or "" for g in eligible])
     answer: dict[str, tuple[Batch | None, bool]] = {code: (batch, False) for code, batch in found.items()}
-    for group in eligible:
-        directory = responsible(group, in_charge)
-        if directory is not None:
-            answer[group.code] = _made_once(ctx, group, directory, week)
+    new = [(group, directory) for group in eligible if (directory := responsible(group, in_charge)) is not None]
+    for start in range(0, len(new), GROUPS_PER_TRANSACTION):
+        answer.update(_made_once(ctx, new[start:start + GROUPS_PER_TRANSACTION], week))
     return answer
 
 
-def _made_once(ctx: Context, group: groups.Group, directory: str, week: str) -> tuple[Batch, bool]:
-    def work() -> tuple[Batch, bool]:
-        existing = store.BATCHES.get(ctx.client, store.batch_id(group.code, week))
-        if existing is not None:
-            return existing, False  # a dispatch at the same time made it
-        at = ctx.now()
-        batch = Batch(store.batch_id(group.code, week), group.code, week, directory, group.mailer, created=at,
-                      expires=at + KEPT)
-        return store.BATCHES.put(ctx.client, batch), True
+def _made_once(ctx: Context, new: list[tuple[groups.Group, str]], week: str) -> dict[str, tuple[Batch, bool]]:
+    """The batches of some groups, each made unless a dispatch at the same time made it (one transaction)."""
+
+    def work() -> dict[str, tuple[Batch, bool]]:
+        existing = store.BATCHES.get_many(ctx.client, [store.batch_id(group.code, week) for group, _ in new])
+        at, made = ctx.now(), {}
+        for group, directory in new:
+            batch_id = store.batch_id(group.code, week)
+            if batch_id in existing:
+                made[group.code] = existing[batch_id], False
+            else:
+                made[group.code] = Batch(batch_id, group.code, week, directory, group.mailer, created=at, expires=at + KEPT), True
+        store.BATCHES.put_many(ctx.client, [batch for batch, new in made.values() if new])
+        return made
 
     return in_transaction(ctx.client, work, lookup_first=True)
 

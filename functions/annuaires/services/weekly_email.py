@@ -28,8 +28,9 @@ SAMPLE_NAME = "Prénom Nom"
 @functools.cache
 def _templates() -> Environment:
     # The HTML part is escaped, the text parts are not (they are text): member names and messages are data.
+    # auto_reload off: the templates ship with the code, and checking their files costs two stats a message.
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, keep_trailing_newline=False)
+                       undefined=StrictUndefined, keep_trailing_newline=False, auto_reload=False)
 
 
 def unsubscribe_token(ctx: Context, group: str, member_id: int) -> str:

@@ -167,6 +167,11 @@ class Schema(Generic[R]):
         client.put(self.entity(client, record))
         return record
 
+    def put_many(self, client: datastore.Client, records: list[R]) -> None:
+        """Store records in one call (inside the caller's transaction, if any)."""
+        if records:
+            client.put_multi([self.entity(client, r) for r in records])
+
     def page(self, client: datastore.Client, q: datastore.query.Query, limit: int,
              cursor: str | None = None) -> tuple[list[R], str | None]:
         """One page of a query's records, and the next page's cursor."""
