@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import threading
 import time
@@ -54,6 +55,19 @@ def timed_concurrently(make_worker: Callable[[], Callable[[], None]], threads: i
     if errors:  # the first real failure, not the broken barrier it caused in the other threads
         raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
     return samples
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of one process group (Linux's /proc)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command's name, which may hold spaces
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) == pgid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def progress(message: str) -> None:
