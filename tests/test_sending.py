@@ -91,6 +91,8 @@ def test_a13_4xx_defers_and_retries_within_the_day_5xx_refuses_with_the_server_s
     batch = batch_of(ctx, group)
     first = send(api, batch)
     assert first["counts"] == {"sent": 2, "deferred": 1, "refused": 1} and first["status"] == "waiting"
+    waiting = store.BATCHES.get(ctx.client, batch.id)
+    assert (waiting.held, waiting.resumes_at.isoformat().replace("+00:00", "Z")) == ("deferred_retry", first["next_at"])
     found = recipients(ctx, batch)
     assert (found["alice@example.org"].status, found["alice@example.org"].anomaly) == ("deferred", "451 4.7.1 Greylisted, try later")
     assert (found["bruno@example.org"].status, found["bruno@example.org"].anomaly) == ("refused", "550 5.1.1 No such user")
@@ -125,8 +127,11 @@ def test_a13_a_relay_that_is_down_fails_the_task_and_loses_nothing(given, sink, 
     sink.stop()
     assert send(api, batch, expect=503)["error"]["code"] == "relay_unavailable"
     assert {r.status for r in recipients(ctx, batch).values()} == {"pending"}
+    down = store.BATCHES.get(ctx.client, batch.id)
+    assert down.held == "relay_unavailable" and f"127.0.0.1:{sink.port}" in down.held_detail  # the page says why
     sink.start()
     assert send(api, batch)["counts"] == {"sent": 4}
+    assert store.BATCHES.get(ctx.client, batch.id).held == ""
 
 
 def test_a13_a_worker_killed_half_way_leaves_its_claims_unknown_never_resent(given, sink, ctx, api, new_api, clock):
@@ -171,10 +176,17 @@ def test_a13_a_mailer_s_caps_hold_across_batches_and_a_capped_batch_waits_then_r
     new_api().as_general().put("/api/mailers/B", {"from": "Les Radis <radis@example.org>", "smtp_host": "127.0.0.1",
                                                   "smtp_port": sink.port, "username": "", "starttls": False,
                                                   "per_minute": 3, "per_day": 5}, expect=200)
+    paris_code = paris.get("/api/directory").get_json()["code"]
     clock.offset = datetime(2026, 12, 3, 9, 0, 10, tzinfo=UTC) - utc_now()  # 10:00:10 in Paris
     first, second = batch_of(ctx, group), batch_of(ctx, other)
     one = send(api, first)
     assert one["counts"] == {"sent": 3} and one["status"] == "waiting" and one["next_at"] == "2026-12-03T09:01:00Z"
+    paris.as_directory(paris_code)  # sessions last hours, not days
+    shown = paris.get("/api/directory/mailing").get_json()
+    held = next(g for g in shown if g["group"] == group["code"])["batches"][0]["held"]
+    assert held == {"cause": "mailer_limit", "until": "2026-12-03T09:01:00Z", "detail": ""}
+    assert "limite d&#39;envoi de l&#39;expéditeur atteinte, reprise le 03/12/2026 10:01" in paris.get("/adminloc.html").get_data(
+        as_text=True)
     assert send(api, second)["counts"] == {}  # the minute's 3 are used by the other batch
     clock.advance(minutes=1)
     assert send(api, second)["counts"] == {"sent": 2}  # the day's 5 are used up now

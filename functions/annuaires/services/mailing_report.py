@@ -23,7 +23,9 @@ def batch_view(batch: store.Batch) -> dict:
     """A batch as API.md's B."""
     return {"id": batch.id, "week": batch.week, "started": batch.started, "finished": batch.finished,
             "status": batch.status, "sent": batch.sent, "deferred": batch.deferred, "refused": batch.refused,
-            "errors": batch.errors, "unknown": batch.unknown}
+            "errors": batch.errors, "unknown": batch.unknown,
+            "held": {"cause": batch.held, "until": batch.resumes_at, "detail": batch.held_detail}
+            if batch.held and batch.status != "done" else None}
 
 
 def _in_charge(principal: Principal, group: Group | None) -> bool:

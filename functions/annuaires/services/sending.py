@@ -96,6 +96,7 @@ class Worker:
         self.mailers: dict[str, Mailer | None] = {}
         self.allowances: dict[str, quotas.Allowance] = {}
         self.connection: smtplib.SMTP | None = None
+        self.relay_error = ""
         self.datastore = ThreadPoolExecutor(1, thread_name_prefix="datastore")
         self.jobs: list[Future] = []
 
@@ -129,7 +130,8 @@ class Worker:
                 continue
             try:
                 outcome, text = smtp.send(self._connection(work.opened.mailer), mail.sender_address, recipient.email, data)
-            except smtp.ConnectionLost:
+            except smtp.ConnectionLost as error:
+                self.relay_error = str(error)[:500]  # shown with the batch until a later task reaches the relay
                 self._drop_connection()
                 raise
             claimed.outcomes[recipient.member] = (outcome, text, at)
@@ -327,12 +329,17 @@ class Worker:
         batch.errors, batch.unknown = counts[store.ERROR], counts[store.UNKNOWN]
         states = {chunk.state for chunk in chunks}
         held = store.CLAIMED in states  # by another worker, or a dead one
+        cause = ""
         if store.PENDING in states and batch.recipients_made:
             next_at = self.capped_until or at
+            cause = store.MAILER_LIMIT if self.capped_until else store.RELAY_UNAVAILABLE if self.relay_error else ""
         elif held or not batch.recipients_made:
             next_at = at + CHECK_BACK  # not in a loop: their worker makes or records them, or its lease runs out
         else:
             next_at = min((c.due_at for c in chunks if c.state == store.WAITING and c.due_at), default=None)
+            cause = store.DEFERRED_RETRY if next_at is not None else ""
         batch.status = "done" if next_at is None else "sending" if next_at <= at or held else "waiting"
         batch.finished = (batch.finished or at) if next_at is None else None
+        batch.held, batch.held_detail = cause, self.relay_error if cause == store.RELAY_UNAVAILABLE else ""
+        batch.resumes_at = next_at if cause in (store.MAILER_LIMIT, store.DEFERRED_RETRY) else None
         return batch.status, next_at

@@ -19,6 +19,8 @@ CHUNK = 100  # recipients of one chunk (a chunk of 100 stays far below Datastore
 PENDING, CLAIMED, SENT, DEFERRED, REFUSED, ERROR, UNKNOWN = (
     "pending", "claimed", "sent", "deferred", "refused", "error", "unknown")
 OUTCOMES = (SENT, DEFERRED, REFUSED, ERROR, UNKNOWN)
+# Why a batch not done waits: its mailer's limit, deferred recipients to retry later, a relay that cannot be reached.
+HELD_CAUSES = MAILER_LIMIT, DEFERRED_RETRY, RELAY_UNAVAILABLE = ("mailer_limit", "deferred_retry", "relay_unavailable")
 # Chunk states: some recipients to send now, claimed by a worker, deferred ones to retry later, nothing left.
 WAITING, DONE = "waiting", "done"
 
@@ -44,6 +46,9 @@ class Batch:
     refused: int = 0
     errors: int = 0
     unknown: int = 0
+    held: str = ""  # why it is not done yet: HELD_CAUSES, or "" (being sent, or done)
+    resumes_at: datetime | None = None  # mailer_limit, deferred_retry: when its next task comes
+    held_detail: str = ""  # relay_unavailable: what the connection answered
     expires: datetime | None = None  # a TTL policy deletes it after 12 weeks (cloudbuild.yaml)
 
 
@@ -92,7 +97,7 @@ class Chunk:
 
 
 BATCHES = Schema("MailingBatch", Batch, "id", unindexed=("recipients_made", "maker", "making_since", "sent", "deferred",
-                                                          "refused", "errors", "unknown"))
+                                                          "refused", "errors", "unknown", "held", "resumes_at", "held_detail"))
 CHUNKS = Schema("RecipientChunk", Chunk, "number", unindexed=("claim",), parent_kind="MailingBatch", parent_field="batch",
                 packed=(("recipients", Recipient),))
 

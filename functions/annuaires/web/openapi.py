@@ -39,7 +39,10 @@ SHORT_GROUP = obj(code=S, type=S, name=S, initials=S)
 TIME = {"type": ["string", "null"]}
 BATCH = obj(("id", "week", "started", "finished", "status", "sent", "deferred", "refused", "errors"), id=S, week=S,
             started=TIME, finished=TIME, status=S, sent={"type": "integer"}, deferred={"type": "integer"},
-            refused={"type": "integer"}, errors={"type": "integer"}, unknown={"type": "integer"})
+            refused={"type": "integer"}, errors={"type": "integer"}, unknown={"type": "integer"},
+            held={"type": ["object", "null"], "description": "why a batch not done waits, and until when",
+                  "properties": {"cause": {"type": "string", "enum": ["mailer_limit", "deferred_retry", "relay_unavailable"]},
+                                 "until": TIME, "detail": S}})
 # A composite page's lists show their first page; each list's next page is at its own path, from this cursor.
 NEXT = {"type": "object", "additionalProperties": {"type": ["string", "null"]}}
 SIGN_IN = obj(("role",), role={"type": "string", "enum": ["general", "directories", "directory", "group", "mail"]},
