@@ -102,3 +102,13 @@ def test_an_unsubscribe_link_not_signed_here_answers_404_and_changes_nothing(giv
         new_api().get(bad, expect=404)
         new_api().call("POST", bad, expect=404)
     assert animator.get("/api/group/members").get_json()[0]["active"] is True
+
+
+def test_no_header_can_be_injected_through_a_name_a_subject_or_a_sender(ctx):
+    member = Member(42, GROUP.code, "Zoé\r\nBcc: evil@example.net", "zoe@example.org")
+    mail = received(ctx, member, Message(GROUP.code, "Légumes\r\nBcc: evil@example.net", "B"),
+                    sender="Lyon\nBcc: evil@example.net <lyon@example.org>")
+    assert mail["Bcc"] is None
+    assert getaddresses([mail["To"]]) == [("Zoé Bcc: evil@example.net", "zoe@example.org")]  # one line, one address
+    assert getaddresses([mail["From"]]) == [("Lyon Bcc: evil@example.net", "lyon@example.org")]
+    assert mail["Subject"] == "Légumes Bcc: evil@example.net" and mail.defects == []

@@ -82,8 +82,9 @@ class Weekly:
         subject = render_subject(group, message)
         # "=_" never occurs in quoted-printable text ("=" is always "=3D" there): the boundary cannot clash.
         self.boundary = "=_" + secrets.token_hex(12)
-        self.head = (_header("From", _mailbox(display, self.sender_address)) + _header("Subject", _encoded(subject))
-                     + "MIME-Version: 1.0\r\n" + "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+        self.sender = _header("From", _mailbox(display, self.sender_address))
+        self.subject = _header("Subject", _encoded(subject))
+        self.mime = ("MIME-Version: 1.0\r\n" + "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
                      + f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n')
 
     def compose(self, member: Member, at: datetime) -> bytes:
@@ -95,8 +96,9 @@ class Weekly:
             raise ValueError(f"address not deliverable over SMTP without SMTPUTF8: {member.email!r}")
         url = self.ctx.config.public_url + unsubscribe_path(self.ctx, self.group.code, member.id)
         text, html = _bodies(self.group, self.message, self.paragraphs, member.name, url)
-        head = (_header("To", _mailbox(member.name, member.email)) + f"Date: {format_datetime(at)}\r\n"
-                + f"Message-ID: {make_msgid(domain=self.domain)}\r\n" + f"List-Unsubscribe: <{url}>\r\n" + self.head)
+        head = (self.sender + _header("To", _mailbox(member.name, member.email)) + self.subject
+                + f"Date: {format_datetime(at)}\r\n" + f"Message-ID: {make_msgid(domain=self.domain)}\r\n"
+                + f"List-Unsubscribe: <{url}>\r\n" + self.mime)
         return "".join((head, "\r\n", self._part("plain", text), self._part("html", html),
                         f"--{self.boundary}--\r\n")).encode("ascii")
 
