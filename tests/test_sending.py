@@ -227,3 +227,30 @@ def test_a13_datastore_calls_of_a_send_task_grow_with_chunks_of_a_hundred_not_wi
     # other batches of the mailer (none); the last chunk recorded with the batch's counters (a transaction)
     assert counted == [8, 8 + 2]  # one more chunk, recorded on its own: a lookup and a commit
     assert len(sink.sink.received) == 154
+
+
+def test_a13_a_mailer_s_limit_holds_with_several_workers_at_once(given, sink, ctx, app, api, new_api, clock):
+    group, _, paris = weekly_group(given, sink, new_api, [(f"R{n}", f"r{n}@example.org") for n in range(30)])
+    other = given.group(paris, name="Les Navets", initials="LN")
+    given.animator(other["code"]).post("/api/group/members/import", {
+        "text": "\n".join(f"N{n},n{n}@example.org" for n in range(30)), "dry_run": False}, expect=200)
+    paris.put(f"/api/directory/groups/{other['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    new_api().as_general().put("/api/mailers/B", {"from": "Les Radis <radis@example.org>", "smtp_host": "127.0.0.1",
+                                                  "smtp_port": sink.port, "username": "", "starttls": False,
+                                                  "per_minute": 25}, expect=200)
+    clock.offset = datetime(2026, 12, 3, 9, 0, 5, tzinfo=UTC) - utc_now()
+    batches = [batch_of(ctx, group), batch_of(ctx, other)] * 2  # each batch's task delivered twice, all four at once
+    clients = [app.test_client() for _ in batches]
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        answers = list(pool.map(lambda pair: pair[0].post("/tasks/mailing/send", headers=TASKS, json={
+            "group": pair[1].group, "week": pair[1].week}).status_code, zip(clients, batches, strict=True)))
+    assert answers == [200] * 4
+    per_minute = [len(sink.sink.received)]
+    while sum(per_minute) < 60 and len(per_minute) < 5:  # the batches wait for the next minutes, and resume
+        clock.advance(minutes=1)
+        for batch in batches[:2]:
+            send(api, batch)
+        per_minute.append(len(sink.sink.received) - sum(per_minute))
+    assert per_minute == [25, 25, 10]  # the limit holds across every worker and batch
+    addresses = [r for m in sink.sink.received for r in m.recipients]
+    assert len(set(addresses)) == len(addresses) == 60  # no one twice
