@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from emulator.datastore import free_port
 
@@ -78,14 +79,27 @@ class Sink:
 
 
 class RunningSink:
-    """A sink listening on 127.0.0.1; stop it with `stop()` (start it again with `start()`)."""
+    """A sink listening on 127.0.0.1; stop it with `stop()` (start it again with `start()`).
 
-    def __init__(self, sink: Sink, port: int | None = None) -> None:
-        self.sink, self.port = sink, port or free_port()
+    `tls`: it offers STARTTLS with this context and takes no mail before it; `login`: the only user and password
+    it takes (AUTH, after STARTTLS), as a mailbox provider's relay on port 587 does.
+    """
+
+    def __init__(self, sink: Sink, port: int | None = None, *, tls: ssl.SSLContext | None = None,
+                 login: tuple[str, str] | None = None) -> None:
+        self.sink, self.port, self.login = sink, port or free_port(), login
+        self.options: dict = {"tls_context": tls, "require_starttls": True} if tls else {}
+        if login:
+            self.options.update(authenticator=self._authenticate, auth_require_tls=tls is not None)
         self._controller: Controller | None = None
 
+    def _authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                      auth_data: LoginPassword) -> AuthResult:
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=given == self.login, handled=False)  # handled=False: aiosmtpd answers 535 itself
+
     def start(self) -> RunningSink:
-        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **self.options)
         self._controller.start()
         return self
 
@@ -95,8 +109,8 @@ class RunningSink:
             self._controller = None
 
 
-def start(folder: Path | None = None, port: int | None = None) -> RunningSink:
-    """A sink of its own, started."""
+def start(folder: Path | None = None, port: int | None = None, **options: object) -> RunningSink:
+    """A sink of its own, started (`options`: RunningSink's)."""
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    return RunningSink(Sink(folder), port).start()
+    return RunningSink(Sink(folder), port, **options).start()  # type: ignore[arg-type]

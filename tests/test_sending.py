@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 import smtplib
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from annuaires.services import mailing
 from annuaires.services import recipients as recipients_module
 from annuaires.services.context import utc_now
 from annuaires.store import mailing as store
+from emulator import smtp_sink
 from emulator.calls import RpcCounter
 
 TASKS = {"Authorization": "Bearer test-tasks-token"}
@@ -254,3 +261,42 @@ def test_a13_a_mailer_s_limit_holds_with_several_workers_at_once(given, sink, ct
     assert per_minute == [25, 25, 10]  # the limit holds across every worker and batch
     addresses = [r for m in sink.sink.received for r in m.recipients]
     assert len(set(addresses)) == len(addresses) == 60  # no one twice
+
+
+def test_a13_a_relay_on_587_takes_the_mail_after_starttls_and_login_with_the_sealed_password(given, sink, ctx, api, new_api,
+                                                                                             tmp_path, monkeypatch):
+    certificate = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # the service trusts this test's authority, and only it
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(certificate, tmp_path / "key.pem")
+    relay = smtp_sink.start(tls=tls, login=("envoi@example.org", "mot-de-passe-smtp"))
+    try:
+        group, _, _ = weekly_group(given, sink, new_api)
+        general = new_api().as_general()
+        mailer = {"from": "Les Radis <radis@example.org>", "smtp_host": "127.0.0.1", "smtp_port": relay.port,
+                  "username": "envoi@example.org", "password": "un autre", "starttls": True}
+        general.put("/api/mailers/B", mailer, expect=200)
+        batch = batch_of(ctx, group)
+        assert send(api, batch, expect=503)["error"]["code"] == "relay_unavailable"  # a wrong password: nothing lost
+        general.put("/api/mailers/B", {**mailer, "password": "mot-de-passe-smtp"}, expect=200)
+        assert send(api, batch)["counts"] == {"sent": 4}
+        assert len(relay.sink.received) == 4 and sink.sink.received == []
+    finally:
+        relay.stop()
+
+
+def self_signed(folder):
+    """A certificate for 127.0.0.1 and its key, in `folder` (cert.pem, key.pem)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test relay")])
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=1))
+                   .not_valid_after(now + timedelta(hours=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+                   .sign(key, hashes.SHA256()))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    (folder / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return folder / "cert.pem"
