@@ -117,6 +117,18 @@ def sign_in(ctx: Context, role: Role, identifier: str, password: str, *, client_
     return SignedIn(principal, devices.remember(ctx.device_key, device_cookie, f"{role.name}:{subject}"))
 
 
+def check_directories_password(ctx: Context, password: str, *, client_addr: str) -> Principal:
+    """The directories admin, for a script that gives its password with each call (HTTP Basic): checked and
+    throttled as a sign-in, and no session opened."""
+    account = settings.SCHEMA.get(ctx.client, settings.DIRECTORIES_ADMIN)
+    give_back = count_attempt(ctx, DIRECTORIES, DIRECTORIES.name, client_addr, "")
+    if not ctx.passwords.verify(account.password_hash if account else None, password):
+        log.warning("directories-admin password refused from %s", client_addr)
+        raise Unauthenticated("wrong_password")
+    give_back()
+    return Principal(DIRECTORIES, DIRECTORIES.name, "", "", False, None)
+
+
 def initial_password_expired(ctx: Context, account: Account) -> bool:
     """Whether a 0000 password is past its days (A3): then only the level above can reset it again."""
     since = account.password_set or account.created

@@ -18,7 +18,7 @@ class Directory(Account):
     comment: str = ""
 
 
-SCHEMA = Schema("Directory", Directory, "code", unindexed=(*ACCOUNT_UNINDEXED, "color", "comment"))
+SCHEMA = Schema("Directory", Directory, "code", unindexed=(*ACCOUNT_UNINDEXED, "color", "comment"), secret=("password_hash",))
 
 
 def page_by_name(client: datastore.Client, limit: int, cursor: str | None) -> tuple[list[Directory], str | None]:

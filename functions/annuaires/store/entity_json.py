@@ -20,21 +20,36 @@ class LineError(ValueError):
     """A line that is not one entity in Datastore's JSON form; the message says why."""
 
 
-def to_json(entity: datastore.Entity) -> dict[str, Any]:
-    """An entity as Datastore's JSON form."""
-    return json_format.MessageToDict(entity_pb2.Entity.pb(helpers.entity_to_protobuf(entity)))
+Entity = entity_pb2.Entity.pb()  # the raw protobuf message (not the client library's wrapper)
+Value = entity_pb2.Value.pb()
+
+
+def to_pb(entity: datastore.Entity) -> Any:
+    """An entity as Datastore's own message (what its JSON form maps one to one)."""
+    return entity_pb2.Entity.pb(helpers.entity_to_protobuf(entity))
+
+
+def pb_line(raw: Any) -> str:
+    """A Datastore entity message as one line of JSON, its names sorted (the same entity gives the same line)."""
+    return json.dumps(json_format.MessageToDict(raw), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False)
 
 
 def to_line(entity: datastore.Entity) -> str:
-    """An entity as one line of JSON, its names sorted (the same entity gives the same line)."""
-    return json.dumps(to_json(entity), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    """An entity as one line of Datastore's JSON form."""
+    return pb_line(to_pb(entity))
 
 
-def from_json(found: Any) -> datastore.Entity:
-    """The entity a JSON object describes; LineError when it is not one, with a complete key."""
+def line_pb(line: str) -> Any:
+    """The Datastore entity message one line describes; LineError when it is not valid JSON or not an entity
+    with a complete key."""
+    try:
+        found = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise LineError(f"not valid JSON ({error.msg} at character {error.pos})") from error
     if not isinstance(found, dict):
         raise LineError("not a JSON object")
-    raw = entity_pb2.Entity.pb()()
+    raw = Entity()
     try:
         json_format.ParseDict(found, raw)
     except json_format.ParseError as error:
@@ -42,13 +57,9 @@ def from_json(found: Any) -> datastore.Entity:
     path = raw.key.path
     if not path or not all(element.kind and (element.id or element.name) for element in path):
         raise LineError("its key is missing or incomplete (every element needs a kind and an id or a name)")
-    return helpers.entity_from_protobuf(raw)
+    return raw
 
 
 def from_line(line: str) -> datastore.Entity:
-    """The entity one line describes; LineError when it is not valid JSON or not an entity."""
-    try:
-        found = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise LineError(f"not valid JSON ({error.msg} at character {error.pos})") from error
-    return from_json(found)
+    """The entity one line describes; LineError when it is not one."""
+    return helpers.entity_from_protobuf(line_pb(line))

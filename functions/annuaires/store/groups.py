@@ -27,7 +27,7 @@ class Group(Account):
     deliveries: list[str] = field(default_factory=list)  # groups a groupement delivers
 
 
-SCHEMA = Schema("Group", Group, "code", unindexed=(*ACCOUNT_UNINDEXED, "history"))
+SCHEMA = Schema("Group", Group, "code", unindexed=(*ACCOUNT_UNINDEXED, "history"), secret=("password_hash",))
 
 
 def referenced_by(client: datastore.Client, directory: str, limit: int, cursor: str | None) -> tuple[list[Group], str | None]:

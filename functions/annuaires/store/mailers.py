@@ -26,7 +26,7 @@ class Mailer:
     updated: datetime | None = None
 
 
-SCHEMA = Schema("Mailer", Mailer, "letter", unindexed=("password_sealed", "sender", "username"))
+SCHEMA = Schema("Mailer", Mailer, "letter", unindexed=("password_sealed", "sender", "username"), secret=("password_sealed",))
 
 
 def all_mailers(client: datastore.Client) -> dict[str, Mailer]:

@@ -20,4 +20,5 @@ class DirectoriesAdmin:
     sessions_epoch: int = 0
 
 
-SCHEMA = Schema("Settings", DirectoriesAdmin, "name", unindexed=("password_hash", "updated", "sessions_epoch"))
+SCHEMA = Schema("Settings", DirectoriesAdmin, "name", unindexed=("password_hash", "updated", "sessions_epoch"),
+                secret=("password_hash",))

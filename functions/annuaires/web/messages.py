@@ -70,6 +70,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_a_groupement": ("Seul un groupement livre des groupes.", "Only a groupement delivers groups."),
     # field errors
     "required": ("obligatoire", "required"),
+    "too_short": ("trop court", "too short"), "not_available_yet": ("pas encore disponible", "not available yet"),
+    "unknown_kind": ("sorte d'entité inconnue", "unknown kind of entity"),
     "not_text": ("doit être du texte", "must be text"),
     "too_long": ("trop long", "too long"),
     "control_characters": ("caractères de contrôle interdits", "control characters are not allowed"),

@@ -63,6 +63,9 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/technical-state", "Where the service runs, and with count=1 how much it holds (general admin)", None,
      {200: obj(mode=S, project=S, namespace=S, timezone=S, test_datastore=B, counts={"type": ["object", "null"]})}),
     ("get", "/api/directories", "List directories (directories admin)", None, {200: arr(DIRECTORY_ROW)}),
+    ("get", "/api/dump", "A dump of the datastore, an entity a line (directories admin: session or HTTP Basic)", None,
+     {200: {"type": "string", "description": "JSON Lines: the dump's description, then Datastore's JSON form of each entity"},
+      400: ERROR, 429: ERROR}),
     ("post", "/api/directories", "Create a directory", obj(("name", "initials"), name=S, initials=S),
      {201: DIRECTORY_ROW, 400: ERROR, 409: ERROR}),
     ("post", "/api/directories/{code}/password-reset", "Reset a directory's password to 0000", None, {204: None, 404: ERROR}),
@@ -123,6 +126,16 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
 PAGED = {"/api/directories", "/api/directories-admin/audit", "/api/directory/audit", "/api/directory/groups",
          "/api/directory/former", "/api/group/audit",
          "/api/group/members", "/api/group/suppliers"}
+# Parameters beyond the path's, the role's and the cursor: by operation.
+MORE_PARAMETERS = {("get", "/api/dump"): [
+    {"name": "kinds", "in": "query", "required": False, "schema": S,
+     "description": "comma-separated kinds (all that are dumped when absent)"},
+    {"name": "directory", "in": "query", "required": False, "schema": S,
+     "description": "one directory and what it references (not available yet: answers 400)"},
+    {"name": "X-Dump-Passphrase", "in": "header", "required": True, "schema": {"type": "string", "minLength": 12},
+     "description": "password hashes and sealed secrets are written only encrypted under a key derived from it"},
+]}
+NDJSON = {("get", "/api/dump")}  # answers in JSON Lines
 NEXT_CURSOR = {"X-Next-Cursor": {"description": "the cursor of the next page; absent on the last page", "schema": S}}
 
 
@@ -135,6 +148,7 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
         parameters.append({"name": "role", "in": "query", "required": False,
                            "schema": {"type": "string", "enum": ["general", "directories", "directory", "group"]},
                            "description": "the session meant, when this client holds more than one"})
+    parameters += MORE_PARAMETERS.get((method, path), [])
     if method == "get" and path in PAGED:
         parameters.append({"name": "cursor", "in": "query", "required": False, "schema": S,
                            "description": "where the next page starts (from the previous answer)"})
@@ -148,7 +162,8 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
     for status, schema in {**common, **answers}.items():
         entry: dict = {"description": str(status)}
         if schema is not None:
-            entry["content"] = {"application/json": {"schema": schema}}
+            media = "application/x-ndjson" if status == 200 and (method, path) in NDJSON else "application/json"
+            entry["content"] = {media: {"schema": schema}}
         if status == 200 and method == "get" and path in PAGED:
             entry["headers"] = NEXT_CURSOR
         operation["responses"][str(status)] = entry

@@ -1,0 +1,39 @@
+"""Dumps for the directories admin's command (A15): GET /api/dump, streamed as JSON Lines."""
+
+from __future__ import annotations
+
+import itertools
+
+from flask import Blueprint, request, stream_with_context
+from werkzeug.wrappers import Response
+
+from ..services import auth
+from ..services import dump as service
+from ..services.errors import InvalidInput, Unauthenticated
+from ..services.roles import DIRECTORIES, Principal
+from . import edge
+
+blueprint = Blueprint("dump", __name__)
+SCRIPT_USER = "directories"  # HTTP Basic's user name for the directories admin
+
+
+def directories_admin() -> Principal:
+    """The directories admin: its session, or, for scripts, HTTP Basic with its password (throttled as a sign-in)."""
+    credentials = request.authorization
+    if credentials is None or credentials.type != "basic":
+        return edge.signed_in(DIRECTORIES)
+    if credentials.username != SCRIPT_USER:
+        raise Unauthenticated("wrong_password")
+    return auth.check_directories_password(edge.ctx(), credentials.password or "", client_addr=edge.client_addr())
+
+
+@blueprint.get("/api/dump")
+def dump() -> Response:
+    """The dump, a query page at a time: never held whole."""
+    directories_admin()
+    if request.args.get("directory"):
+        raise InvalidInput({"directory": "not_available_yet"})
+    kinds = [name.strip() for name in request.args.get("kinds", "").split(",") if name.strip()] or None
+    lines = service.dump(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), kinds)
+    first = next(lines)  # bad input is refused before the answer begins
+    return Response(stream_with_context(itertools.chain([first], lines)), mimetype="application/x-ndjson")

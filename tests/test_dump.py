@@ -1,0 +1,112 @@
+"""Dumps (A15, A2): every kind but sessions and sign-in counters, Datastore's JSON a line, secrets only sealed."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from annuaires.services.dump import Sealer, place
+from annuaires.store import directories, mailers
+from annuaires.store.entity_json import line_pb
+from tests.conftest import DIRECTORIES_PASSWORD
+
+PASSPHRASE = "une phrase de passe assez longue"
+
+
+def basic(password: str, user: str = "directories") -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def dumped(api, query: str = "", passphrase: str = PASSPHRASE) -> tuple[dict, list[dict]]:
+    answer = api.get(f"/api/dump{query}", headers={**basic(DIRECTORIES_PASSWORD), "X-Dump-Passphrase": passphrase},
+                     expect=200)
+    assert answer.headers["Content-Type"].startswith("application/x-ndjson")
+    head, *lines = answer.get_data(as_text=True).splitlines()
+    for line in lines:
+        line_pb(line)  # each one Datastore's JSON form of an entity
+    return json.loads(head), [json.loads(line) for line in lines]
+
+
+def kind_of(entity: dict) -> str:
+    return entity["key"]["path"][-1]["kind"]
+
+
+def a_network(given, new_api):
+    given.directories_admin()
+    code, paris = given.directory("Paris", "PA")
+    group = given.group(paris, name="Les Radis", initials="LR")
+    animator = given.animator(group["code"])
+    animator.post("/api/group/members", {"name": "Zoé", "email": "zoe@example.org"}, expect=201)
+    animator.put("/api/group/message", {"subject": "Jeudi", "body": "À jeudi !"}, expect=200)
+    new_api().as_general().put("/api/mailers/B", {"from": "Envoi <envoi@example.org>", "smtp_host": "smtp.example.org",
+                                                  "smtp_port": 587, "username": "envoi", "password": "smtp-secret",
+                                                  "starttls": True}, expect=200)
+    return code, group
+
+
+def test_a15_a_total_dump_holds_every_kind_but_sessions_and_sign_in_counters(given, new_api, api, ctx):
+    code, _ = a_network(given, new_api)
+    new_api().sign_in(role="directory", directory="PA", password="wrong", expect=401)  # a sign-in counter
+    head, entities = dumped(api)
+    assert head["format"] == "annuaires-dump/1" and head["namespace"] == ctx.config.namespace
+    assert "Session" not in head["kinds"] and "Throttle" not in head["kinds"]
+    found = {kind_of(e) for e in entities}
+    assert {"Directory", "Group", "Member", "Message", "Claim", "Audit", "Mailer", "Settings"} <= found
+    assert not found & {"Session", "Throttle"}
+    assert all("partitionId" not in e["key"] for e in entities)  # relative to the partition the first line names
+    assert {e["key"]["path"][-1].get("name") for e in entities if kind_of(e) == "Directory"} == {code}
+
+
+def test_a2_password_hashes_and_sealed_secrets_leave_the_store_only_sealed_under_the_passphrase(given, new_api, api, ctx):
+    code, _ = a_network(given, new_api)
+    answer = api.get("/api/dump", headers={**basic(DIRECTORIES_PASSWORD), "X-Dump-Passphrase": PASSPHRASE}, expect=200)
+    body = answer.get_data(as_text=True)
+    stored_hash = directories.SCHEMA.get(ctx.client, code).password_hash
+    sealed_smtp = mailers.SCHEMA.get(ctx.client, "B").password_sealed
+    assert "$argon2id$" not in body and stored_hash not in body and "smtp-secret" not in body
+    assert base64.b64encode(sealed_smtp).decode() not in body
+
+    head, *lines = body.splitlines()
+    salt = base64.b64decode(json.loads(head)["sealed"]["kdf"]["salt"])
+    paris = next(line_pb(line) for line in lines if f'"name":"{code}"' in line and '"kind":"Directory"' in line)
+    sealed = paris.properties["password_hash"].blob_value
+    assert paris.properties["password_hash"].exclude_from_indexes
+    assert Sealer(PASSPHRASE, salt).open(sealed, place(paris.key, "password_hash")).string_value == stored_hash
+    with pytest.raises(InvalidTag):
+        Sealer("une autre phrase de passe", salt).open(sealed, place(paris.key, "password_hash"))
+    with pytest.raises(InvalidTag):  # bound to its place: not to be moved onto another account
+        Sealer(PASSPHRASE, salt).open(sealed, place(paris.key, "name"))
+
+
+def test_a15_a_dump_by_kinds(given, new_api, api):
+    a_network(given, new_api)
+    head, entities = dumped(api, "?kinds=Directory,Group")
+    assert head["kinds"] == ["Directory", "Group"] and {kind_of(e) for e in entities} == {"Directory", "Group"}
+
+
+def test_a15_a_dump_needs_the_directories_admin_and_a_passphrase(given, new_api, api):
+    code, _ = a_network(given, new_api)
+    phrase = {"X-Dump-Passphrase": PASSPHRASE}
+    api.get("/api/dump", headers=phrase, expect=401)
+    new_api().get("/api/dump", headers={**basic("wrong-password"), **phrase}, expect=401)
+    new_api().get("/api/dump", headers={**basic(DIRECTORIES_PASSWORD, user="admin"), **phrase}, expect=401)
+    new_api().as_directory(code).get("/api/dump", headers=phrase, expect=403)  # a directory's admin is not enough
+    session = new_api().as_directories()
+    assert json.loads(session.get("/api/dump", headers=phrase, expect=200).get_data(as_text=True).splitlines()[0])["format"]
+    for headers, field in (({}, "passphrase"), ({"X-Dump-Passphrase": "court"}, "passphrase")):
+        refused = session.get("/api/dump", headers=headers, expect=400).get_json()["error"]
+        assert refused["code"] == "invalid_input" and field in refused["fields"]
+    for query, field in (("?kinds=Session", "kinds"), ("?kinds=Nope", "kinds"), (f"?directory={code}", "directory")):
+        assert field in session.get(f"/api/dump{query}", headers=phrase, expect=400).get_json()["error"]["fields"]
+
+
+def test_a15_script_passwords_are_throttled_like_sign_ins(given, new_api):
+    given.directories_admin()
+    stranger = new_api()
+    statuses = [stranger.get("/api/dump", headers={**basic(f"guess-{n}"), "X-Dump-Passphrase": PASSPHRASE}).status_code
+                for n in range(25)]
+    assert statuses[0] == 401 and statuses[-1] == 429
+    stranger.get("/api/dump", headers={**basic(DIRECTORIES_PASSWORD), "X-Dump-Passphrase": PASSPHRASE}, expect=429)
