@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.exceptions import InvalidTag
+from google.cloud import datastore
 
 from annuaires.services.dump import Sealer, place
 from annuaires.store import directories, mailers
+from annuaires.store.base import make_client
 from annuaires.store.entity_json import line_pb
-from tests.conftest import DIRECTORIES_PASSWORD
+from annuaires.web.app import create_app
+from tests.conftest import DIRECTORIES_PASSWORD, Api
 
 PASSPHRASE = "une phrase de passe assez longue"
 
@@ -110,3 +116,92 @@ def test_a15_script_passwords_are_throttled_like_sign_ins(given, new_api):
                 for n in range(25)]
     assert statuses[0] == 401 and statuses[-1] == 429
     stranger.get("/api/dump", headers={**basic(DIRECTORIES_PASSWORD), "X-Dump-Passphrase": PASSPHRASE}, expect=429)
+
+
+@pytest.fixture
+def target(config, datastore_client):
+    """Make another datastore (a namespace of its own) whose directories admin has the same password as this one's."""
+
+    def make(test_datastore: bool = True) -> tuple[Api, datastore.Client]:
+        other = dataclasses.replace(config, namespace=f"t{uuid.uuid4().hex}", test_datastore=test_datastore)
+        client = make_client(other)
+        settings = datastore_client.get(datastore_client.key("Settings", "directories-admin"))
+        copied = datastore.Entity(client.key("Settings", "directories-admin"), tuple(settings.exclude_from_indexes))
+        copied.update(settings)
+        client.put(copied)
+        return Api(create_app(other, lambda: client).test_client()), client
+
+    return make
+
+
+def odd_values(client) -> datastore.Entity:
+    entity = datastore.Entity(client.key("Sample", "odd"), exclude_from_indexes=("blob",))
+    inner = datastore.Entity()
+    inner.update(depth=[1, 2.5])
+    entity.update(big=2**63 - 1, nan=float("nan"), inf=float("-inf"), blob=bytes(range(256)), nothing=None, inner=inner,
+                  when=datetime(2026, 12, 1, 7, 8, 9, 123456, tzinfo=UTC), key=client.key("Group", "abcd1234"), empty=[])
+    return entity
+
+
+def reload_into(target_api, body: str, passphrase: str = PASSPHRASE, expect: int = 200):
+    return target_api.post("/api/reload", data=body.encode(), content_type="application/x-ndjson", expect=expect,
+                           headers={**basic(DIRECTORIES_PASSWORD), "X-Dump-Passphrase": passphrase})
+
+
+def raw_dump(api) -> str:
+    return api.get("/api/dump", headers={**basic(DIRECTORIES_PASSWORD), "X-Dump-Passphrase": PASSPHRASE},
+                   expect=200).get_data(as_text=True)
+
+
+def test_a15_a_dump_reloaded_into_an_empty_datastore_and_dumped_again_gives_the_same_lines(given, new_api, api,
+                                                                                           datastore_client, target):
+    a_network(given, new_api)
+    datastore_client.put(odd_values(datastore_client))
+    first = raw_dump(api)
+    target_api, target_client = target()
+    entities = len(first.splitlines()) - 1
+    assert reload_into(target_api, first).get_json() == {"entities": entities}
+    again = raw_dump(target_api)
+    assert again.splitlines()[1:] == first.splitlines()[1:]  # every key and every typed value, the sealed ones too
+    assert json.loads(again.splitlines()[0])["namespace"] == target_client.namespace
+    odd = target_client.get(target_client.key("Sample", "odd"))
+    assert odd["key"] == target_client.key("Group", "abcd1234")  # a key held in a property follows into this datastore
+
+
+def test_a15_after_a_reload_people_sign_in_with_their_old_passwords(given, new_api, api, target):
+    code, group = a_network(given, new_api)
+    target_api, _ = target()
+    reload_into(target_api, raw_dump(api))
+    target_api.as_directory(code)
+    assert target_api.get("/api/directory", expect=200).get_json()["name"] == "Paris"
+    target_api.as_group(group["code"])
+    assert [m["email"] for m in target_api.get("/api/group", expect=200).get_json()["members"]] == ["zoe@example.org"]
+
+
+def test_a15_a_line_that_cannot_be_reloaded_is_named_and_nothing_is_written(given, new_api, api, target):
+    a_network(given, new_api)
+    target_api, target_client = target()
+    good = raw_dump(api).splitlines()
+    other_project = json.loads(good[2])
+    other_project["key"]["partitionId"] = {"projectId": "someone-else"}
+    mangled = dict(enumerate(good))
+    for number, bad_line, reason in (
+            (len(good), good[-1][:-7], "not valid JSON"),  # a truncated last line
+            (3, '{"key": {"path": [{"kind": "Group", "name": "x"}]}, "properties": {"x": {"oddValue": 1}}}', "not an entity"),
+            (3, json.dumps(other_project), "another project"),
+            (1, '{"format": "something else"}', "does not describe a dump")):
+        lines = {**mangled, number - 1: bad_line}
+        refused = reload_into(target_api, "\n".join(lines[n] for n in sorted(lines)) + "\n", expect=400).get_json()["error"]
+        assert refused["code"] == "invalid_input" and refused["fields"] == {"line": str(number)}, refused
+        assert f"Ligne {number} du fichier" in refused["message"] and reason in refused["message"]
+    refused = reload_into(target_api, "\n".join(good) + "\n", passphrase="une autre phrase de passe", expect=400)
+    assert "passphrase does not open" in refused.get_json()["error"]["message"]
+    assert {e.key.kind for e in target_client.query().fetch()} - {"Throttle"} == {"Settings"}  # nothing written
+
+
+def test_a15_reload_is_refused_on_a_datastore_not_marked_as_a_test_one(given, new_api, api, target):
+    a_network(given, new_api)
+    production, client = target(test_datastore=False)
+    refused = reload_into(production, raw_dump(api), expect=403)
+    assert refused.get_json()["error"]["code"] == "forbidden"
+    assert {e.key.kind for e in client.query().fetch()} - {"Throttle"} == {"Settings"}

@@ -2,8 +2,10 @@
 describes the dump. Streamed a query page at a time, never held whole.
 
 Password hashes and sealed secrets leave the datastore only encrypted (A2): each such value, as Datastore's
-own message, sealed with AES-256-GCM under a key derived from the dump's passphrase by argon2id, bound to its
-entity and property; the line keeps Datastore's form (a blob, out of indexes). Keys are written relative to
+own message, sealed with AES-SIV (RFC 5297) under a key derived from the dump's passphrase by argon2id, bound
+to its entity and property; the line keeps Datastore's form (a blob, out of indexes). AES-SIV is deterministic
+and the salt is the project's: two dumps of the same entities are the same lines (a dump reloaded and dumped
+again can be compared line by line), and equal ciphertexts tell only that one value of one place is unchanged. Keys are written relative to
 the dump's partition (project and namespace, named once in the first line), as Datastore's JSON allows: the
 same entities give the same lines whichever namespace they are dumped from.
 """
@@ -11,16 +13,16 @@ same entities give the same lines whichever namespace they are dumped from.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from ..store import kinds
-from ..store.base import Schema, fetch_page
+from ..store.base import fetch_page
 from ..store.entity_json import Value, pb_line, to_pb
 from .context import Context
 from .errors import InvalidInput
@@ -32,9 +34,25 @@ MIN_PASSPHRASE = 12
 KDF = {"name": "argon2id", "time_cost": 3, "memory_kib": 64 * 1024, "parallelism": 1}  # RFC 9106's second choice
 
 
-def dumped_kinds() -> list[Schema]:
-    """The kinds a total dump holds, in the registry's order."""
-    return [schema for schema in kinds.ALL if schema.kind not in NOT_DUMPED]
+def dumped_kinds(client: Any) -> list[str]:
+    """The kinds a total dump holds: the service's own in the registry's order, then any other the datastore holds
+    (a test datastore may hold others), but sessions and sign-in counters."""
+    q = client.query(kind="__kind__")
+    q.keys_only()
+    present = sorted(e.key.name for e in q.fetch() if not e.key.name.startswith("__"))
+    every = [schema.kind for schema in kinds.ALL] + [name for name in present if name not in kinds.BY_KIND]
+    return [name for name in every if name not in NOT_DUMPED]
+
+
+def secret_properties(kind: str) -> tuple[str, ...]:
+    """The properties of a kind that leave the datastore only sealed."""
+    schema = kinds.BY_KIND.get(kind)
+    return schema.secret if schema else ()
+
+
+def project_salt(project: str) -> bytes:
+    """The salt of the dumps of one project (the first line of each dump gives it)."""
+    return hashlib.sha256(f"annuaires dump|{project}".encode()).digest()[:16]
 
 
 class Sealer:
@@ -42,17 +60,16 @@ class Sealer:
 
     def __init__(self, passphrase: str, salt: bytes) -> None:
         key = hash_secret_raw(passphrase.encode(), salt, time_cost=KDF["time_cost"], memory_cost=KDF["memory_kib"],
-                              parallelism=KDF["parallelism"], hash_len=32, type=Type.ID)
-        self.cipher = AESGCM(key)
+                              parallelism=KDF["parallelism"], hash_len=64, type=Type.ID)
+        self.cipher = AESSIV(key)
 
     def seal(self, value: Any, place: bytes) -> bytes:
-        """A Datastore value, encrypted and bound to its place (kind, key path, property)."""
-        nonce = os.urandom(12)
-        return nonce + self.cipher.encrypt(nonce, value.SerializeToString(), place)
+        """A Datastore value, encrypted and bound to its place (key path and property)."""
+        return self.cipher.encrypt(value.SerializeToString(), [place])
 
     def open(self, sealed: bytes, place: bytes) -> Any:
         """The Datastore value sealed here (cryptography's InvalidTag for another passphrase or place)."""
-        return Value.FromString(self.cipher.decrypt(sealed[:12], sealed[12:], place))
+        return Value.FromString(self.cipher.decrypt(sealed, [place]))
 
 
 def checked_passphrase(passphrase: str | None) -> str:
@@ -64,41 +81,40 @@ def checked_passphrase(passphrase: str | None) -> str:
     return passphrase
 
 
-def checked_kinds(names: list[str] | None) -> list[Schema]:
+def checked_kinds(client: Any, names: list[str] | None) -> list[str]:
     """The kinds asked for (all that are dumped, when none), or InvalidInput naming `kinds`."""
-    every = {schema.kind: schema for schema in dumped_kinds()}
+    every = dumped_kinds(client)
     if not names:
-        return list(every.values())
-    unknown = [name for name in names if name not in every]
-    if unknown:
+        return every
+    if any(name not in every for name in names):
         raise InvalidInput({"kinds": "unknown_kind"})
-    return [every[name] for name in dict.fromkeys(names)]
+    return list(dict.fromkeys(names))
 
 
 def dump(ctx: Context, passphrase: str, kind_names: list[str] | None = None) -> Iterator[str]:
     """The lines of a dump (each ending with a newline): its description, then every entity of the kinds asked for."""
-    chosen, passphrase = checked_kinds(kind_names), checked_passphrase(passphrase)
-    salt = os.urandom(16)
-    sealer = Sealer(passphrase, salt)
+    chosen, passphrase = checked_kinds(ctx.client, kind_names), checked_passphrase(passphrase)
     project, namespace = ctx.client.project, ctx.client.namespace or ""
+    salt = project_salt(project)
+    sealer = Sealer(passphrase, salt)
     head = {"format": FORMAT, "dumped": ctx.now().isoformat().replace("+00:00", "Z"), "project": project,
-            "namespace": namespace, "kinds": [s.kind for s in chosen], "directory": None,
-            "sealed": {"kdf": {**KDF, "salt": base64.b64encode(salt).decode()}, "cipher": "AES-256-GCM",
-                       "properties": {s.kind: list(s.secret) for s in chosen if s.secret}}}
+            "namespace": namespace, "kinds": chosen, "directory": None,
+            "sealed": {"kdf": {**KDF, "salt": base64.b64encode(salt).decode()}, "cipher": "AES-SIV-512",
+                       "properties": {kind: list(secret_properties(kind)) for kind in chosen if secret_properties(kind)}}}
     yield json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
-    for schema in chosen:
-        cursor = None
+    for kind in chosen:
+        secret, cursor = secret_properties(kind), None
         while True:
-            found, cursor = fetch_page(ctx.client, ctx.client.query(kind=schema.kind), PAGE, cursor)
+            found, cursor = fetch_page(ctx.client, ctx.client.query(kind=kind), PAGE, cursor)
             for entity in found:
-                yield _line(entity, schema, sealer, project, namespace) + "\n"
+                yield _line(entity, secret, sealer, project, namespace) + "\n"
             if cursor is None:
                 break
 
 
-def _line(entity: Any, schema: Schema, sealer: Sealer, project: str, namespace: str) -> str:
+def _line(entity: Any, secret: tuple[str, ...], sealer: Sealer, project: str, namespace: str) -> str:
     raw = to_pb(entity)
-    for name in schema.secret:
+    for name in secret:
         if name in raw.properties and raw.properties[name].WhichOneof("value_type") != "null_value":
             sealed = sealer.seal(raw.properties[name], place(raw.key, name))
             raw.properties[name].CopyFrom(Value(blob_value=sealed, exclude_from_indexes=True))

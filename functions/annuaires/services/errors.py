@@ -24,6 +24,14 @@ class InvalidInput(DomainError):
         self.fields = fields
 
 
+class BadDumpLine(InvalidInput):
+    """A line of a dump that cannot be reloaded: which one, and why (nothing was written)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__({"line": str(line)})
+        self.message_key, self.params = "bad_dump_line", {"line": line, "reason": reason}
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
 

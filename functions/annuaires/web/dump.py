@@ -1,4 +1,4 @@
-"""Dumps for the directories admin's command (A15): GET /api/dump, streamed as JSON Lines."""
+"""Dumps and reloads for the directories admin's command (A15): GET /api/dump streamed as JSON Lines, POST /api/reload."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 from flask import Blueprint, request, stream_with_context
 from werkzeug.wrappers import Response
 
-from ..services import auth
+from ..services import auth, reload
 from ..services import dump as service
 from ..services.errors import InvalidInput, Unauthenticated
 from ..services.roles import DIRECTORIES, Principal
@@ -37,3 +37,12 @@ def dump() -> Response:
     lines = service.dump(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), kinds)
     first = next(lines)  # bad input is refused before the answer begins
     return Response(stream_with_context(itertools.chain([first], lines)), mimetype="application/x-ndjson")
+
+
+@blueprint.post("/api/reload")
+def reload_dump() -> Response:
+    """A dump's lines, read as they come (a dump may be far larger than any other body), checked, then written."""
+    directories_admin()
+    request.max_content_length = None
+    count = reload.reload(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), request.stream)
+    return edge.answer({"entities": count})

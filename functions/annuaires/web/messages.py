@@ -72,6 +72,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("obligatoire", "required"),
     "too_short": ("trop court", "too short"), "not_available_yet": ("pas encore disponible", "not available yet"),
     "unknown_kind": ("sorte d'entité inconnue", "unknown kind of entity"),
+    "bad_dump_line": ("Ligne {line} du fichier : {reason}. Rien n'a été écrit.",
+                      "Line {line} of the file: {reason}. Nothing was written."),
+    "not_a_test_datastore": ("Rechargement refusé : ce datastore n'est pas marqué comme un datastore de test "
+                             "(ANNUAIRES_TEST_DATASTORE=1).",
+                             "Reload refused: this datastore is not marked as a test one (ANNUAIRES_TEST_DATASTORE=1)."),
     "not_text": ("doit être du texte", "must be text"),
     "too_long": ("trop long", "too long"),
     "control_characters": ("caractères de contrôle interdits", "control characters are not allowed"),

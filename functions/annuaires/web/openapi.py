@@ -66,6 +66,9 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/dump", "A dump of the datastore, an entity a line (directories admin: session or HTTP Basic)", None,
      {200: {"type": "string", "description": "JSON Lines: the dump's description, then Datastore's JSON form of each entity"},
       400: ERROR, 429: ERROR}),
+    ("post", "/api/reload", "Reload a dump into a test datastore (directories admin: session and CSRF, or HTTP Basic)",
+     {"type": "string", "description": "a dump's JSON Lines (application/x-ndjson)"}, {200: obj(("entities",),
+     entities={"type": "integer"}), 400: ERROR, 429: ERROR}),
     ("post", "/api/directories", "Create a directory", obj(("name", "initials"), name=S, initials=S),
      {201: DIRECTORY_ROW, 400: ERROR, 409: ERROR}),
     ("post", "/api/directories/{code}/password-reset", "Reset a directory's password to 0000", None, {204: None, 404: ERROR}),
@@ -127,15 +130,16 @@ PAGED = {"/api/directories", "/api/directories-admin/audit", "/api/directory/aud
          "/api/directory/former", "/api/group/audit",
          "/api/group/members", "/api/group/suppliers"}
 # Parameters beyond the path's, the role's and the cursor: by operation.
-MORE_PARAMETERS = {("get", "/api/dump"): [
+PASSPHRASE = {"name": "X-Dump-Passphrase", "in": "header", "required": True, "schema": {"type": "string", "minLength": 12},
+              "description": "password hashes and sealed secrets travel only encrypted under a key derived from it"}
+MORE_PARAMETERS = {("post", "/api/reload"): [PASSPHRASE], ("get", "/api/dump"): [
     {"name": "kinds", "in": "query", "required": False, "schema": S,
      "description": "comma-separated kinds (all that are dumped when absent)"},
     {"name": "directory", "in": "query", "required": False, "schema": S,
      "description": "one directory and what it references (not available yet: answers 400)"},
-    {"name": "X-Dump-Passphrase", "in": "header", "required": True, "schema": {"type": "string", "minLength": 12},
-     "description": "password hashes and sealed secrets are written only encrypted under a key derived from it"},
+    PASSPHRASE,
 ]}
-NDJSON = {("get", "/api/dump")}  # answers in JSON Lines
+NDJSON_ANSWERS, NDJSON_BODIES = {("get", "/api/dump")}, {("post", "/api/reload")}  # in JSON Lines
 NEXT_CURSOR = {"X-Next-Cursor": {"description": "the cursor of the next page; absent on the last page", "schema": S}}
 
 
@@ -155,14 +159,16 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
     if parameters:
         operation["parameters"] = parameters
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        # JSON Lines travel as text too (the service reads the lines, whatever the type says)
+        media = ["application/x-ndjson", "text/plain"] if (method, path) in NDJSON_BODIES else ["application/json"]
+        operation["requestBody"] = {"required": True, "content": {m: {"schema": body} for m in media}}
     common = {} if path in ("/healthz", "/api/openapi.json") else {401: ERROR, 403: ERROR}
     if method != "get" and body is not None:
         common[400] = ERROR
     for status, schema in {**common, **answers}.items():
         entry: dict = {"description": str(status)}
         if schema is not None:
-            media = "application/x-ndjson" if status == 200 and (method, path) in NDJSON else "application/json"
+            media = "application/x-ndjson" if status == 200 and (method, path) in NDJSON_ANSWERS else "application/json"
             entry["content"] = {media: {"schema": schema}}
         if status == 200 and method == "get" and path in PAGED:
             entry["headers"] = NEXT_CURSOR
