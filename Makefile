@@ -9,10 +9,11 @@ STAMP := $(VENV)/.installed
 TASKS_VENV := emulator/.venv-tasks
 TASKS_STAMP := $(TASKS_VENV)/.installed
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --editable .  # the `annuaires` command
 	touch $(STAMP)
 
 # The Cloud Tasks emulator pins an older protobuf than the app: a virtual environment of its own.

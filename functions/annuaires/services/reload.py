@@ -32,9 +32,12 @@ def reload(ctx: Context, passphrase: str, lines: Iterable[bytes]) -> int:
     (nothing written) names the first line that cannot be reloaded; Forbidden unless the datastore is a test one."""
     if not ctx.config.test_datastore:
         raise Forbidden("not_a_test_datastore")
-    passphrase = checked_passphrase(passphrase)
+    count = 0
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        count = _check(ctx, passphrase, iter(lines), spool)
+        for raw in checked(passphrase, lines, ctx.client.project, ctx.client.namespace or ""):
+            data = raw.SerializeToString()
+            spool.write(LENGTH.pack(len(data)) + data)
+            count += 1
         spool.seek(0)
         batch = []
         for raw in _spooled(spool):
@@ -47,13 +50,13 @@ def reload(ctx: Context, passphrase: str, lines: Iterable[bytes]) -> int:
     return count
 
 
-def _check(ctx: Context, passphrase: str, lines: Iterator[bytes], spool: IO[bytes]) -> int:
-    """Check every line, and spool each entity as it will be written (secrets opened, keys in this partition)."""
+def checked(passphrase: str, lines: Iterable[bytes], project: str, namespace: str) -> Iterator[Any]:
+    """Each entity of a dump's lines, checked, its secrets opened and its keys in the given partition, as
+    Datastore's message; BadDumpLine at the first line that cannot be reloaded."""
+    passphrase, lines = checked_passphrase(passphrase), iter(lines)
     head = _head(next(lines, b""))
     sealer = Sealer(passphrase, _salt(head))
     sealed = head["sealed"]["properties"]
-    project, namespace = ctx.client.project, ctx.client.namespace or ""
-    count = 0
     for number, line in enumerate(lines, start=2):
         try:
             raw = line_pb(line.decode())
@@ -62,10 +65,7 @@ def _check(ctx: Context, passphrase: str, lines: Iterator[bytes], spool: IO[byte
         except (LineError, UnicodeDecodeError) as error:
             raise BadDumpLine(number, str(error)) from error
         _into(raw, project, namespace)
-        data = raw.SerializeToString()
-        spool.write(LENGTH.pack(len(data)) + data)
-        count += 1
-    return count
+        yield raw
 
 
 def _head(line: bytes) -> dict:
