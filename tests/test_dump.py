@@ -12,6 +12,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from google.cloud import datastore
 
+from annuaires.services import mailing
 from annuaires.services.dump import Sealer, place
 from annuaires.store import directories, mailers
 from annuaires.store.base import make_client
@@ -93,6 +94,31 @@ def test_a15_a_dump_by_kinds(given, new_api, api):
     assert head["kinds"] == ["Directory", "Group"] and {kind_of(e) for e in entities} == {"Directory", "Group"}
 
 
+def test_a15_a_dump_of_one_directory_holds_it_and_what_it_references_and_nothing_else(given, new_api, api, ctx):
+    code, group = a_network(given, new_api)
+    paris = new_api().as_directory(code)
+    paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "mon", "mailer": "B"}, expect=200)
+    mailing.make_batch(ctx, group["code"], "2026-W49")
+    lyon_code, lyon = given.directory("Lyon", "LY")
+    other = given.group(lyon, name="Les Navets", initials="LN")
+    given.animator(other["code"]).post("/api/group/members", {"name": "Ana", "email": "ana@example.org"}, expect=201)
+
+    head, entities = dumped(api, f"?directory={code}")
+    assert head["directory"] == code
+    names = {(kind_of(e), e["key"]["path"][-1].get("name")) for e in entities}
+    assert {("Directory", code), ("Group", group["code"]), ("Message", group["code"]), ("Mailer", "B"),
+            ("MailingBatch", f"{group['code']}:2026-W49")} <= names
+    assert {kind_of(e) for e in entities} == {"Directory", "Claim", "Group", "Message", "Member", "MailingBatch", "Audit",
+                                              "Mailer"}
+    assert sum(kind_of(e) == "Claim" for e in entities) == 4  # the names and initials of the directory and its group
+    assert [e["properties"]["email"]["stringValue"] for e in entities if kind_of(e) == "Member"] == ["zoe@example.org"]
+    assert not names & {("Directory", lyon_code), ("Group", other["code"])}
+    audit_keys = [json.dumps(e["key"]) for e in entities if kind_of(e) == "Audit"]
+    assert audit_keys and len(set(audit_keys)) == len(audit_keys)  # an entry concerning both is there once
+    _, groups_only = dumped(api, f"?directory={code}&kinds=Group")
+    assert [kind_of(e) for e in groups_only] == ["Group"]
+
+
 def test_a15_a_dump_needs_the_directories_admin_and_a_passphrase(given, new_api, api):
     code, _ = a_network(given, new_api)
     phrase = {"X-Dump-Passphrase": PASSPHRASE}
@@ -105,7 +131,8 @@ def test_a15_a_dump_needs_the_directories_admin_and_a_passphrase(given, new_api,
     for headers, field in (({}, "passphrase"), ({"X-Dump-Passphrase": "court"}, "passphrase")):
         refused = session.get("/api/dump", headers=headers, expect=400).get_json()["error"]
         assert refused["code"] == "invalid_input" and field in refused["fields"]
-    for query, field in (("?kinds=Session", "kinds"), ("?kinds=Nope", "kinds"), (f"?directory={code}", "directory")):
+    for query, field in (("?kinds=Session", "kinds"), ("?kinds=Nope", "kinds"), ("?directory=zzzzzzzz", "directory"),
+                         ("?directory=../x", "directory")):
         assert field in session.get(f"/api/dump{query}", headers=phrase, expect=400).get_json()["error"]["fields"]
 
 

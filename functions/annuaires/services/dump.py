@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,7 @@ from ..store import kinds
 from ..store.base import fetch_page
 from ..store.entity_json import Value, pb_line, to_pb
 from .context import Context
+from .dump_scope import of_directory
 from .errors import InvalidInput
 
 FORMAT = "annuaires-dump/1"
@@ -91,25 +93,36 @@ def checked_kinds(client: Any, names: list[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def dump(ctx: Context, passphrase: str, kind_names: list[str] | None = None) -> Iterator[str]:
-    """The lines of a dump (each ending with a newline): its description, then every entity of the kinds asked for."""
+def dump(ctx: Context, passphrase: str, kind_names: list[str] | None = None, directory: str | None = None) -> Iterator[str]:
+    """The lines of a dump (each ending with a newline): its description, then every entity of the kinds asked
+    for (all of them by default), or only those of one directory and what it references."""
     chosen, passphrase = checked_kinds(ctx.client, kind_names), checked_passphrase(passphrase)
     project, namespace = ctx.client.project, ctx.client.namespace or ""
     salt = project_salt(project)
     sealer = Sealer(passphrase, salt)
+    entities = _kept(of_directory(ctx.client, directory), set(chosen)) if directory else _of_kinds(ctx, chosen)
+    first = next(entities, None)  # an unknown directory is refused before the first line
     head = {"format": FORMAT, "dumped": ctx.now().isoformat().replace("+00:00", "Z"), "project": project,
-            "namespace": namespace, "kinds": chosen, "directory": None,
+            "namespace": namespace, "kinds": chosen, "directory": directory,
             "sealed": {"kdf": {**KDF, "salt": base64.b64encode(salt).decode()}, "cipher": "AES-SIV-512",
                        "properties": {kind: list(secret_properties(kind)) for kind in chosen if secret_properties(kind)}}}
     yield json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    for entity in itertools.chain([first] if first is not None else [], entities):
+        yield _line(entity, secret_properties(entity.key.kind), sealer, project, namespace) + "\n"
+
+
+def _of_kinds(ctx: Context, chosen: list[str]) -> Iterator[Any]:
     for kind in chosen:
-        secret, cursor = secret_properties(kind), None
+        cursor = None
         while True:
             found, cursor = fetch_page(ctx.client, ctx.client.query(kind=kind), PAGE, cursor)
-            for entity in found:
-                yield _line(entity, secret, sealer, project, namespace) + "\n"
+            yield from found
             if cursor is None:
                 break
+
+
+def _kept(entities: Iterator[Any], kinds_kept: set[str]) -> Iterator[Any]:
+    return (entity for entity in entities if entity.key.kind in kinds_kept)
 
 
 def _line(entity: Any, secret: tuple[str, ...], sealer: Sealer, project: str, namespace: str) -> str:

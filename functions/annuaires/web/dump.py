@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from ..services import auth, reload
 from ..services import dump as service
-from ..services.errors import InvalidInput, Unauthenticated
+from ..services.errors import Unauthenticated
 from ..services.roles import DIRECTORIES, Principal
 from . import edge
 
@@ -31,10 +31,9 @@ def directories_admin() -> Principal:
 def dump() -> Response:
     """The dump, a query page at a time: never held whole."""
     directories_admin()
-    if request.args.get("directory"):
-        raise InvalidInput({"directory": "not_available_yet"})
     kinds = [name.strip() for name in request.args.get("kinds", "").split(",") if name.strip()] or None
-    lines = service.dump(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), kinds)
+    lines = service.dump(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), kinds,
+                         request.args.get("directory", "").strip() or None)
     first = next(lines)  # bad input is refused before the answer begins
     # The lines need no request context (the service has all it reads): the entry point's own app streams them.
     return Response(itertools.chain([first], lines), mimetype="application/x-ndjson")

@@ -70,7 +70,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_a_groupement": ("Seul un groupement livre des groupes.", "Only a groupement delivers groups."),
     # field errors
     "required": ("obligatoire", "required"),
-    "too_short": ("trop court", "too short"), "not_available_yet": ("pas encore disponible", "not available yet"),
+    "too_short": ("trop court", "too short"),
     "unknown_kind": ("sorte d'entité inconnue", "unknown kind of entity"),
     "bad_dump_line": ("Ligne {line} du fichier : {reason}. Rien n'a été écrit.",
                       "Line {line} of the file: {reason}. Nothing was written."),

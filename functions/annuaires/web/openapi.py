@@ -136,7 +136,7 @@ MORE_PARAMETERS = {("post", "/api/reload"): [PASSPHRASE], ("get", "/api/dump"): 
     {"name": "kinds", "in": "query", "required": False, "schema": S,
      "description": "comma-separated kinds (all that are dumped when absent)"},
     {"name": "directory", "in": "query", "required": False, "schema": S,
-     "description": "one directory and what it references (not available yet: answers 400)"},
+     "description": "one directory (its code) and what it references"},
     PASSPHRASE,
 ]}
 NDJSON_ANSWERS, NDJSON_BODIES = {("get", "/api/dump")}, {("post", "/api/reload")}  # in JSON Lines
