@@ -36,6 +36,7 @@ test: $(STAMP) $(TASKS_STAMP) system
 bench: $(STAMP) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m bench.pages
 	PYTHONPATH=functions $(PY) -m bench.mailing
+	PYTHONPATH=functions $(PY) -m bench.dump
 
 lint: $(STAMP)
 	$(PY) -m ruff check functions tests emulator bench deploy

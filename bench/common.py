@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,23 @@ def timed_concurrently(make_worker: Callable[[], Callable[[], None]], threads: i
     if errors:  # the first real failure, not the broken barrier it caused in the other threads
         raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
     return samples
+
+
+def start_service(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """The service as functions-framework serves it, on a port of 127.0.0.1, once it answers /healthz."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "functions_framework", "--target=annuaires_web", "--source=functions/main.py",
+             "--host=127.0.0.1", f"--port={port}"],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310 (local)
+                return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the service did not start; see {log}")
 
 
 def group_cpu_seconds(pgid: int) -> float:

@@ -30,7 +30,7 @@ from annuaires.services.values import WEEKDAYS
 from annuaires.store import directories, groups, mailers, members, messages
 from annuaires.store.base import make_client
 from bench import ROOT
-from bench.common import group_cpu_seconds, progress, save
+from bench.common import group_cpu_seconds, progress, save, start_service
 from emulator import datastore as datastore_emulator
 from emulator import smtp_sink
 from emulator import tasks as tasks_emulator
@@ -60,22 +60,6 @@ def seed(client, groups_count: int, members_count: int, sink_port: int, day: str
         members.put_new_many(client, new)
         if (g + 1) % 20 == 0:
             progress(f"mailing: seeded {g + 1}/{groups_count} groups")
-
-
-def start_service(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "functions_framework", "--target=annuaires_web", "--source=functions/main.py",
-             "--host=127.0.0.1", f"--port={port}"],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310 (local)
-                return process
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the service did not start; see {log}")
 
 
 def project_run(url: str, sink: smtp_sink.Sink, expected: int) -> float:

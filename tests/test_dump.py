@@ -232,3 +232,16 @@ def test_a15_reload_is_refused_on_a_datastore_not_marked_as_a_test_one(given, ne
     refused = reload_into(production, raw_dump(api), expect=403)
     assert refused.get_json()["error"]["code"] == "forbidden"
     assert {e.key.kind for e in client.query().fetch()} - {"Throttle"} == {"Settings"}
+
+
+def test_a15_a_dump_larger_than_any_other_body_reloads(given, new_api, api, datastore_client, target):
+    given.directories_admin()
+    for n in range(3):  # three entities of 600 kB: the dump is larger than the 1 MiB any other body may be
+        large = datastore.Entity(datastore_client.key("Sample", f"large-{n}"), exclude_from_indexes=("text",))
+        large["text"] = "é" * 300_000
+        datastore_client.put(large)
+    body = raw_dump(api)
+    assert len(body.encode()) > 1024 * 1024
+    target_api, target_client = target()
+    assert reload_into(target_api, body).get_json()["entities"] == len(body.splitlines()) - 1
+    assert target_client.get(target_client.key("Sample", "large-2"))["text"] == "é" * 300_000

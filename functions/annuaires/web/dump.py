@@ -15,6 +15,7 @@ from . import edge
 
 blueprint = Blueprint("dump", __name__)
 SCRIPT_USER = "directories"  # HTTP Basic's user name for the directories admin
+MAX_DUMP_BYTES = 64 * 1024**3  # a reload's body: far beyond any other
 
 
 def directories_admin() -> Principal:
@@ -43,6 +44,6 @@ def dump() -> Response:
 def reload_dump() -> Response:
     """A dump's lines, read as they come (a dump may be far larger than any other body), checked, then written."""
     directories_admin()
-    request.max_content_length = None
+    request.max_content_length = MAX_DUMP_BYTES  # (None would mean the app's 1 MiB)
     count = reload.reload(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), request.stream)
     return edge.answer({"entities": count})
