@@ -20,7 +20,7 @@ import requests
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
+    DownloadColumn,
     Progress,
     TaskProgressColumn,
     TextColumn,
@@ -67,7 +67,7 @@ def _refused(answer: requests.Response) -> click.ClickException:
 
 def _progress(total: bool) -> Progress:
     """A bar with counts, rate and time left on a terminal; plain lines otherwise (rich decides)."""
-    columns: list[Any] = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn() if total else TextColumn(
+    columns: list[Any] = [TextColumn("{task.description}"), BarColumn(), DownloadColumn() if total else TextColumn(
         "{task.completed} entités"), TaskProgressColumn() if total else TextColumn(""), TimeElapsedColumn()]
     if total:
         columns += [TransferSpeedColumn(), TimeRemainingColumn()]
