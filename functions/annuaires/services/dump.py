@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from ..store import kinds
 from ..store.base import fetch_page
-from ..store.entity_json import Value, pb_line, to_pb
+from ..store.entity_json import Value, keys_of, pb_line, to_pb
 from .context import Context
 from .dump_scope import of_directory
 from .errors import InvalidInput
@@ -143,21 +143,6 @@ def place(key: Any, name: str) -> bytes:
 
 def _relative(raw: Any, project: str, namespace: str) -> None:
     """Leave out the partition of the entity's key and of every key it holds, where it is the dump's own."""
-    def strip(key: Any) -> None:
+    for key in keys_of(raw):
         if key.partition_id.project_id == project and key.partition_id.namespace_id == namespace:
             key.ClearField("partition_id")
-
-    def walk(value: Any) -> None:
-        kind = value.WhichOneof("value_type")
-        if kind == "key_value":
-            strip(value.key_value)
-        elif kind == "entity_value":
-            _relative(value.entity_value, project, namespace)
-        elif kind == "array_value":
-            for item in value.array_value.values:
-                walk(item)
-
-    if raw.HasField("key"):
-        strip(raw.key)
-    for value in raw.properties.values():
-        walk(value)

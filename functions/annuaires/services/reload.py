@@ -17,7 +17,7 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidTag
 from google.cloud.datastore import helpers
 
-from ..store.entity_json import Entity, LineError, line_pb
+from ..store.entity_json import Entity, LineError, keys_of, line_pb
 from .context import Context
 from .dump import FORMAT, Sealer, checked_passphrase, place
 from .errors import BadDumpLine, Forbidden
@@ -89,14 +89,9 @@ def _salt(head: dict) -> bytes:
 
 def _within(raw: Any, project: str) -> None:
     """A key naming another project than the dump's, for the entity or in a property, is refused."""
-    def check(key: Any) -> None:
+    for key in keys_of(raw):
         if key.partition_id.project_id and key.partition_id.project_id != project:
             raise LineError(f"a key of another project ({key.partition_id.project_id})")
-
-    check(raw.key)
-    for value in _values(raw):
-        if value.WhichOneof("value_type") == "key_value":
-            check(value.key_value)
 
 
 def _open(raw: Any, names: Iterable[str], sealer: Sealer) -> None:
@@ -113,27 +108,9 @@ def _open(raw: Any, names: Iterable[str], sealer: Sealer) -> None:
 
 def _into(raw: Any, project: str, namespace: str) -> None:
     """Keys relative to the dump's partition go into this datastore's."""
-    def place_in(key: Any) -> None:
+    for key in keys_of(raw):
         if not key.partition_id.project_id:
             key.partition_id.project_id, key.partition_id.namespace_id = project, namespace
-
-    place_in(raw.key)
-    for value in _values(raw):
-        if value.WhichOneof("value_type") == "key_value":
-            place_in(value.key_value)
-
-
-def _values(raw: Any) -> Iterator[Any]:
-    """Every value of an entity, those inside arrays and embedded entities included."""
-    stack = list(raw.properties.values())
-    while stack:
-        value = stack.pop()
-        yield value
-        kind = value.WhichOneof("value_type")
-        if kind == "array_value":
-            stack.extend(value.array_value.values)
-        elif kind == "entity_value":
-            stack.extend(value.entity_value.properties.values())
 
 
 def _spooled(spool: IO[bytes]) -> Iterator[Any]:

@@ -8,6 +8,7 @@ and which properties are excluded from indexes. Other tools read the same form; 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from google.cloud import datastore
@@ -27,6 +28,25 @@ Value = entity_pb2.Value.pb()
 def to_pb(entity: datastore.Entity) -> Any:
     """An entity as Datastore's own message (what its JSON form maps one to one)."""
     return entity_pb2.Entity.pb(helpers.entity_to_protobuf(entity))
+
+
+def keys_of(raw: Any) -> Iterator[Any]:
+    """An entity message's key and every key it holds: key values, and the keys of embedded entities, at any depth."""
+    entities = [raw]
+    while entities:
+        entity = entities.pop()
+        if entity.HasField("key"):
+            yield entity.key
+        values = list(entity.properties.values())
+        while values:
+            value = values.pop()
+            kind = value.WhichOneof("value_type")
+            if kind == "key_value":
+                yield value.key_value
+            elif kind == "entity_value":
+                entities.append(value.entity_value)
+            elif kind == "array_value":
+                values.extend(value.array_value.values)
 
 
 def pb_line(raw: Any) -> str:
