@@ -61,7 +61,7 @@ def _made_once(ctx: Context, new: list[tuple[groups.Group, str]], week: str) -> 
                 made[group.code] = existing[batch_id], False
             else:
                 made[group.code] = Batch(batch_id, group.code, week, directory, group.mailer, created=at, expires=at + KEPT), True
-        store.BATCHES.put_many(ctx.client, [batch for batch, new in made.values() if new])
+        store.BATCHES.put_many(ctx.client, [batch for batch, made_now in made.values() if made_now])
         return made
 
     return in_transaction(ctx.client, work, lookup_first=True)

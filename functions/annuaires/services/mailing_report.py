@@ -96,16 +96,15 @@ def resend(ctx: Context, principal: Principal, code: str) -> dict:
 def _back_to_pending(ctx: Context, batch: str, number: int) -> Counter:
     """Inside a transaction: a chunk's recipients still not sent become pending again; how many, by the state
     they left (recipients a worker holds now are left to it)."""
-    found = store.get_chunks(ctx.client, batch, [number])
-    if not found:
+    chunk = store.CHUNKS.get(ctx.client, number, batch)
+    if chunk is None:
         return Counter()
-    chunk = found[0]
     again = [r for r in chunk.recipients if r.status in NOT_SENT]
     left = Counter(r.status for r in again)
     for recipient in again:
         recipient.status, recipient.next_try = store.PENDING, None
     chunk.settle()
-    store.put_chunks(ctx.client, [chunk])
+    store.CHUNKS.put(ctx.client, chunk)
     return left
 
 

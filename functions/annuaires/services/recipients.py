@@ -139,10 +139,9 @@ def claim(ctx: Context, batch_id: str, worker: str) -> Claimed | None:
 
 
 def _take(ctx: Context, batch_id: str, number: int, worker: str, at: datetime) -> Claimed | None:
-    found = store.get_chunks(ctx.client, batch_id, [number])
-    if not found or found[0].state == store.CLAIMED:
+    chunk = store.CHUNKS.get(ctx.client, number, batch_id)
+    if chunk is None or chunk.state == store.CLAIMED:
         return None
-    chunk = found[0]
     due = [r for r in chunk.recipients if _due(r, at)]
     if not due:
         return None
@@ -150,7 +149,7 @@ def _take(ctx: Context, batch_id: str, number: int, worker: str, at: datetime) -
     for recipient in due:
         recipient.status = store.CLAIMED
     chunk.state, chunk.claim, chunk.claimed_at = store.CLAIMED, worker, at
-    store.put_chunks(ctx.client, [chunk])
+    store.CHUNKS.put(ctx.client, chunk)
     return Claimed(chunk, due, before)
 
 
@@ -158,9 +157,9 @@ def record(ctx: Context, claimed: Claimed, worker: str) -> None:
     """Write what became of a claimed chunk's recipients; those not tried are given back, as they were."""
 
     def work() -> None:
-        found = store.get_chunks(ctx.client, claimed.chunk.batch, [claimed.chunk.number])
-        if found:
-            store.put_chunks(ctx.client, [merge(ctx, found[0], claimed, worker)])
+        chunk = store.CHUNKS.get(ctx.client, claimed.chunk.number, claimed.chunk.batch)
+        if chunk is not None:
+            store.CHUNKS.put(ctx.client, merge(ctx, chunk, claimed, worker))
 
     in_transaction(ctx.client, work, lookup_first=True)
 
@@ -209,16 +208,15 @@ def expire(ctx: Context, batch_id: str) -> int:
     stale = store.chunks_in(ctx.client, batch_id, store.CLAIMED, 50, before=("claimed_at", cutoff))
 
     def work(number: int) -> int:
-        found = store.get_chunks(ctx.client, batch_id, [number])
-        if not found or found[0].state != store.CLAIMED or found[0].claimed_at is None or found[0].claimed_at > cutoff:
+        chunk, lost = store.CHUNKS.get(ctx.client, number, batch_id), 0
+        if chunk is None or chunk.state != store.CLAIMED or chunk.claimed_at is None or chunk.claimed_at > cutoff:
             return 0
-        chunk, lost = found[0], 0
         for recipient in chunk.recipients:
             if recipient.status == store.CLAIMED:
                 recipient.status, recipient.at, recipient.anomaly, lost = store.UNKNOWN, at, UNKNOWN_TEXT, lost + 1
         chunk.claim = ""
         chunk.settle()
-        store.put_chunks(ctx.client, [chunk])
+        store.CHUNKS.put(ctx.client, chunk)
         return lost
 
     return sum(in_transaction(ctx.client, lambda n=chunk.number: work(n), lookup_first=True) for chunk in stale)

@@ -315,7 +315,7 @@ class Worker:
         def transaction() -> tuple[str, datetime | None]:
             batch, chunks = store.batch_with_chunks(self.ctx.client, opened.batch.id, opened.made or [])
             mine = next(c for c in chunks if c.number == work.claimed.chunk.number)
-            store.put_chunks(self.ctx.client, [recipients.merge(self.ctx, mine, work.claimed, self.token)])
+            store.CHUNKS.put(self.ctx.client, recipients.merge(self.ctx, mine, work.claimed, self.token))
             standing = self._settle(batch, chunks, self.ctx.now())
             store.BATCHES.put(self.ctx.client, batch)
             return standing

@@ -134,13 +134,6 @@ def chunks_of(client: datastore.Client, batch: str) -> list[Chunk]:
     return reading(client, lambda: [CHUNKS.read(e) for e in q.fetch()])
 
 
-def get_chunks(client: datastore.Client, batch: str, numbers: list[int]) -> list[Chunk]:
-    """Several chunks of one batch in one call, in the order asked (missing ones left out)."""
-    keys = [CHUNKS.key(client, number, batch) for number in numbers]
-    found = {e.key.id: CHUNKS.read(e) for e in reading(client, lambda: client.get_multi(keys))} if keys else {}
-    return [found[n] for n in numbers if n in found]
-
-
 def batch_with_chunks(client: datastore.Client, batch: str, numbers: list[int]) -> tuple[Batch | None, list[Chunk]]:
     """A batch and some of its chunks, in one lookup (inside the caller's transaction, if any)."""
     keys = [BATCHES.key(client, batch)] + [CHUNKS.key(client, number, batch) for number in numbers]
