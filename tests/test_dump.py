@@ -245,3 +245,18 @@ def test_a15_a_dump_larger_than_any_other_body_reloads(given, new_api, api, data
     target_api, target_client = target()
     assert reload_into(target_api, body).get_json()["entities"] == len(body.splitlines()) - 1
     assert target_client.get(target_client.key("Sample", "large-2"))["text"] == "é" * 300_000
+
+
+def test_a15_a_reload_with_the_directories_admin_s_session_needs_its_csrf_token(given, new_api, api, target):
+    a_network(given, new_api)
+    body = raw_dump(api)
+    target_api, _ = target()
+    target_api.as_directories()
+    csrf, target_api.csrf = target_api.csrf, ""
+    headers = {"X-Dump-Passphrase": PASSPHRASE}
+    refused = target_api.post("/api/reload", data=body.encode(), content_type="application/x-ndjson", headers=headers,
+                              expect=403)
+    assert refused.get_json()["error"]["code"] == "forbidden"
+    target_api.csrf = csrf
+    assert target_api.post("/api/reload", data=body.encode(), content_type="application/x-ndjson", headers=headers,
+                           expect=200).get_json()["entities"] == len(body.splitlines()) - 1
