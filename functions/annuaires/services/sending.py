@@ -298,12 +298,16 @@ class Worker:
             self._exhaust(self.current)
 
     def _add_up(self, opened: Opened) -> None:
-        """The batch's counters from its chunks (one write), and whether it is done or when to go on."""
-        chunks, at = store.chunks_of(self.ctx.client, opened.batch.id), self.ctx.now()
+        """The batch's counters from its chunks (one write), and whether it is done or when to go on.
+
+        The chunks are read inside the transaction (after the batch's lookup, which begins it): read before, a
+        worker adding up at the same time with chunks recorded since could be overwritten with older counts.
+        """
+        at = self.ctx.now()
 
         def work() -> tuple[str, datetime | None]:
             batch = store.BATCHES.get(self.ctx.client, opened.batch.id)
-            standing = self._settle(batch, chunks, at)
+            standing = self._settle(batch, store.chunks_of(self.ctx.client, opened.batch.id), at)
             store.BATCHES.put(self.ctx.client, batch)
             return standing
 
