@@ -260,3 +260,44 @@ def test_a15_a_reload_with_the_directories_admin_s_session_needs_its_csrf_token(
     target_api.csrf = csrf
     assert target_api.post("/api/reload", data=body.encode(), content_type="application/x-ndjson", headers=headers,
                            expect=200).get_json()["entities"] == len(body.splitlines()) - 1
+
+
+def dump_of(api, kinds: str) -> str:
+    return api.get(f"/api/dump?kinds={kinds}", headers={**basic(DIRECTORIES_PASSWORD), "X-Dump-Passphrase": PASSPHRASE},
+                   expect=200).get_data(as_text=True)
+
+
+def line_of(body: str, kind: str, name_starts: str = "") -> int:
+    """The number of the first line holding an entity of this kind (its key's name starting so)."""
+    return next(n for n, line in enumerate(body.splitlines(), start=1) if n > 1 and kind_of(json.loads(line)) == kind
+                and json.loads(line)["key"]["path"][-1].get("name", "").startswith(name_starts))
+
+
+def test_a1_a_reload_keeps_names_unique_claims_come_with_their_owners(given, new_api, api, target):
+    a_network(given, new_api)
+    target_api, target_client = target()
+    refusals = {"Directory": "come without their claim", "Claim": "neither in the dump nor here"}
+    for kinds, kind in (("Directory,Group", "Directory"), ("Claim", "Claim")):
+        body = dump_of(api, kinds)
+        refused = reload_into(target_api, body, expect=400).get_json()["error"]
+        assert refused["fields"] == {"line": str(line_of(body, kind))} and refusals[kind] in refused["message"], refused
+    assert {e.key.kind for e in target_client.query().fetch()} - {"Throttle"} == {"Settings"}  # nothing written
+
+    whole = raw_dump(api)
+    assert reload_into(target_api, whole).get_json()["entities"] == len(whole.splitlines()) - 1
+    assert reload_into(target_api, whole).get_json()["entities"] == len(whole.splitlines()) - 1  # the same again: no conflict
+    body = dump_of(api, "Claim")  # now their owners are here
+    assert reload_into(target_api, body).get_json()["entities"] == len(body.splitlines()) - 1
+
+
+def test_a1_a_reload_refuses_a_name_another_directory_holds_in_the_target(given, new_api, api, target):
+    a_network(given, new_api)  # Paris, PA, in the source
+    target_api, target_client = target()
+    target_api.as_directories()
+    target_api.post("/api/directories", {"name": "PARIS", "initials": "PX"}, expect=201)  # the same name, another code
+    before = sorted(e.key.kind for e in target_client.query().fetch())
+    body = raw_dump(api)
+    refused = reload_into(target_api, body, expect=400).get_json()["error"]
+    assert "already held by" in refused["message"], refused
+    assert refused["fields"] == {"line": str(line_of(body, "Claim", "directory:name:"))}
+    assert sorted(e.key.kind for e in target_client.query().fetch()) == before

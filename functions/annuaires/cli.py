@@ -120,7 +120,7 @@ def reload(options: dict, file: Path, dry_run: bool) -> None:
         with file.open("rb") as lines, _progress(total=True) as progress:
             task = progress.add_task("Vérification", total=file.stat().st_size)
             try:
-                for raw in checked(credentials.passphrase, _counted(lines, progress, task), "check", ""):
+                for _, raw in checked(credentials.passphrase, _counted(lines, progress, task), "check", ""):
                     found[raw.key.path[-1].kind] += 1
             except (BadDumpLine, InvalidInput) as error:
                 raise click.ClickException(_reason(error)) from error

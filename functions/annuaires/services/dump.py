@@ -22,15 +22,13 @@ from typing import Any
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
-from ..store import kinds
-from ..store.base import fetch_page
+from ..store import kinds, raw
 from ..store.entity_json import Value, keys_of, pb_line, to_pb
 from .context import Context
 from .dump_scope import of_directory
 from .errors import InvalidInput
 
 FORMAT = "annuaires-dump/1"
-PAGE = 500
 NOT_DUMPED = frozenset({"Session", "Throttle"})  # they end by themselves and open accounts: they never leave the store
 MIN_PASSPHRASE = 12
 KDF = {"name": "argon2id", "time_cost": 3, "memory_kib": 64 * 1024, "parallelism": 1}  # RFC 9106's second choice
@@ -100,7 +98,7 @@ def dump(ctx: Context, passphrase: str, kind_names: list[str] | None = None, dir
     project, namespace = ctx.client.project, ctx.client.namespace or ""
     salt = project_salt(project)
     sealer = Sealer(passphrase, salt)
-    entities = _kept(of_directory(ctx.client, directory), set(chosen)) if directory else _of_kinds(ctx, chosen)
+    entities = _of_directory(ctx, directory, set(chosen)) if directory else _of_kinds(ctx, chosen)
     first = next(entities, None)  # an unknown directory is refused before the first line
     head = {"format": FORMAT, "dumped": ctx.now().isoformat().replace("+00:00", "Z"), "project": project,
             "namespace": namespace, "kinds": chosen, "directory": directory,
@@ -108,25 +106,22 @@ def dump(ctx: Context, passphrase: str, kind_names: list[str] | None = None, dir
                        "properties": {kind: list(secret_properties(kind)) for kind in chosen if secret_properties(kind)}}}
     yield json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     for entity in itertools.chain([first] if first is not None else [], entities):
-        yield _line(entity, secret_properties(entity.key.kind), sealer, project, namespace) + "\n"
+        yield _line(entity, secret_properties(entity.key.path[-1].kind), sealer, project, namespace) + "\n"
 
 
 def _of_kinds(ctx: Context, chosen: list[str]) -> Iterator[Any]:
+    """Every entity of the kinds, as Datastore's messages, a query batch at a time."""
     for kind in chosen:
-        cursor = None
-        while True:
-            found, cursor = fetch_page(ctx.client, ctx.client.query(kind=kind), PAGE, cursor)
-            yield from found
-            if cursor is None:
-                break
+        for batch in raw.of_kind(ctx.client, kind):
+            yield from batch
 
 
-def _kept(entities: Iterator[Any], kinds_kept: set[str]) -> Iterator[Any]:
-    return (entity for entity in entities if entity.key.kind in kinds_kept)
+def _of_directory(ctx: Context, directory: str, kinds_kept: set[str]) -> Iterator[Any]:
+    return (to_pb(entity) for entity in of_directory(ctx.client, directory) if entity.key.kind in kinds_kept)
 
 
-def _line(entity: Any, secret: tuple[str, ...], sealer: Sealer, project: str, namespace: str) -> str:
-    raw = to_pb(entity)
+def _line(raw: Any, secret: tuple[str, ...], sealer: Sealer, project: str, namespace: str) -> str:
+    """One entity's line (the message is changed: its secrets sealed, its keys made relative)."""
     for name in secret:
         if name in raw.properties and raw.properties[name].WhichOneof("value_type") != "null_value":
             sealed = sealer.seal(raw.properties[name], place(raw.key, name))

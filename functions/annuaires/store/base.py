@@ -70,6 +70,15 @@ def reading(client: datastore.Client, work: Callable[[], T]) -> T:
     return work() if client.current_transaction is not None else _again_on_contention(work)
 
 
+LOOKUP_LIMIT = 1000  # keys a lookup may name
+
+
+def lookup(client: datastore.Client, keys: list[datastore.Key]) -> list[datastore.Entity]:
+    """The entities of these keys that exist, in lookups of at most LOOKUP_LIMIT keys (one for most callers)."""
+    return [entity for start in range(0, len(keys), LOOKUP_LIMIT)
+            for entity in reading(client, lambda start=start: client.get_multi(keys[start:start + LOOKUP_LIMIT]))]
+
+
 def fetch_page(client: datastore.Client, query: datastore.query.Query, limit: int,
                cursor: str | None) -> tuple[list[datastore.Entity], str | None]:
     """Up to `limit` results from a cursor (reading on if Datastore ends a batch early), and the next cursor.
@@ -162,7 +171,7 @@ class Schema(Generic[R]):
     def get_many(self, client: datastore.Client, names: list[str]) -> dict[str, R]:
         """Several records in one batch, by key name (empty names skipped)."""
         keys = [self.key(client, name) for name in dict.fromkeys(names) if name]
-        return {e.key.name: self.read(e) for e in reading(client, lambda: client.get_multi(keys))} if keys else {}
+        return {e.key.name: self.read(e) for e in lookup(client, keys)}
 
     def put(self, client: datastore.Client, record: R) -> R:
         """Store a record (inside the caller's transaction, if any)."""
