@@ -6,9 +6,16 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.conftest import DIRECTORIES_PASSWORD, Given
+import pytest
+from google.cloud import datastore
+
+from emulator import datastore as datastore_emulator
+from tests.conftest import DIRECTORIES_PASSWORD, PROJECT, Given, running_server
 
 COMMAND = Path(sys.executable).parent / "annuaires"  # installed by the set-up, beside the virtual environment's python
 
@@ -57,3 +64,85 @@ def test_a15_the_command_names_the_bad_line_and_a_wrong_password(server, tmp_pat
     assert refused.returncode == 1 and f"Ligne {len(lines)} du fichier" in refused.stderr, refused.stderr
     wrong = annuaires("--url", server.url, "dump", password="pas le bon mot de passe")
     assert wrong.returncode == 1 and "401" in wrong.stderr
+
+
+def vm_hwm_kib(pid: int) -> int:
+    """The highest resident memory a live process has had (Linux's VmHWM), 0 once it has ended."""
+    try:
+        return int((Path("/proc") / str(pid) / "status").read_text().split("VmHWM:")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def peak_kib(server) -> int:
+    """The highest resident memory any process of the service (gunicorn and its worker) has had."""
+    group = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == server.process.pid:  # its process group
+                group.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+    return max(vm_hwm_kib(pid) for pid in group)
+
+
+def command_peak_kib(*args: str) -> int:
+    """Run the command; the highest resident memory it had, read while it runs (its rusage would count the memory
+    of the test's process it was forked from)."""
+    env = {**os.environ, "ANNUAIRES_DIRECTORIES_PASSWORD": DIRECTORIES_PASSWORD}
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen([str(COMMAND), *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=errors)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, vm_hwm_kib(process.pid))
+            time.sleep(0.02)
+        errors.seek(0)
+        assert process.returncode == 0, (args, errors.read().decode())
+    return peak
+
+
+@pytest.fixture
+def own_emulator(tmp_path, monkeypatch) -> Iterator[datastore_emulator.Emulator]:
+    """A Datastore emulator for one test whose 100 MB would slow every later test's queries down."""
+    running = datastore_emulator.start(PROJECT, log=tmp_path / "datastore.log")
+    monkeypatch.setenv("DATASTORE_EMULATOR_HOST", running.host)  # for the test's own client
+    yield running
+    running.stop()
+
+
+def test_a15_dump_and_reload_run_in_bounded_memory_on_both_sides(own_emulator, tasks_emulator, tmp_path):
+    """A dump of 100 MB (5,000 entities of 20 kB) goes through the service and the command and back, and neither
+    grows by more than a fraction of it (the reload spools 16 MiB in memory, by design, before the disk)."""
+    with running_server(own_emulator, tasks_emulator, tmp_path) as server, \
+            running_server(own_emulator, tasks_emulator, tmp_path) as empty_server:
+        bounded_both_ways(own_emulator, server, empty_server, tmp_path)
+
+
+def bounded_both_ways(emulator, server, empty_server, tmp_path):
+    server.given().directories_admin()
+    Given(empty_server.api).directories_admin()
+    client = datastore.Client(project=emulator.project, namespace=server.namespace)
+    for start in range(0, 5000, 100):
+        batch = []
+        for n in range(start, start + 100):
+            entity = datastore.Entity(client.key("Sample", f"s{n:05d}"), exclude_from_indexes=("text",))
+            entity["text"] = f"{n:05d}" * 4000
+            batch.append(entity)
+        client.put_multi(batch)
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    small_command = command_peak_kib("--url", server.url, "dump", "--kinds", "Settings", "-o", str(small))
+    small_service = peak_kib(server)
+    large_command = command_peak_kib("--url", server.url, "dump", "--kinds", "Sample", "-o", str(large))
+    assert large.stat().st_size > 100_000_000 and len(large.read_text().splitlines()) == 5001
+    mib = 1024  # KiB
+    assert large_command - small_command < 20 * mib, (small_command, large_command)
+    assert peak_kib(server) - small_service < 20 * mib, (small_service, peak_kib(server))
+
+    command_peak_kib("--url", empty_server.url, "reload", str(small))
+    before = peak_kib(empty_server)
+    reload_command = command_peak_kib("--url", empty_server.url, "reload", str(large))
+    assert reload_command - small_command < 20 * mib, (small_command, reload_command)
+    assert peak_kib(empty_server) - before < 40 * mib, (before, peak_kib(empty_server))
+    target = datastore.Client(project=emulator.project, namespace=empty_server.namespace)
+    assert target.get(target.key("Sample", "s04999"))["text"] == "04999" * 4000

@@ -133,6 +133,8 @@ def test_a15_the_lines_agree_with_protobufs_own_json_mapping(key, properties):
     ({"stringValue": 5}, "should be text"),
     ({"blobValue": "not*base64"}, "not base64"),
     ({"timestampValue": "yesterday"}, "RFC 3339"),
+    ({"timestampValue": "2026-02-30T00:00:00Z"}, "RFC 3339"),
+    ({"timestampValue": "2026-12-01 07:08:09Z"}, "RFC 3339"),
     ({"stringValue": "a", "integerValue": "1"}, "one type"),
     ({"excludeFromIndexes": True}, "one type"),
     ({"geoPointValue": {"latitude": 1, "altitude": 2}}, "no field 'altitude'"),
@@ -144,3 +146,13 @@ def test_a15_a_value_outside_datastores_form_is_refused_with_its_reason(value, r
     line = json.dumps({"key": {"path": [{"kind": "Group", "name": "abc"}]}, "properties": {"x": value}})
     with pytest.raises(LineError, match=reason):
         line_pb(line)
+
+
+@pytest.mark.parametrize("text", ["2026-12-01T07:08:09Z", "2026-12-01T07:08:09.5Z", "0001-01-01T00:00:00Z",
+                                  "9999-12-31T23:59:59.999999999Z", "1969-12-31T23:59:59.000000001Z",
+                                  "2026-03-29T02:30:00+02:00", "2026-03-29T02:30:00.25-09:30"])
+def test_a15_times_read_as_protobufs_timestamp_reads_them(text):
+    line = json.dumps({"key": {"path": [{"kind": "A", "id": "1"}]}, "properties": {"at": {"timestampValue": text}}})
+    expected = Value().timestamp_value
+    expected.FromJsonString(text)
+    assert line_pb(line).properties["at"].timestamp_value == expected

@@ -27,6 +27,7 @@ from .dump import FORMAT, Sealer, checked_passphrase, place
 from .errors import BadDumpLine, Forbidden
 
 BATCH = 500  # entities a write (Datastore's limit)
+BATCH_BYTES = 3 * 1024 * 1024  # and bytes: under the 4 MiB a gRPC message may have by default (the emulator's limit)
 SPOOL_IN_MEMORY = 16 * 1024 * 1024  # bytes of checked entities kept in memory before the spool goes to disk
 LENGTH = struct.Struct(">I")
 
@@ -45,13 +46,7 @@ def reload(ctx: Context, passphrase: str, lines: Iterable[bytes]) -> int:
             count += 1
         names.check(ctx.client)
         spool.seek(0)
-        batch = []
-        for data in _spooled(spool):
-            batch.append(data)
-            if len(batch) == BATCH:
-                raw_store.upsert(ctx.client, batch)
-                batch = []
-        if batch:
+        for batch in _batches(_spooled(spool)):
             raw_store.upsert(ctx.client, batch)
     return count
 
@@ -169,6 +164,19 @@ def _into(raw: Any, project: str, namespace: str) -> None:
     for key in keys_of(raw):
         if not key.partition_id.project_id:
             key.partition_id.project_id, key.partition_id.namespace_id = project, namespace
+
+
+def _batches(entities: Iterator[bytes]) -> Iterator[list[bytes]]:
+    """Serialized entities in batches of BATCH at most, and of BATCH_BYTES at most unless one entity is larger."""
+    batch, size = [], 0
+    for data in entities:
+        if batch and (len(batch) == BATCH or size + len(data) > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(data)
+        size += len(data)
+    if batch:
+        yield batch
 
 
 def _spooled(spool: IO[bytes]) -> Iterator[bytes]:

@@ -17,6 +17,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from google.cloud import datastore
@@ -39,6 +40,10 @@ INT32 = range(-(2**31), 2**31)
 SPECIAL_DOUBLES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 DECIMAL = re.compile(r"-?[0-9]+")
 NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+RFC3339 = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
+                     r"(?:Z|([+-])([0-9]{2}):([0-9]{2}))")
+EPOCH = datetime(1970, 1, 1)
+SECOND = timedelta(seconds=1)
 
 
 def to_pb(entity: datastore.Entity) -> Any:
@@ -273,10 +278,19 @@ def _null(found: Any, into: Any, name: str) -> None:
 
 
 def _timestamp(found: Any, into: Any, name: str) -> None:
+    """RFC 3339, as protobuf's Timestamp reads it (its own parser takes ten times longer)."""
+    parts = RFC3339.fullmatch(_text(found, name))
     try:
-        into.timestamp_value.FromJsonString(_text(found, name))
+        if parts is None:
+            raise ValueError("not of the form 2026-12-01T07:08:09.123456Z")
+        year, month, day, hour, minute, second, fraction, sign, offset_hours, offset_minutes = parts.groups()
+        at = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
     except ValueError as error:
         raise _NotDatastoreForm(f"{name} is not a time in RFC 3339 form ({error})") from error
+    seconds = (at - EPOCH) // SECOND
+    if sign:
+        seconds -= (1 if sign == "+" else -1) * (int(offset_hours) * 3600 + int(offset_minutes) * 60)
+    into.timestamp_value.seconds, into.timestamp_value.nanos = seconds, int((fraction or "").ljust(9, "0"))
 
 
 def _blob(found: Any, into: Any, name: str) -> None:

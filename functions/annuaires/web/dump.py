@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+from collections.abc import Iterator
 
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
@@ -16,6 +18,8 @@ from . import edge
 blueprint = Blueprint("dump", __name__)
 SCRIPT_USER = "directories"  # HTTP Basic's user name for the directories admin
 MAX_DUMP_BYTES = 64 * 1024**3  # a reload's body: far beyond any other
+PIECE = 64 * 1024  # bytes of lines written to the answer at once (a write a line would cost more than the line)
+READ_BUFFER = 1024 * 1024  # the request's raw stream reads a line a byte at a time: lines are read from a buffer
 
 
 def directories_admin() -> Principal:
@@ -37,7 +41,20 @@ def dump() -> Response:
                          request.args.get("directory", "").strip() or None)
     first = next(lines)  # bad input is refused before the answer begins
     # The lines need no request context (the service has all it reads): the entry point's own app streams them.
-    return Response(itertools.chain([first], lines), mimetype="application/x-ndjson")
+    return Response(_pieces(itertools.chain([first], lines)), mimetype="application/x-ndjson")
+
+
+def _pieces(lines: Iterator[str]) -> Iterator[bytes]:
+    """Lines gathered into pieces of about PIECE bytes, each written (and sent as a chunk) at once."""
+    gathered, size = [], 0
+    for line in lines:
+        gathered.append(data := line.encode())
+        size += len(data)
+        if size >= PIECE:
+            yield b"".join(gathered)
+            gathered, size = [], 0
+    if gathered:
+        yield b"".join(gathered)
 
 
 @blueprint.post("/api/reload")
@@ -45,5 +62,6 @@ def reload_dump() -> Response:
     """A dump's lines, read as they come (a dump may be far larger than any other body), checked, then written."""
     directories_admin()
     request.max_content_length = MAX_DUMP_BYTES  # (None would mean the app's 1 MiB)
-    count = reload.reload(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), request.stream)
+    lines = io.BufferedReader(request.stream, READ_BUFFER)
+    count = reload.reload(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), lines)
     return edge.answer({"entities": count})
