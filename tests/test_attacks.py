@@ -8,7 +8,7 @@ import pytest
 
 GROWS = "\ufdfa" * 80  # 80 characters that NFKD turns into 1,440
 DEEP = "[" * 100_000 + "]" * 100_000
-PATH_VALUES = {"code": "abcdefgh", "letter": "A", "member_id": "1"}
+PATH_VALUES = {"code": "abcdefgh", "letter": "A", "member_id": "1", "address": "x@example.org"}
 
 
 def _concrete(rule: str) -> str:

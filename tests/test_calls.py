@@ -46,3 +46,19 @@ def test_group_page_calls_do_not_grow_with_members_or_deliveries(given, new_api,
     # session and group, members, delivered, suppliers, message, directories, audit; the page adds the groups it
     # may deliver (its directories, and one query per directory, rarely more than 2-3) and the last batch
     assert pages[0] == pages[1] == [7, 10], pages
+
+
+def test_b1_mail_accounts_list_and_search_calls_do_not_grow_with_accounts(new_api, datastore_client):
+    from annuaires.store import mail
+
+    counter = RpcCounter(datastore_client)
+    admin = new_api().as_general()
+    counts = []
+    for size, name in ((3, "petit.org"), (120, "grand.org")):
+        admin.post("/api/mail/domains", {"name": name, "site": "fr"}, expect=201)
+        mail.ACCOUNTS.put_many(datastore_client, [mail.MailAccount(f"m{n:04d}@{name}", name, f"m{n:04d}", f"Membre {n}",
+                                                                   f"membre {n}") for n in range(size)])
+        counts.append([calls(counter, admin, f"/api/mail/accounts?domain={name}{query}")
+                       for query in ("", "&q=m00", "&q=membre%201")])
+    # session, domain, its site, the page (a search: one query by address, one by name)
+    assert counts[0] == counts[1] == [4, 5, 5], counts

@@ -16,6 +16,9 @@ ACTIONS = (
     "group_reactivated", "mailing_configured", "member_added", "member_updated", "member_activated",
     "member_deactivated", "member_removed", "members_imported",
     "member_unsubscribed", "message_updated", "delivery_added", "delivery_removed",
+    "mail_domain_created", "mail_account_created", "mail_account_updated", "mail_account_renamed",
+    "mail_account_activated", "mail_account_deactivated", "mail_password_reset", "mail_account_deleted",
+    "mail_alias_created", "mail_alias_deleted",
 )
 PAGE = 50
 

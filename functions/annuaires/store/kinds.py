@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from . import audit, claims, directories, groups, mailers, mailing, members, messages, quota, sessions, settings, throttle
+from . import audit, claims, directories, groups, mail, mail_feed, mailers, mailing, members, messages, quota, sessions, settings, throttle
 from .base import Schema
 
 ALL: tuple[Schema, ...] = (
     directories.SCHEMA, groups.SCHEMA, messages.SCHEMA, members.SCHEMA, claims.SCHEMA, audit.SCHEMA,
     mailers.SCHEMA, mailing.BATCHES, mailing.CHUNKS, quota.SCHEMA, settings.SCHEMA, sessions.SCHEMA, throttle.SCHEMA,
+    mail.SITES, mail.DOMAINS, mail.ACCOUNTS, mail.ALIASES, mail.ADDRESSES, mail_feed.COUNTER, mail_feed.CHANGES,
 )
 BY_KIND = {schema.kind: schema for schema in ALL}

@@ -67,9 +67,9 @@ def create_app(
     app.jinja_env.filters["audit_detail"] = edge.audit_detail
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
-    from . import animator, auth, directories_admin, directory_admin, dump, general_admin, meta, public, tasks
+    from . import animator, auth, directories_admin, directory_admin, dump, general_admin, mail, meta, public, tasks
 
-    for module in (meta, auth, public, tasks, general_admin, directories_admin, directory_admin, animator, dump):
+    for module in (meta, auth, public, tasks, general_admin, directories_admin, directory_admin, animator, dump, mail):
         app.register_blueprint(module.blueprint)
 
     @app.before_request

@@ -45,6 +45,12 @@ BATCH = obj(("id", "week", "started", "finished", "status", "sent", "deferred", 
                                  "until": TIME, "detail": S}})
 # A composite page's lists show their first page; each list's next page is at its own path, from this cursor.
 NEXT = {"type": "object", "additionalProperties": {"type": ["string", "null"]}}
+COMPANIONS = obj(secours=S, backup=S, archives=S)
+MAIL_DOMAIN = obj(("name", "site"), name=S, display=S, site=S, companions=COMPANIONS, retention_days={"type": ["integer", "null"]})
+QUOTA = {"type": ["integer", "null"], "minimum": 1}
+MAIL_ACCOUNT = obj(("address", "display_name", "active", "companions"), address=S, display_name=S, active=B, quota_mb=QUOTA,
+                   origin=S, companions=COMPANIONS)
+MAIL_ALIAS = obj(("address", "targets"), address=S, targets=arr(S), origin=S)
 SIGN_IN = obj(("role",), role={"type": "string", "enum": ["general", "directories", "directory", "group", "mail"]},
               email=S, password=S, directory=S, group=S, login=S)
 
@@ -122,17 +128,36 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
      {200: obj(("added", "refused"), added=arr(MEMBER), refused=arr(obj(("line", "reason"), line={"type": "integer"}, reason=S)))}),
     ("get", "/api/group/deliveries/eligible", "The groups a groupement may deliver now, not yet delivered", None,
      {200: arr(SHORT_GROUP)}),
+    ("get", "/api/mail/domains", "The mail domains, each with its site's companion domains (mail admin)", None,
+     {200: arr(MAIL_DOMAIN)}),
+    ("post", "/api/mail/domains", "Add a mail domain to a site", obj(("name", "site"), name=S, site=S), {201: MAIL_DOMAIN}),
+    ("get", "/api/mail/accounts", "A page of a domain's accounts, in address order; with q, those it begins", None,
+     {200: arr(MAIL_ACCOUNT), 400: ERROR}),
+    ("post", "/api/mail/accounts", "Create a mail account, with its companion mailboxes",
+     obj(("address", "password"), address=S, display_name=S, password=S, quota_mb=QUOTA), {201: MAIL_ACCOUNT, 409: ERROR}),
+    ("get", "/api/mail/accounts/{address}", "One mail account", None, {200: MAIL_ACCOUNT, 404: ERROR}),
+    ("patch", "/api/mail/accounts/{address}", "Rename, describe, disable or reset the password of a mail account",
+     obj(address=S, display_name=S, active=B, quota_mb=QUOTA, password=S), {200: MAIL_ACCOUNT, 404: ERROR, 409: ERROR}),
+    ("delete", "/api/mail/accounts/{address}", "Delete a mail account and its companions", None, {204: None, 404: ERROR}),
+    ("get", "/api/mail/aliases", "A page of a domain's aliases, in address order", None, {200: arr(MAIL_ALIAS), 400: ERROR}),
+    ("post", "/api/mail/aliases", "Create an alias", obj(("address", "targets"), address=S, targets=arr(S)),
+     {201: MAIL_ALIAS, 409: ERROR}),
+    ("delete", "/api/mail/aliases/{address}", "Delete an alias", None, {204: None, 404: ERROR}),
 ]
 
 
 # Lists that can grow are read a page at a time: `cursor` in, the next page's cursor out in `X-Next-Cursor`.
 PAGED = {"/api/directories", "/api/directories-admin/audit", "/api/directory/audit", "/api/directory/groups",
          "/api/directory/former", "/api/group/audit",
-         "/api/group/members", "/api/group/suppliers"}
+         "/api/group/members", "/api/group/suppliers", "/api/mail/accounts", "/api/mail/aliases"}
 # Parameters beyond the path's, the role's and the cursor: by operation.
 PASSPHRASE = {"name": "X-Dump-Passphrase", "in": "header", "required": True, "schema": {"type": "string", "minLength": 12},
               "description": "password hashes and sealed secrets travel only encrypted under a key derived from it"}
-MORE_PARAMETERS = {("post", "/api/reload"): [PASSPHRASE], ("get", "/api/dump"): [
+DOMAIN = {"name": "domain", "in": "query", "required": True, "schema": S, "description": "the mail domain"}
+MORE_PARAMETERS = {("get", "/api/mail/aliases"): [DOMAIN], ("get", "/api/mail/accounts"): [
+    DOMAIN, {"name": "q", "in": "query", "required": False, "schema": S,
+             "description": "the beginning of an address or a display name (the first page of those found)"}],
+    ("post", "/api/reload"): [PASSPHRASE], ("get", "/api/dump"): [
     {"name": "kinds", "in": "query", "required": False, "schema": S,
      "description": "comma-separated kinds (all that are dumped when absent)"},
     {"name": "directory", "in": "query", "required": False, "schema": S,

@@ -1,0 +1,105 @@
+"""The values of mail accounts (B1, B2): addresses and domains as the mail host compares them, site codes,
+and the password policy of mailboxes. Checks in the manner of services/values.py: the clean value, or
+ValueError with a message key.
+
+Addresses are read by email-validator (RFC 5321/5322 syntax, internationalised domains through IDNA 2008);
+local parts stay ASCII, as the mail host's maps and mailbox paths need them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from ..store.mail import COMPANIONS, MailSite
+
+SITE_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
+MIN_PASSWORD, MAX_PASSWORD = 12, 128
+MAX_QUOTA_MB = 10 * 1024 * 1024  # 10 TB: beyond it, a typing error
+
+
+@dataclass(frozen=True)
+class Address:
+    """An address as typed and as compared."""
+
+    key: str  # local part in lower case @ ASCII domain: what is stored and compared
+    local: str  # the local part as typed
+    domain: str  # ASCII (IDNA) form
+    display: str  # as people read it: the local part as typed @ the Unicode domain
+
+
+def address(value: Any) -> Address:
+    """A mail address (`invalid_address` when email-validator refuses it, `non_ascii_local_part` for é@…)."""
+    if not isinstance(value, str):
+        raise ValueError("not_text")
+    try:
+        found = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ValueError("non_ascii_local_part" if "before the @-sign" in str(error) and "nternational" in str(error)
+                         else "invalid_address") from error
+    return Address(f"{found.local_part.lower()}@{found.ascii_domain}", found.local_part, found.ascii_domain,
+                   f"{found.local_part}@{found.domain}")
+
+
+def domain(value: Any) -> tuple[str, str]:
+    """A domain name: its ASCII form and its Unicode form (read as the domain of an address would be)."""
+    if not isinstance(value, str) or "@" in value:
+        raise ValueError("invalid_domain")
+    try:
+        found = validate_email(f"postmaster@{value.strip()}", check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError("invalid_domain") from error
+    return found.ascii_domain, found.domain
+
+
+def site_code(value: Any) -> str:
+    """A site's code (`fr`, `ca-qc`): lower-case letters, digits and hyphens, 20 at most."""
+    if not isinstance(value, str) or not SITE_CODE.fullmatch(value.strip().lower()):
+        raise ValueError("invalid_site_code")
+    return value.strip().lower()
+
+
+def quota_mb(value: Any) -> int | None:
+    """A mailbox quota in MB, or none (null)."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_QUOTA_MB:
+        raise ValueError("invalid_quota")
+    return value
+
+
+def default_site(code: str) -> MailSite:
+    """A new site's policy: companion domains `<site>.secours`, `<site>.backup`, `<site>.archives`; 15 days."""
+    return MailSite(code, *(f"{code}.{name}" for name in COMPANIONS))
+
+
+def companions(key: str, site: MailSite) -> dict[str, str]:
+    """An account's companion mailboxes at its site (B3): its local part at each companion domain."""
+    local = key.rsplit("@", 1)[0]
+    return {name: f"{local}@{companion}" for name, companion in site.companion_domains().items()}
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])  # the 30,000 most common passwords, as zxcvbn ships them
+
+
+def password_problem(password: str, address_key: str) -> str | None:
+    """What is wrong with a mailbox's new password (a message key), or None: long enough, not common, and not
+    made of the address."""
+    if len(password) < MIN_PASSWORD:
+        return "mail_password_too_short"
+    if len(password) > MAX_PASSWORD:
+        return "too_long"
+    folded = password.casefold()
+    if folded in _common() or len(set(folded)) < 4:
+        return "password_too_common"
+    local = address_key.split("@", 1)[0]
+    if any(part and len(part) >= 3 and part in folded for part in (local, *re.split(r"[._+-]", local))):
+        return "password_contains_address"
+    return None
