@@ -366,11 +366,11 @@ class Server:
 
 @contextlib.contextmanager
 def running_server(emulator: datastore_emulator.Emulator, tasks_emulator: tasks_emulator_process.TasksEmulator,
-                   log_dir: Path) -> Iterator[Server]:
+                   log_dir: Path, **more_env: str) -> Iterator[Server]:
     """Start the service on a free port and a fresh namespace and queue; wait for /healthz; stop it afterwards."""
     port, namespace = free_port(), f"service{uuid.uuid4().hex}"
     env = {**os.environ, **test_env(emulator, tasks_emulator, namespace, f"http://127.0.0.1:{port}"),
-           "PYTHONPATH": str(ROOT / "functions"), "ANNUAIRES_SECRETS_KEY": new_key()}
+           "PYTHONPATH": str(ROOT / "functions"), "ANNUAIRES_SECRETS_KEY": new_key(), **more_env}
     log = log_dir / f"server-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -413,3 +413,12 @@ def empty_server(emulator: datastore_emulator.Emulator, tasks_emulator: tasks_em
     with running_server(emulator, tasks_emulator, tmp_path) as running:
         yield running
 
+
+
+@pytest.fixture
+def mail_admin(new_api: Callable[[], Api]) -> Api:
+    """The general admin, a mail admin, with the mail domains auf.org and autre.org of site fr (B1)."""
+    api = new_api().as_general()
+    for name in ("auf.org", "autre.org"):
+        api.post("/api/mail/domains", {"name": name, "site": "fr"}, expect=201)
+    return api

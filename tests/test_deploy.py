@@ -93,4 +93,4 @@ def test_every_kind_with_an_end_has_its_ttl_policy_deployed():
     script = next(step["args"][-1] for step in build["steps"] if step["id"] == "ttl")
     deployed = set(re.fullmatch(r"for kind in ([\w ]+); do gcloud firestore fields ttls update expires .*", script)[1].split())
     with_end = {schema.kind for schema in kinds.ALL if "expires" in {f.name for f in dataclasses.fields(schema.record)}}
-    assert deployed == with_end == {"Session", "Throttle", "MailingBatch", "RecipientChunk", "Quota"}
+    assert deployed == with_end == {"Session", "Throttle", "MailingBatch", "RecipientChunk", "Quota", "MailSyncRun"}

@@ -44,6 +44,8 @@ class Config:
     tasks_queue: str = ""
     local_smtp: str = ""
     tasks_emulator_host: str = ""
+    mail_reference_url: str = ""  # the instance this one follows (B5), if any
+    mail_reference_token: str = ""  # that instance's export token
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -76,6 +78,8 @@ class Config:
             tasks_emulator_host=env.get("CLOUD_TASKS_EMULATOR_HOST", ""),
             local_smtp=env.get("ANNUAIRES_LOCAL_SMTP", "") if emulator else "",
             tasks_service_account=env.get("ANNUAIRES_TASKS_SERVICE_ACCOUNT", "").lower(),
+            mail_reference_url=env.get("ANNUAIRES_MAIL_REFERENCE_URL", "").rstrip("/"),
+            mail_reference_token=env.get("ANNUAIRES_MAIL_REFERENCE_TOKEN", ""),
             public_url=(env.get("ANNUAIRES_PUBLIC_URL") or f"http://127.0.0.1:{env.get('PORT', '8080')}").rstrip("/"),
             # Cheap hashing is for tests on the emulator; anywhere else it is ignored.
             password_hashing="fast" if emulator and env.get("ANNUAIRES_PASSWORD_HASHING") == "fast" else "standard",

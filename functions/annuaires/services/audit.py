@@ -18,7 +18,8 @@ ACTIONS = (
     "member_unsubscribed", "message_updated", "delivery_added", "delivery_removed",
     "mail_domain_created", "mail_account_created", "mail_account_updated", "mail_account_renamed",
     "mail_account_activated", "mail_account_deactivated", "mail_password_reset", "mail_account_deleted",
-    "mail_alias_created", "mail_alias_deleted",
+    "mail_alias_created", "mail_alias_deleted", "mail_password_changed", "mail_operator_created", "mail_operator_deleted",
+    "mail_export_token_set",
 )
 PAGE = 50
 

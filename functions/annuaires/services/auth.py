@@ -16,10 +16,11 @@ from . import audit, devices, passwords
 from .context import Context
 from .errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
 from .names import skeleton_key
-from .roles import DIRECTORIES, ENTITY_ROLES, GENERAL, ROLES, Principal, Role
+from .roles import ACCOUNT_ROLES, DIRECTORIES, ENTITY_ROLES, GENERAL, MAIL, ROLES, Principal, Role
 
 # Refused sign-ins, for the operators: the account by its code only (a name typed there may be a password).
 log = logging.getLogger("annuaires.auth")
+MAX_LOGIN = 40
 
 
 @dataclass
@@ -95,6 +96,10 @@ def sign_in(ctx: Context, role: Role, identifier: str, password: str, *, client_
     """Check a password for the directories admin, a directory or a group; open a session."""
     if role is DIRECTORIES:
         account, subject = settings.SCHEMA.get(ctx.client, settings.DIRECTORIES_ADMIN), DIRECTORIES.name
+    elif role is MAIL:
+        login = identifier.strip().lower()
+        account = MAIL.schema.get(ctx.client, login) if login and len(login) <= MAX_LOGIN else None
+        subject = account.login if account is not None else f"unknown:{skeleton_key(identifier)}"
     else:
         account = resolve(ctx, role, identifier)
         subject = subject_of(account, identifier)
@@ -113,7 +118,7 @@ def sign_in(ctx: Context, role: Role, identifier: str, password: str, *, client_
     # The session carries the epoch read before the password was checked: a reset committed since
     # has moved the epoch on, and this session opens nothing (A4).
     principal = _open_session(ctx, role, subject, account.sessions_epoch, replaced)
-    principal.must_change_password, principal.account = must_change, account if role in ENTITY_ROLES else None
+    principal.must_change_password, principal.account = must_change, account if role in ACCOUNT_ROLES else None
     return SignedIn(principal, devices.remember(ctx.device_key, device_cookie, f"{role.name}:{subject}"))
 
 
@@ -162,7 +167,7 @@ def authenticate(ctx: Context, role: Role, token: str) -> tuple[Principal | None
     if role.epoch and session.epoch != account.sessions_epoch:
         return None, "session_reset" if getattr(account, "must_change", False) else "session_password_changed"
     must_change = bool(getattr(account, "must_change", False))
-    return Principal(role, session.subject, session.csrf, token, must_change, account if role in ENTITY_ROLES else None), ""
+    return Principal(role, session.subject, session.csrf, token, must_change, account if role in ACCOUNT_ROLES else None), ""
 
 
 def sign_out(ctx: Context, principal: Principal) -> None:
@@ -174,7 +179,7 @@ def change_password(ctx: Context, principal: Principal, current: str, new: str, 
                     device_cookie: str = "") -> None:
     """Change the signed-in account's own password; its other sessions end (A4). Wrong `current` passwords count."""
     role = principal.role
-    if role not in ENTITY_ROLES:
+    if role not in ACCOUNT_ROLES:
         raise Forbidden()
     problem = passwords.policy_error(new)
     if problem is None and new == current:

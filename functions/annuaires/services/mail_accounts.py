@@ -16,9 +16,10 @@ from ..store.base import in_transaction, lookup
 from ..store.mail import COMPANIONS, MailAccount, MailAddress, MailAlias, MailDomain, MailSite
 from . import audit, mail_values, values
 from .context import Context
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound
+from .mail_operators import may_manage, must_be_mail_admin, visible_domains
 from .names import sort_key
-from .roles import GENERAL, Principal
+from .roles import Principal
 
 T = TypeVar("T")
 DISPLAY_NAME = values.text(120, min_length=0)
@@ -26,13 +27,7 @@ MAX_TARGETS = 50
 ALIAS_DEPTH = 10  # aliases followed at most, looking for a loop
 
 
-def may_manage(principal: Principal, domain: str) -> None:
-    """Forbidden unless the principal manages this domain's accounts (mail admins manage every domain)."""
-    if principal.role is not GENERAL:
-        raise Forbidden()
-
-
-def _in_mail_transaction(ctx: Context, work: Callable[[], tuple[T, list[tuple[str, str]]]]) -> T:
+def in_mail_transaction(ctx: Context, work: Callable[[], tuple[T, list[tuple[str, str]]]]) -> T:
     """Run a write and number its changes in the feed, in one transaction."""
     def both() -> T:
         result, changed = work()
@@ -54,8 +49,10 @@ def domain_row(domain: MailDomain, site: MailSite | None) -> dict:
 
 
 def list_domains(ctx: Context, principal: Principal) -> list[dict]:
-    """The real domains, by name, each with its site's companion domains."""
+    """The real domains the principal manages, by name, each with its site's companion domains."""
     found = store.real_domains(ctx.client)
+    mine = set(visible_domains(principal, [d.name for d in found]))
+    found = [d for d in found if d.name in mine]
     sites = store.SITES.get_many(ctx.client, [d.site for d in found])
     return [domain_row(d, sites.get(d.site)) for d in found]
 
@@ -63,7 +60,7 @@ def list_domains(ctx: Context, principal: Principal) -> list[dict]:
 def create_domain(ctx: Context, principal: Principal, name: str, site: str) -> dict:
     """Add a real domain to a site (the site made with its default policy if new); a companion domain of any
     site can never be a real one, nor the other way round (B3)."""
-    may_manage(principal, "")
+    must_be_mail_admin(principal)
     given = values.checked(name=(mail_values.domain, name), site=(mail_values.site_code, site))
     (ascii_name, display), code = given["name"], given["site"]
     at = ctx.now()
@@ -89,7 +86,7 @@ def create_domain(ctx: Context, principal: Principal, name: str, site: str) -> d
         _record(ctx, principal, "mail_domain_created", ascii_name, ascii_name, detail=code)
         return domain_row(domain, policy), changed
 
-    return _in_mail_transaction(ctx, work)
+    return in_mail_transaction(ctx, work)
 
 
 def _real_domain(ctx: Context, name: str) -> tuple[MailDomain, MailSite]:
@@ -151,23 +148,30 @@ def create_account(ctx: Context, principal: Principal, address: str, password: s
         _record(ctx, principal, "mail_account_created", where.domain, where.key)
         return account_row(account, site), [("MailAccount", where.key)]
 
-    return _in_mail_transaction(ctx, work)
+    return in_mail_transaction(ctx, work)
 
 
-def _account(ctx: Context, address: str) -> MailAccount:
+def _account(ctx: Context, principal: Principal, address: str) -> MailAccount:
+    """An account the principal manages (Forbidden before anything is read of another's domain), or NotFound."""
     try:
         where = mail_values.address(address)
     except ValueError:
         raise NotFound() from None
+    may_manage(principal, where.domain)
     account = store.ACCOUNTS.get(ctx.client, where.key, where.domain)
     if account is None:
         raise NotFound()
     return account
 
 
+def local_only(record: MailAccount | MailAlias) -> None:
+    """What a following instance got from its reference is changed there, not here (the next sync would undo it)."""
+    if record.origin != store.LOCAL:
+        raise Conflict("managed_by_reference")
+
+
 def get_account(ctx: Context, principal: Principal, address: str) -> dict:
-    account = _account(ctx, address)
-    may_manage(principal, account.domain)
+    account = _account(ctx, principal, address)
     _, site = _real_domain(ctx, account.domain)
     return account_row(account, site)
 
@@ -183,14 +187,11 @@ def list_accounts(ctx: Context, principal: Principal, domain: str, cursor: str |
     return [account_row(a, site) for a in found], next_cursor
 
 
-UPDATABLE = ("display_name", "active", "quota_mb", "password")
-
-
 def update_account(ctx: Context, principal: Principal, address: str, **changes: Any) -> dict:
     """Change an account's display name, quota, activity or password (a reset), or rename it (`new_address`):
     its companions follow (B3)."""
-    current = _account(ctx, address)
-    may_manage(principal, current.domain)
+    current = _account(ctx, principal, address)
+    local_only(current)
     checks = {"display_name": DISPLAY_NAME, "active": values.boolean, "quota_mb": mail_values.quota_mb,
               "new_address": mail_values.address}
     given = values.checked(**{k: (checks[k], v) for k, v in changes.items() if k in checks})
@@ -239,13 +240,13 @@ def update_account(ctx: Context, principal: Principal, address: str, **changes: 
         store.ACCOUNTS.put(ctx.client, account)
         return account_row(account, site), changed
 
-    return _in_mail_transaction(ctx, work)
+    return in_mail_transaction(ctx, work)
 
 
 def delete_account(ctx: Context, principal: Principal, address: str) -> None:
     """Delete an account and its companions' claims (the mailboxes' content is the mail host's)."""
-    current = _account(ctx, address)
-    may_manage(principal, current.domain)
+    current = _account(ctx, principal, address)
+    local_only(current)
 
     def work() -> tuple[None, list[tuple[str, str]]]:
         account = store.ACCOUNTS.get(ctx.client, current.address, current.domain)
@@ -257,7 +258,7 @@ def delete_account(ctx: Context, principal: Principal, address: str) -> None:
         _record(ctx, principal, "mail_account_deleted", account.domain, account.address)
         return None, [("MailAccount", account.address)]
 
-    _in_mail_transaction(ctx, work)
+    in_mail_transaction(ctx, work)
 
 
 # Aliases
@@ -319,7 +320,7 @@ def create_alias(ctx: Context, principal: Principal, address: str, targets: Any)
         _record(ctx, principal, "mail_alias_created", where.domain, where.key, detail=", ".join(chosen))
         return alias_row(alias), [("MailAlias", where.key)]
 
-    return _in_mail_transaction(ctx, work)
+    return in_mail_transaction(ctx, work)
 
 
 def delete_alias(ctx: Context, principal: Principal, address: str) -> None:
@@ -330,14 +331,16 @@ def delete_alias(ctx: Context, principal: Principal, address: str) -> None:
     may_manage(principal, where.domain)
 
     def work() -> tuple[None, list[tuple[str, str]]]:
-        if store.ALIASES.get(ctx.client, where.key, where.domain) is None:
+        alias = store.ALIASES.get(ctx.client, where.key, where.domain)
+        if alias is None:
             raise NotFound()
+        local_only(alias)
         _release(ctx, [MailAddress(where.key, where.domain, where.key, "alias")])
         ctx.client.delete(store.ALIASES.key(ctx.client, where.key, where.domain))
         _record(ctx, principal, "mail_alias_deleted", where.domain, where.key)
         return None, [("MailAlias", where.key)]
 
-    _in_mail_transaction(ctx, work)
+    in_mail_transaction(ctx, work)
 
 
 __all__ = ["COMPANIONS", "create_account", "create_alias", "create_domain", "delete_account", "delete_alias",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..store import directories, groups, settings
 from ..store.accounts import Account
 from ..store.base import Schema
+from ..store.mail_operators import OPERATORS, MailOperator
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,15 @@ GENERAL = Role("general", "/admin/pwd.html", identifier="email", epoch=False, pa
 DIRECTORIES = Role("directories", "/admingen.html", schema=settings.SCHEMA, key_name=lambda _: settings.DIRECTORIES_ADMIN)
 DIRECTORY = Role("directory", "/adminloc.html", identifier="directory", schema=directories.SCHEMA, family="directory")
 GROUP = Role("group", "/animateur.html", identifier="group", schema=groups.SCHEMA, family="group")
+MAIL = Role("mail", "/messagerie.html", identifier="login", schema=OPERATORS)  # mail admins and operators (B2)
+# Mailbox users change their own password, with no session: a role only for the throttling of their attempts.
+MAILBOX = Role("mailbox", "/messagerie/mot-de-passe.html", identifier="address", epoch=False)
 
-ROLES: dict[str, Role] = {role.name: role for role in (GENERAL, DIRECTORIES, DIRECTORY, GROUP)}
+ROLES: dict[str, Role] = {role.name: role for role in (GENERAL, DIRECTORIES, DIRECTORY, GROUP, MAIL)}
 # Roles that sign in as a directory or a group: code or initials, and a password that starts as 0000.
 ENTITY_ROLES = (DIRECTORY, GROUP)
+# Roles whose principal carries its stored account (what it may do depends on it).
+ACCOUNT_ROLES = (DIRECTORY, GROUP, MAIL)
 
 
 @dataclass
@@ -43,7 +49,7 @@ class Principal:
     csrf: str = ""
     token: str = ""
     must_change_password: bool = False
-    account: Account | None = field(default=None, repr=False)  # the directory or group signed in
+    account: Account | MailOperator | None = field(default=None, repr=False)  # the directory, group or operator
 
     @property
     def actor(self) -> str:

@@ -131,3 +131,16 @@ def accounts_page(client: datastore.Client, domain: str, limit: int, cursor: str
 def aliases_page(client: datastore.Client, domain: str, limit: int, cursor: str | None) -> tuple[list[MailAlias], str | None]:
     """A page of a domain's aliases in address order."""
     return ALIASES.page(client, query(client, ALIASES.kind, ancestor=DOMAINS.key(client, domain)), limit, cursor)
+
+
+@dataclass
+class MailSettings:
+    """The mail settings of this instance: the hash of the export token the mail host and followers present."""
+
+    name: str = "mail"
+    export_token_hash: str = ""  # SHA-256 of the token (a random token of 24 characters or more: no slow hash needed)
+    updated: datetime | None = None
+
+
+SETTINGS = Schema("MailSettings", MailSettings, "name", unindexed=("export_token_hash", "updated"),
+                  secret=("export_token_hash",))

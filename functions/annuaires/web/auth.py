@@ -124,7 +124,7 @@ def api_change_password() -> Response:
 # Pages: each role's page posts its forms here and comes back to itself.
 def _area_of_form() -> tuple[Role, object]:
     role = ROLES.get(request.form.get("role", ""))
-    if role is None:
+    if role is None or role.name not in AREAS:  # (a role without pages signs in through the API only)
         raise InvalidInput({"role": "invalid_choice"})
     return role, AREAS[role.name]
 

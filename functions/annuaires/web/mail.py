@@ -7,8 +7,8 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from ..services import mail_accounts as service
-from ..services import values
-from ..services.roles import GENERAL, Principal
+from ..services import mail_changes, mail_operators, mail_sync, mailbox, values
+from ..services.roles import GENERAL, MAIL, Principal
 from . import edge, forms
 
 blueprint = Blueprint("mail", __name__)
@@ -20,11 +20,16 @@ ACCOUNT_CHANGES = [forms.Field("address", TEXT), forms.Field("display_name", TEX
                    forms.Field("quota_mb", lambda v: v), forms.Field("password", values.password)]
 ALIAS_FIELDS = [forms.Field("address", TEXT), forms.Field("targets", lambda v: v)]
 SEARCH = values.text(100, min_length=0)
+OPERATOR_FIELDS = [forms.Field("login", TEXT), forms.Field("password", values.password),
+                   forms.Field("domains", lambda v: v, required=False), forms.Field("admin", values.boolean, required=False)]
+MAILBOX_PASSWORD_FIELDS = [forms.Field("address", TEXT), forms.Field("current", values.password),
+                           forms.Field("new", values.password)]
 
 
 def mail_admin() -> Principal:
-    """Who manages mail accounts in this request (the general admin, for now)."""
-    return edge.signed_in(GENERAL)
+    """Who manages mail accounts in this request: the general admin, a mail admin or an operator (the service
+    decides what each may do)."""
+    return edge.signed_in(GENERAL, MAIL)
 
 
 def _given(fields: list[forms.Field], partial: bool = False) -> dict:
@@ -92,3 +97,59 @@ def create_alias() -> Response:
 def delete_alias(address: str) -> Response:
     service.delete_alias(edge.ctx(), mail_admin(), address)
     return edge.no_content()
+
+
+@blueprint.get("/api/mail/operators")
+def list_operators() -> Response:
+    return edge.answer(mail_operators.list_operators(edge.ctx(), mail_admin()))
+
+
+@blueprint.post("/api/mail/operators")
+def create_operator() -> Response:
+    principal = mail_admin()
+    return edge.answer(mail_operators.create_operator(edge.ctx(), principal, **_given(OPERATOR_FIELDS)), 201)
+
+
+@blueprint.delete("/api/mail/operators/<login>")
+def delete_operator(login: str) -> Response:
+    mail_operators.delete_operator(edge.ctx(), mail_admin(), login)
+    return edge.no_content()
+
+
+@blueprint.post("/api/mail/password")
+def change_mailbox_password() -> Response:
+    """A mailbox user's own password: no session, the current password (throttled as a sign-in)."""
+    given = _given(MAILBOX_PASSWORD_FIELDS)
+    mailbox.change_password(edge.ctx(), given["address"], given["current"], given["new"], client_addr=edge.client_addr(),
+                            device_cookie=edge.device_cookie())
+    return edge.no_content()
+
+
+@blueprint.put("/api/mail/export-token")
+def set_export_token() -> Response:
+    principal = mail_admin()
+    mail_changes.set_export_token(edge.ctx(), principal, _given([forms.Field("token", lambda v: v)])["token"])
+    return edge.no_content()
+
+
+def export_reader() -> None:
+    """The mail host or a following instance (`Authorization: Bearer <export token>`), or a mail admin's session."""
+    credentials = request.headers.get("Authorization", "")
+    if credentials.startswith("Bearer "):
+        mail_changes.check_export_token(edge.ctx(), credentials.removeprefix("Bearer "))
+    else:
+        mail_operators.must_be_mail_admin(mail_admin())
+
+
+@blueprint.get("/api/mail/changes")
+def changes() -> Response:
+    """The change feed a following instance pulls (B5)."""
+    export_reader()
+    return edge.answer(mail_changes.changes(edge.ctx(), request.args.get("since")))
+
+
+@blueprint.get("/api/mail/sync/runs")
+def sync_runs() -> Response:
+    """The last runs of this instance's sync with its reference (B5)."""
+    mail_operators.must_be_mail_admin(mail_admin())
+    return edge.answer(mail_sync.runs(edge.ctx()))

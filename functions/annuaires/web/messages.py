@@ -116,6 +116,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alias_to_itself": ("un alias ne peut renvoyer vers lui-même", "an alias cannot forward to itself"),
     "alias_loop": ("ces destinations reviennent vers cet alias (boucle)", "these targets lead back to this alias (a loop)"),
     "alias_too_deep": ("trop d'alias enchaînés", "too many aliases in a chain"),
+    "invalid_login": ("identifiant : lettres minuscules, chiffres, points, tirets, 40 au plus",
+                      "login: lower-case letters, digits, dots, hyphens, 40 at most"),
+    "invalid_domains": ("liste de domaines attendue", "a list of domains is expected"),
+    "login_taken": ("Cet identifiant est déjà pris.", "This login is already taken."),
+    "managed_by_reference": ("Ce compte vient du site de référence : modifiez-le là-bas (la prochaine synchronisation "
+                             "l'apportera ici).", "This account comes from the reference site: change it there (the "
+                             "next sync brings it here)."),
+    "token_too_short": ("au moins 24 caractères", "at least 24 characters"),
+    "wrong_export_token": ("Jeton d'export incorrect.", "Wrong export token."),
     # notices after an action
     "password_changed": ("Mot de passe changé.", "Password changed."),
     "directories_admin_password_set": ("Mot de passe de l'administration des annuaires enregistré.",
@@ -415,6 +424,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit_mail_account_deleted": ("compte de messagerie supprimé", "mail account deleted"),
     "audit_mail_alias_created": ("alias créé", "alias created"),
     "audit_mail_alias_deleted": ("alias supprimé", "alias deleted"),
+    "audit_mail_password_changed": ("mot de passe de messagerie changé", "mail password changed"),
+    "audit_mail_operator_created": ("opérateur de messagerie créé", "mail operator created"),
+    "audit_mail_operator_deleted": ("opérateur de messagerie supprimé", "mail operator deleted"),
+    "audit_mail_export_token_set": ("jeton d'export de la messagerie changé", "mail export token changed"),
     # field names, on error pages
     "field_name": ("nom", "name"), "field_initials": ("initiales", "initials"), "field_password": ("mot de passe", "password"),
     "field_current": ("mot de passe actuel", "current password"), "field_new": ("nouveau mot de passe", "new password"),
@@ -429,7 +442,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_per_minute": ("messages par minute", "messages per minute"), "field_per_day": ("messages par jour", "messages per day"),
     "field_address": ("adresse", "address"), "field_display_name": ("nom affiché", "display name"),
     "field_site": ("site", "site"), "field_quota_mb": ("quota (Mo)", "quota (MB)"),
-    "field_targets": ("destinations", "targets"), "field_q": ("recherche", "search"),
+    "field_targets": ("destinations", "targets"), "field_login": ("identifiant", "login"),
+    "field_token": ("jeton", "token"), "field_since": ("curseur", "cursor"),
+    "field_domains": ("domaines", "domains"), "field_admin": ("administrateur", "admin"), "field_q": ("recherche", "search"),
     "field_former": ("page", "page"), "field_text": ("liste", "list"), "field_dry_run": ("essai", "dry run"),
     "field_audit": ("page", "page"), "field_week": ("semaine", "week"), "field_role": ("rôle", "role"), "field_active": ("actif", "active"),
     "role_mail": ("Messagerie", "Mail"),

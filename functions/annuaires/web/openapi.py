@@ -51,6 +51,7 @@ QUOTA = {"type": ["integer", "null"], "minimum": 1}
 MAIL_ACCOUNT = obj(("address", "display_name", "active", "companions"), address=S, display_name=S, active=B, quota_mb=QUOTA,
                    origin=S, companions=COMPANIONS)
 MAIL_ALIAS = obj(("address", "targets"), address=S, targets=arr(S), origin=S)
+OPERATOR = obj(("login", "domains", "admin", "active"), login=S, domains=arr(S), admin=B, active=B)
 SIGN_IN = obj(("role",), role={"type": "string", "enum": ["general", "directories", "directory", "group", "mail"]},
               email=S, password=S, directory=S, group=S, login=S)
 
@@ -143,6 +144,23 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("post", "/api/mail/aliases", "Create an alias", obj(("address", "targets"), address=S, targets=arr(S)),
      {201: MAIL_ALIAS, 409: ERROR}),
     ("delete", "/api/mail/aliases/{address}", "Delete an alias", None, {204: None, 404: ERROR}),
+    ("get", "/api/mail/operators", "Mail admins and operators (mail admin)", None, {200: arr(OPERATOR)}),
+    ("post", "/api/mail/operators", "Name an operator of some domains (or, by the general admin, a mail admin)",
+     obj(("login", "password"), login=S, password=S, domains=arr(S), admin=B), {201: OPERATOR, 409: ERROR}),
+    ("delete", "/api/mail/operators/{login}", "Remove an operator", None, {204: None, 404: ERROR}),
+    ("put", "/api/mail/export-token", "Set the export token of the mail host and followers (mail admin)",
+     obj(("token",), token={"type": "string", "minLength": 24}), {204: None}),
+    ("get", "/api/mail/changes", "The change feed after a cursor, each change with its entity's state now "
+     "(Bearer export token, or a mail admin's session)", None,
+     {200: obj(("changes", "cursor"), changes=arr(obj(("number", "kind", "name", "state"), number={"type": "integer"},
+                                                       kind=S, name=S, state={"type": ["object", "null"]})), cursor=S),
+      400: ERROR}),
+    ("get", "/api/mail/sync/runs", "The last runs of this instance's sync with its reference (mail admin)", None,
+     {200: arr(obj(("started", "finished", "applied", "errors", "cursor"), started=TIME, finished=TIME,
+                   applied={"type": "integer"}, errors=arr(obj(name=S, reason=S)), cursor=S, cursor_from=S,
+                   seconds={"type": ["number", "null"]}))}),
+    ("post", "/api/mail/password", "A mailbox user's own new password (no session; throttled)",
+     obj(("address", "current", "new"), address=S, current=S, new=S), {204: None, 429: ERROR}),
 ]
 
 
@@ -154,7 +172,9 @@ PAGED = {"/api/directories", "/api/directories-admin/audit", "/api/directory/aud
 PASSPHRASE = {"name": "X-Dump-Passphrase", "in": "header", "required": True, "schema": {"type": "string", "minLength": 12},
               "description": "password hashes and sealed secrets travel only encrypted under a key derived from it"}
 DOMAIN = {"name": "domain", "in": "query", "required": True, "schema": S, "description": "the mail domain"}
-MORE_PARAMETERS = {("get", "/api/mail/aliases"): [DOMAIN], ("get", "/api/mail/accounts"): [
+MORE_PARAMETERS = {("get", "/api/mail/changes"): [
+    {"name": "since", "in": "query", "required": False, "schema": S, "description": "the cursor of the last page read"}],
+    ("get", "/api/mail/aliases"): [DOMAIN], ("get", "/api/mail/accounts"): [
     DOMAIN, {"name": "q", "in": "query", "required": False, "schema": S,
              "description": "the beginning of an address or a display name (the first page of those found)"}],
     ("post", "/api/reload"): [PASSPHRASE], ("get", "/api/dump"): [

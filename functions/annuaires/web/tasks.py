@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
-from ..services import mailing, sending, values
+from ..services import mail_sync, mailing, sending, values
 from ..services.errors import Forbidden
 from ..services.smtp import ConnectionLost
 from ..store.mailing import batch_id
@@ -46,3 +46,15 @@ def send() -> Response:
     counts = {outcome: n for outcome, n in first.counts.items() if n}  # what this task changed in its batch
     return edge.answer({"batch": first.batch, "status": first.status, "counts": counts, "next_at": first.next_at,
                         "batches": len(reports)})
+
+
+@blueprint.post("/tasks/mail/sync")
+def mail_sync_run() -> Response:
+    """Cloud Scheduler, every ten minutes: the reference's changes since the last run (nothing to do when this
+    instance follows none)."""
+    ctx = edge.ctx()
+    if not ctx.config.mail_reference_url:
+        return edge.answer({"following": None})
+    run = mail_sync.sync(ctx, mail_sync.reference_fetch(ctx.config.mail_reference_url, ctx.config.mail_reference_token))
+    return edge.answer({"following": ctx.config.mail_reference_url, "applied": run.applied, "errors": len(run.errors),
+                        "cursor": run.cursor})

@@ -1,0 +1,74 @@
+"""The export token and the change feed of mail accounts (B4, B5): what the mail host and following instances read.
+
+The feed gives, for each change in commit order, the entity's state as it is now (or null once deleted): a
+follower that applies the states in order ends where the reference is, however late it reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from ..store import mail as store
+from ..store import mail_feed
+from ..store.base import lookup
+from . import audit, values
+from .context import Context
+from .errors import InvalidInput, Unauthenticated
+from .mail_operators import must_be_mail_admin
+from .roles import Principal
+
+MIN_TOKEN, MAX_TOKEN = 24, 200
+PAGE = 500
+STATES = {"MailSite": store.SITES, "MailDomain": store.DOMAINS, "MailAccount": store.ACCOUNTS, "MailAlias": store.ALIASES}
+PARENTED = {"MailAccount", "MailAlias"}  # children of their domain
+NOT_SHARED = {"origin", "search_name", "created", "updated"}  # each instance's own
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_export_token(ctx: Context, principal: Principal, token: Any) -> None:
+    """Set the token that opens the exports and the feed (24 characters at least); only its hash is kept."""
+    must_be_mail_admin(principal)
+    token = values.checked(token=(values.text(MAX_TOKEN, strip=False), token))["token"]
+    if len(token) < MIN_TOKEN:
+        raise InvalidInput({"token": "token_too_short"})
+    store.SETTINGS.put(ctx.client, store.MailSettings("mail", _digest(token), ctx.now()))
+    audit.record(ctx, principal, "mail_export_token_set")
+
+
+def check_export_token(ctx: Context, token: str) -> None:
+    """Unauthenticated unless this is the export token."""
+    settings = store.SETTINGS.get(ctx.client, "mail")
+    expected = settings.export_token_hash if settings else ""
+    if not expected or not hmac.compare_digest(_digest(token).encode(), expected.encode()):
+        raise Unauthenticated("wrong_export_token")
+
+
+def _cursor(since: str | None) -> int:
+    if not since:
+        return 0
+    if not since.isdigit() or len(since) > 18:
+        raise InvalidInput({"since": "invalid_cursor"})
+    return int(since)
+
+
+def changes(ctx: Context, since: str | None, limit: int = PAGE) -> dict:
+    """The changes after a cursor, at most `limit`, each with its entity's state now; and the next cursor."""
+    after = _cursor(since)
+    found = mail_feed.since(ctx.client, after, limit)
+    keys = [STATES[c.kind].key(ctx.client, c.name, store.domain_of(c.name) if c.kind in PARENTED else None) for c in found]
+    states = {(e.key.kind, e.key.name): e for e in lookup(ctx.client, keys)}
+    return {"changes": [{"number": c.number, "kind": c.kind, "name": c.name,
+                         "state": _shared(c.kind, states.get((c.kind, c.name)))} for c in found],
+            "cursor": str(found[-1].number if found else after)}
+
+
+def _shared(kind: str, entity: Any) -> dict | None:
+    if entity is None:
+        return None
+    record = STATES[kind].read(entity)
+    return {name: value for name, value in vars(record).items() if name not in NOT_SHARED}

@@ -1,0 +1,44 @@
+"""Mailbox users (B2): each changes its own password, with its current one, throttled as a sign-in."""
+
+from __future__ import annotations
+
+from ..store import mail as store
+from . import audit, mail_values
+from .auth import count_attempt
+from .context import Context
+from .errors import Forbidden, InvalidInput, Unauthenticated
+from .mail_accounts import in_mail_transaction, local_only
+from .roles import MAILBOX
+
+
+def change_password(ctx: Context, address: str, current: str, new: str, *, client_addr: str, device_cookie: str = "") -> None:
+    """Set a mailbox's new password (the mail host has it at its next export, a following site at its next sync).
+    A wrong current password and an unknown address answer the same, and count the same."""
+    try:
+        where = mail_values.address(address)
+    except ValueError:
+        raise InvalidInput({"address": "invalid_address"}) from None
+    problem = mail_values.password_problem(new, where.key) or ("password_unchanged" if new == current else None)
+    if problem:
+        raise InvalidInput({"new": problem})
+    account = store.ACCOUNTS.get(ctx.client, where.key, where.domain)
+    give_back = count_attempt(ctx, MAILBOX, where.key if account else f"unknown:{where.key}", client_addr, device_cookie)
+    if not ctx.passwords.verify(account.password_hash if account else None, current):
+        raise InvalidInput({"current": "wrong_current_password"})
+    give_back()
+    if not account.active:
+        raise Forbidden("account_deactivated")
+    local_only(account)
+    new_hash, checked_hash = ctx.passwords.hash(new), account.password_hash
+
+    def work() -> tuple[None, list[tuple[str, str]]]:
+        fresh = store.ACCOUNTS.get(ctx.client, where.key, where.domain)
+        if fresh is None or fresh.password_hash != checked_hash:
+            raise Unauthenticated()  # reset, renamed or deleted meanwhile: the current password is no longer it
+        fresh.password_hash, fresh.updated = new_hash, ctx.now()
+        store.ACCOUNTS.put(ctx.client, fresh)
+        audit.record_as(ctx, f"{MAILBOX.name}:{where.key}", where.key, "mail_password_changed", target=f"mail:{where.key}",
+                        target_name=where.key, also=[f"domain:{where.domain}"])
+        return None, [("MailAccount", where.key)]
+
+    in_mail_transaction(ctx, work)
