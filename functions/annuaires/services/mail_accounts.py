@@ -151,13 +151,18 @@ def create_account(ctx: Context, principal: Principal, address: str, password: s
     return in_mail_transaction(ctx, work)
 
 
-def _account(ctx: Context, principal: Principal, address: str) -> MailAccount:
-    """An account the principal manages (Forbidden before anything is read of another's domain), or NotFound."""
+def _managed(principal: Principal, address: str) -> mail_values.Address:
+    """An address of a domain the principal manages (Forbidden before anything is read of another's), or NotFound."""
     try:
         where = mail_values.address(address)
     except ValueError:
         raise NotFound() from None
     may_manage(principal, where.domain)
+    return where
+
+
+def _account(ctx: Context, principal: Principal, address: str) -> MailAccount:
+    where = _managed(principal, address)
     account = store.ACCOUNTS.get(ctx.client, where.key, where.domain)
     if account is None:
         raise NotFound()
@@ -324,11 +329,7 @@ def create_alias(ctx: Context, principal: Principal, address: str, targets: Any)
 
 
 def delete_alias(ctx: Context, principal: Principal, address: str) -> None:
-    try:
-        where = mail_values.address(address)
-    except ValueError:
-        raise NotFound() from None
-    may_manage(principal, where.domain)
+    where = _managed(principal, address)
 
     def work() -> tuple[None, list[tuple[str, str]]]:
         alias = store.ALIASES.get(ctx.client, where.key, where.domain)

@@ -135,39 +135,26 @@ def apply(ctx: Context, changes: list[Any]) -> tuple[int, list[SyncError]]:
     return len(page.changed), page.errors
 
 
-def _reference(record: Any) -> bool:
-    return record.origin != LOCAL
-
-
 def _apply_sites_and_domains(page: Page) -> None:
-    sites = store.SITES.get_many(page.client, [name for name, _ in page.of("MailSite")])
-    for code, state in page.of("MailSite"):
-        here = sites.get(code)
-        if here is not None and not _reference(here):
-            page.refuse(code, "a local site of this code")
-        elif state is None:
-            if here is not None:
-                page.deletes.append(store.SITES.key(page.client, code))
-                page.changed.append(("MailSite", code))
-        else:
-            site = MailSite(code, *(str(state.get(n, "")) for n in store.COMPANIONS),
-                            int(state.get("retention_days") or 15), REFERENCE, page.ctx.now())
-            page.puts.append(store.SITES.entity(page.client, site))
-            page.changed.append(("MailSite", code))
-    domains = store.DOMAINS.get_many(page.client, [name for name, _ in page.of("MailDomain")])
-    for name, state in page.of("MailDomain"):
-        here = domains.get(name)
-        if here is not None and not _reference(here):
-            page.refuse(name, "a local domain of this name")
-        elif state is None:
-            if here is not None:
-                page.deletes.append(store.DOMAINS.key(page.client, name))
-                page.changed.append(("MailDomain", name))
-        else:
-            domain = MailDomain(name, str(state.get("display") or name), str(state.get("site", "")),
-                                str(state.get("companion", "")), REFERENCE, page.ctx.now())
-            page.puts.append(store.DOMAINS.entity(page.client, domain))
-            page.changed.append(("MailDomain", name))
+    _apply_roots(page, store.SITES, "a local site of this code", lambda code, state, at: MailSite(
+        code, *(str(state.get(n, "")) for n in store.COMPANIONS), int(state.get("retention_days") or 15), REFERENCE, at))
+    _apply_roots(page, store.DOMAINS, "a local domain of this name", lambda name, state, at: MailDomain(
+        name, str(state.get("display") or name), str(state.get("site", "")), str(state.get("companion", "")), REFERENCE, at))
+
+
+def _apply_roots(page: Page, schema: Any, local_reason: str, record_of: Callable[[str, dict, Any], Any]) -> None:
+    """Sites or domains: upserted or deleted, but never one of this instance's own."""
+    here = schema.get_many(page.client, [name for name, _ in page.of(schema.kind)])
+    for name, state in page.of(schema.kind):
+        current = here.get(name)
+        if current is not None and current.origin == LOCAL:
+            page.refuse(name, local_reason)
+        elif state is not None:
+            page.puts.append(schema.entity(page.client, record_of(name, state, page.ctx.now())))
+            page.changed.append((schema.kind, name))
+        elif current is not None:
+            page.deletes.append(schema.key(page.client, name))
+            page.changed.append((schema.kind, name))
 
 
 def _apply_accounts_and_aliases(page: Page) -> None:
