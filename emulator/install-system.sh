@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the project needs outside Python, once: the Datastore emulator and Chromium.
+# Installs what the project needs outside Python, once: the Datastore emulator, Chromium, Postfix and Dovecot.
 set -euo pipefail
 
 need_apt=()
 command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
 command -v chromium >/dev/null || need_apt+=(chromium)
+[ -x /usr/sbin/postmap ] || need_apt+=(postfix)  # the mail host's tools, for the export tests (B4)
+[ -x /usr/bin/doveadm ] || need_apt+=(dovecot-core)
 if ((${#need_apt[@]})); then
   echo "Installing ${need_apt[*]} (Debian packages)…"
   apt-get update -qq
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections  # no mail system set up
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" </dev/null >/dev/null
 fi
 if ! command -v gcloud >/dev/null; then

@@ -63,6 +63,8 @@ def test_b1_an_international_domain_is_stored_in_its_ascii_form(new_api):
     ({"address": "pas une adresse"}, "address", "invalid_address"),
     ({"address": "zoé@auf.org"}, "address", "non_ascii_local_part"),
     ({"address": "a..b@auf.org"}, "address", "invalid_address"),
+    ({"address": "o'brien@auf.org"}, "address", "mailbox_local_part"),
+    ({"address": "jean+tag@auf.org"}, "address", "mailbox_local_part"),
     ({"address": "jean@ailleurs.org"}, "address", "unknown_domain"),
     ({"address": "jean@fr.secours"}, "address", "domain_is_companion"),
     ({"password": "court"}, "password", "mail_password_too_short"),

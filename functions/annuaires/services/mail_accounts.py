@@ -131,7 +131,7 @@ def _release(ctx: Context, claims: list[MailAddress]) -> None:
 def create_account(ctx: Context, principal: Principal, address: str, password: str, display_name: str = "",
                    quota_mb: int | None = None) -> dict:
     """Create a mailbox with its companions (B1, B3); its address and theirs unused, its password strong."""
-    given = values.checked(address=(mail_values.address, address), display_name=(DISPLAY_NAME, display_name),
+    given = values.checked(address=(mail_values.mailbox_address, address), display_name=(DISPLAY_NAME, display_name),
                            quota_mb=(mail_values.quota_mb, quota_mb))
     where = given["address"]
     may_manage(principal, where.domain)
@@ -198,7 +198,7 @@ def update_account(ctx: Context, principal: Principal, address: str, **changes: 
     current = _account(ctx, principal, address)
     local_only(current)
     checks = {"display_name": DISPLAY_NAME, "active": values.boolean, "quota_mb": mail_values.quota_mb,
-              "new_address": mail_values.address}
+              "new_address": mail_values.mailbox_address}
     given = values.checked(**{k: (checks[k], v) for k, v in changes.items() if k in checks})
     renamed = given.get("new_address")
     if renamed is not None:
@@ -312,7 +312,7 @@ def list_aliases(ctx: Context, principal: Principal, domain: str, cursor: str | 
 
 def create_alias(ctx: Context, principal: Principal, address: str, targets: Any) -> dict:
     """An alias of this site's domain to other addresses; no address twice, no alias to itself, no loop (B1)."""
-    where = values.checked(address=(mail_values.address, address))["address"]
+    where = values.checked(address=(mail_values.mailbox_address, address))["address"]
     may_manage(principal, where.domain)
     chosen, at = _targets(where.key, targets), ctx.now()
 

@@ -3,7 +3,7 @@ and the password policy of mailboxes. Checks in the manner of services/values.py
 ValueError with a message key.
 
 Addresses are read by email-validator (RFC 5321/5322 syntax, internationalised domains through IDNA 2008);
-local parts stay ASCII, as the mail host's maps and mailbox paths need them.
+local parts stay ASCII, and those of this site's own addresses keep to what Dovecot takes as a login.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from ..store.mail import COMPANIONS, MailSite
 
+MAILBOX_LOCAL = re.compile(r"[A-Za-z0-9._-]+")  # what a mail host's logins take (Dovecot's default username characters)
 SITE_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
 MIN_PASSWORD, MAX_PASSWORD = 12, 128
 MAX_QUOTA_MB = 10 * 1024 * 1024  # 10 TB: beyond it, a typing error
@@ -44,6 +45,15 @@ def address(value: Any) -> Address:
                          else "invalid_address") from error
     return Address(f"{found.local_part.lower()}@{found.ascii_domain}", found.local_part, found.ascii_domain,
                    f"{found.local_part}@{found.domain}")
+
+
+def mailbox_address(value: Any) -> Address:
+    """An address of this site's own (an account or an alias): its local part of letters, digits, dots, hyphens
+    and underscores, which every mail host's maps, mailbox folders and logins take."""
+    found = address(value)
+    if not MAILBOX_LOCAL.fullmatch(found.local):
+        raise ValueError("mailbox_local_part")
+    return found
 
 
 def domain(value: Any) -> tuple[str, str]:

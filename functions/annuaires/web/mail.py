@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from ..services import mail_accounts as service
-from ..services import mail_changes, mail_operators, mail_sync, mailbox, values
+from ..services import mail_changes, mail_exports, mail_operators, mail_sync, mailbox, values
 from ..services.roles import GENERAL, MAIL, Principal
 from . import edge, forms
 
@@ -153,3 +153,13 @@ def sync_runs() -> Response:
     """The last runs of this instance's sync with its reference (B5)."""
     mail_operators.must_be_mail_admin(mail_admin())
     return edge.answer(mail_sync.runs(edge.ctx()))
+
+
+@blueprint.get("/api/mail/export/<name>")
+def export(name: str) -> Response:
+    """A map, the passwd-file or the maintenance script, as the mail host reads it, streamed (B4)."""
+    export_reader()
+    ctx = edge.ctx()
+    lines = mail_exports.export(ctx.client, name, ctx.now())
+    # The lines need no request context (the client and the time are given): the entry point's app streams them.
+    return Response(lines, mimetype="text/plain")

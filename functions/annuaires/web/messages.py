@@ -97,6 +97,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_address": ("adresse invalide", "invalid address"),
     "non_ascii_local_part": ("lettres sans accents avant le @ (ASCII)", "plain ASCII letters before the @"),
     "invalid_domain": ("nom de domaine invalide", "invalid domain name"),
+    "mailbox_local_part": ("avant le @ : lettres, chiffres, points, tirets et soulignés seulement",
+                           "before the @: letters, digits, dots, hyphens and underscores only"),
     "invalid_site_code": ("code de site : lettres minuscules, chiffres et tirets, 20 au plus",
                           "site code: lower-case letters, digits and hyphens, 20 at most"),
     "invalid_quota": ("quota en Mo : un nombre entier positif, ou rien", "quota in MB: a positive whole number, or none"),

@@ -159,6 +159,9 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
      {200: arr(obj(("started", "finished", "applied", "errors", "cursor"), started=TIME, finished=TIME,
                    applied={"type": "integer"}, errors=arr(obj(name=S, reason=S)), cursor=S, cursor_from=S,
                    seconds={"type": ["number", "null"]}))}),
+    ("get", "/api/mail/export/{name}", "A map, the passwd-file or the maintenance script as the mail host reads it "
+     "(Bearer export token, or a mail admin's session)", None,
+     {200: {"type": "string", "description": "text, streamed"}, 404: ERROR}),
     ("post", "/api/mail/password", "A mailbox user's own new password (no session; throttled)",
      obj(("address", "current", "new"), address=S, current=S, new=S), {204: None, 429: ERROR}),
 ]
@@ -185,6 +188,7 @@ MORE_PARAMETERS = {("get", "/api/mail/changes"): [
     PASSPHRASE,
 ]}
 NDJSON_ANSWERS, NDJSON_BODIES = {("get", "/api/dump")}, {("post", "/api/reload")}  # in JSON Lines
+TEXT_ANSWERS = {("get", "/api/mail/export/{name}")}
 NEXT_CURSOR = {"X-Next-Cursor": {"description": "the cursor of the next page; absent on the last page", "schema": S}}
 
 
@@ -213,7 +217,9 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
     for status, schema in {**common, **answers}.items():
         entry: dict = {"description": str(status)}
         if schema is not None:
-            media = "application/x-ndjson" if status == 200 and (method, path) in NDJSON_ANSWERS else "application/json"
+            media = "application/json"
+            if status == 200 and (method, path) in NDJSON_ANSWERS | TEXT_ANSWERS:
+                media = "application/x-ndjson" if (method, path) in NDJSON_ANSWERS else "text/plain"
             entry["content"] = {media: {"schema": schema}}
         if status == 200 and method == "get" and path in PAGED:
             entry["headers"] = NEXT_CURSOR
