@@ -37,6 +37,7 @@ bench: $(STAMP) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m bench.pages
 	PYTHONPATH=functions $(PY) -m bench.mailing
 	PYTHONPATH=functions $(PY) -m bench.dump
+	PYTHONPATH=functions $(PY) -m bench.mail
 
 lint: $(STAMP)
 	$(PY) -m ruff check functions tests emulator bench deploy

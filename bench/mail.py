@@ -1,0 +1,195 @@
+"""Mail accounts benchmark (B4, B5): a following site's first sync of 20,000 accounts and an incremental sync of
+500 changes, through two service processes (the site pulls the reference's feed over HTTP), against a bare
+`put_multi` of the same entities (accounts and their address claims) in batches of 500; and the export of
+20,000 accounts' `virtual_mailbox_maps` against writing the same lines from a bare query. In the same run;
+prints accounts/s and the ratios (the goals: 0.5 for the sync, 0.8 for the export).
+
+Run from the project root: `make bench`, or `.venv/bin/python -m bench.mail [ACCOUNTS]`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from google.cloud import datastore
+
+from annuaires.config import Config
+from annuaires.services import mail_values
+from annuaires.services.passwords import Passwords
+from annuaires.store import mail, mail_feed
+from annuaires.store.base import in_transaction, make_client
+from bench import ROOT
+from bench.common import progress, save, start_service
+from emulator import datastore as datastore_emulator
+from emulator.datastore import free_port
+from emulator.processes import stop_group
+
+PROJECT = "annuaires-bench-mail"
+ACCOUNTS = 20_000
+CHANGES = 500
+TOKEN = "le-jeton-d-export-du-banc-d-essai"
+TASKS_TOKEN = "bench-tasks-token"
+DOMAIN, SITE = "auf.org", "fr"
+
+
+def seed(client: datastore.Client, count: int) -> None:
+    """A domain of site fr and `count` accounts with their claims, each change in the feed, as the service writes them."""
+    at, password_hash = datetime.now(UTC), Passwords("fast").hash("un mot de passe de banc d'essai")
+    site = mail_values.default_site(SITE)
+    site.created = at
+    mail.SITES.put(client, site)
+    domains = [mail.MailDomain(DOMAIN, DOMAIN, SITE, "", created=at),
+               *(mail.MailDomain(n, n, SITE, c, created=at) for c, n in site.companion_domains().items())]
+    mail.DOMAINS.put_many(client, domains)
+    changes = [("MailSite", SITE), *(("MailDomain", d.name) for d in domains)]
+    for start in range(0, count, 100):
+        accounts = [mail.MailAccount(f"m{n:06d}@{DOMAIN}", DOMAIN, f"m{n:06d}", f"Membre {n}", f"membre {n}", password_hash,
+                                     created=at, updated=at) for n in range(start, min(count, start + 100))]
+        claims = [c for a in accounts for c in claims_of(a, site)]
+        client.put_multi([mail.ACCOUNTS.entity(client, a) for a in accounts] + [mail.ADDRESSES.entity(client, c) for c in claims])
+        changes += [("MailAccount", a.address) for a in accounts]
+        if (start + 100) % 5000 == 0:
+            progress(f"mail: seeded {start + 100}/{count} accounts")
+    for start in range(0, len(changes), 500):
+        in_transaction(client, lambda part=changes[start:start + 500]: mail_feed.add(client, part, at), lookup_first=True)
+    mail.SETTINGS.put(client, mail.MailSettings("mail", hashlib.sha256(TOKEN.encode()).hexdigest(), at))
+
+
+def claims_of(account: mail.MailAccount, site: mail.MailSite) -> list[mail.MailAddress]:
+    own = mail.MailAddress(account.address, account.domain, account.address, "account")
+    return [own, *(mail.MailAddress(a, mail.domain_of(a), account.address, use)
+                   for use, a in mail_values.companions(account.address, site).items())]
+
+
+def change_some(client: datastore.Client, count: int) -> list[mail.MailAccount]:
+    """`count` accounts renamed in their display name at the reference, each change in the feed."""
+    at = datetime.now(UTC)
+    keys = [mail.ACCOUNTS.key(client, f"m{n:06d}@{DOMAIN}", DOMAIN) for n in range(count)]
+    accounts = [mail.ACCOUNTS.read(e) for e in client.get_multi(keys)]
+    for account in accounts:
+        account.display_name, account.updated = f"{account.display_name} (changé)", at
+    mail.ACCOUNTS.put_many(client, accounts)
+    in_transaction(client, lambda: mail_feed.add(client, [("MailAccount", a.address) for a in accounts], at), lookup_first=True)
+    return accounts
+
+
+def bare_put(client: datastore.Client, accounts: list[mail.MailAccount]) -> float:
+    """Seconds for put_multi of these accounts and their claims, 500 entities a call, into another namespace."""
+    site = mail_values.default_site(SITE)
+    entities = [e for a in accounts for e in (mail.ACCOUNTS.entity(client, a),
+                                              *(mail.ADDRESSES.entity(client, c) for c in claims_of(a, site)))]
+    began = time.perf_counter()
+    for start in range(0, len(entities), 500):
+        client.put_multi(entities[start:start + 500])
+    return time.perf_counter() - began
+
+
+def timed_post(url: str) -> float:
+    request = urllib.request.Request(url, method="POST", headers={"Authorization": f"Bearer {TASKS_TOKEN}"})  # noqa: S310
+    began = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=3600) as answer:  # noqa: S310 (local)
+        answer.read()
+    return time.perf_counter() - began
+
+
+def timed_export(url: str) -> tuple[float, int]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})  # noqa: S310
+    began = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=3600) as answer:  # noqa: S310 (local)
+        lines = answer.read().count(b"\n")
+    return time.perf_counter() - began, lines
+
+
+def bare_export(client: datastore.Client) -> tuple[float, int]:
+    """The same lines from a bare query of every account (and the site's policy, read once)."""
+    began = time.perf_counter()
+    site = mail.SITES.get(client, SITE)
+    lines = []
+    for entity in client.query(kind=mail.ACCOUNTS.kind).fetch():
+        address = entity.key.name
+        for each in (address, *mail_values.companions(address, site).values()):
+            local, domain = each.rsplit("@", 1)
+            lines.append(f"{each} {domain}/{local}/\n")
+    text = "".join(lines)
+    return time.perf_counter() - began, text.count("\n")
+
+
+def interrupted(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, interrupted)
+    count = int(argv[0]) if argv else ACCOUNTS
+    work = Path(tempfile.mkdtemp(prefix="bench-mail-"))
+    progress(f"mail: starting the emulator and two services (logs in {work})")
+    store = datastore_emulator.start(PROJECT, log=work / "datastore.log")
+    os.environ.update(store.env())
+    services: list[subprocess.Popen] = []
+    try:
+        urls, clients = [], []
+        for name in ("reference", "site", "baseline"):
+            port, namespace = free_port(), f"{name}{uuid.uuid4().hex[:8]}"
+            env = {**os.environ, **store.env(), "PYTHONPATH": str(ROOT / "functions"), "ANNUAIRES_NAMESPACE": namespace,
+                   "ANNUAIRES_PUBLIC_URL": f"http://127.0.0.1:{port}", "ANNUAIRES_PASSWORD_HASHING": "fast",
+                   "ANNUAIRES_TASKS_TOKEN": TASKS_TOKEN}
+            if name == "site":
+                env.update(ANNUAIRES_MAIL_REFERENCE_URL=urls[0], ANNUAIRES_MAIL_REFERENCE_TOKEN=TOKEN)
+            clients.append(make_client(Config.from_env(env)))
+            if name != "baseline":
+                services.append(start_service(env, port, work / f"{name}.log"))
+                urls.append(f"http://127.0.0.1:{port}")
+        reference, site, baseline = clients
+        progress(f"mail: seeding {count} accounts at the reference")
+        seed(reference, count)
+        progress("mail: the site's first sync, then the bare put_multi")
+        first = timed_post(f"{urls[1]}/tasks/mail/sync")
+        synced = len(list(site.query(kind=mail.ACCOUNTS.kind).fetch()))
+        assert synced == count, (synced, count)
+        accounts = [mail.ACCOUNTS.read(e) for e in reference.query(kind=mail.ACCOUNTS.kind).fetch()]
+        first_put = bare_put(baseline, accounts)
+        progress(f"mail: {CHANGES} changes at the reference, the site's sync, then the bare put_multi")
+        changed = change_some(reference, CHANGES)
+        incremental = timed_post(f"{urls[1]}/tasks/mail/sync")
+        assert site.get(mail.ACCOUNTS.key(site, changed[0].address, DOMAIN))["display_name"].endswith("(changé)")
+        incremental_put = bare_put(baseline, changed)
+        progress("mail: the export of virtual_mailbox_maps, then the bare query")
+        export_seconds, export_lines = timed_export(f"{urls[0]}/api/mail/export/virtual_mailbox_maps")
+        bare_seconds, bare_lines = bare_export(reference)
+        assert export_lines == bare_lines == count * 4, (export_lines, bare_lines)
+    finally:
+        for service in services:
+            stop_group(service)
+        store.stop()
+    ratios = {"first_sync": first_put / first, "incremental_sync": incremental_put / incremental,
+              "export": bare_seconds / export_seconds}
+    print(f"mail: first sync of {count} accounts in {first:.1f} s ({count / first:.0f} accounts/s); bare put_multi of the "
+          f"same entities {first_put:.1f} s ({count / first_put:.0f}/s): ratio {ratios['first_sync']:.2f} (goal 0.50)", flush=True)
+    print(f"mail: incremental sync of {CHANGES} changes in {incremental:.2f} s ({CHANGES / incremental:.0f} accounts/s); bare "
+          f"put_multi {incremental_put:.2f} s ({CHANGES / incremental_put:.0f}/s): ratio {ratios['incremental_sync']:.2f} "
+          "(goal 0.50)", flush=True)
+    print(f"mail: export of {count} accounts ({export_lines} lines) in {export_seconds:.1f} s ({count / export_seconds:.0f} "
+          f"accounts/s); bare query and lines {bare_seconds:.1f} s ({count / bare_seconds:.0f}/s): ratio {ratios['export']:.2f} "
+          "(goal 0.80)", flush=True)
+    save("mail", {"benchmark": "mail", "when": datetime.now(UTC).isoformat(), "python": platform.python_version(),
+                  "cpus": os.cpu_count(), "accounts": count, "changes": CHANGES,
+                  "seconds": {"first_sync": round(first, 2), "first_put": round(first_put, 2),
+                              "incremental_sync": round(incremental, 2), "incremental_put": round(incremental_put, 2),
+                              "export": round(export_seconds, 2), "bare_export": round(bare_seconds, 2)},
+                  "ratios": {k: round(v, 3) for k, v in ratios.items()}})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
