@@ -33,6 +33,7 @@ TIMEOUT = (10, 60)  # seconds to connect to the reference, then to read a page
 RUNS_KEPT = timedelta(days=30)
 WRITE = 500  # entities a commit
 MAX_PAGES = 1000  # a run stops there (half a million changes); the next goes on
+ERRORS_KEPT = 100  # errors a run records one by one (the rest counted): a run stays one small entity
 log = logging.getLogger("annuaires.mail_sync")
 
 Fetch = Callable[[str], dict]  # a page of the reference's feed after a cursor
@@ -80,6 +81,8 @@ def sync(ctx: Context, fetch: Fetch, max_pages: int = MAX_PAGES) -> SyncRun:
                 break
     except ReferenceUnavailable as error:
         run.errors.append(SyncError("", str(error)))
+    if len(run.errors) > ERRORS_KEPT:
+        run.errors[ERRORS_KEPT:] = [SyncError("", f"and {len(run.errors) - ERRORS_KEPT} more")]
     run.finished = ctx.now()
     RUNS.put(ctx.client, run)
     log.info("mail sync: %d applied, %d errors, cursor %s → %s, %.1f s", run.applied, len(run.errors), run.cursor_from,
