@@ -93,7 +93,7 @@ def count_attempt(ctx: Context, role: Role, subject: str, client_addr: str, devi
 
 def sign_in(ctx: Context, role: Role, identifier: str, password: str, *, client_addr: str,
             device_cookie: str = "", replaced: str | None = None) -> SignedIn:
-    """Check a password for the directories admin, a directory or a group; open a session."""
+    """Check a password for the directories admin, a directory, a group or a mail operator; open a session."""
     if role is DIRECTORIES:
         account, subject = settings.SCHEMA.get(ctx.client, settings.DIRECTORIES_ADMIN), DIRECTORIES.name
     elif role is MAIL:

@@ -25,7 +25,7 @@ from .base import Schema
 ALL: tuple[Schema, ...] = (
     directories.SCHEMA, groups.SCHEMA, messages.SCHEMA, members.SCHEMA, claims.SCHEMA, audit.SCHEMA,
     mailers.SCHEMA, mailing.BATCHES, mailing.CHUNKS, quota.SCHEMA, settings.SCHEMA, sessions.SCHEMA, throttle.SCHEMA,
-    mail.SITES, mail.DOMAINS, mail.ACCOUNTS, mail.ALIASES, mail.ADDRESSES, mail_feed.COUNTER, mail_feed.CHANGES,
+    mail.SITES, mail.DOMAINS, mail.ACCOUNTS, mail.ALIASES, mail.ADDRESSES, mail_feed.COUNTER, mail_feed.BLOCKS,
     mail_operators.OPERATORS, mail.SETTINGS, mail_sync.STATES, mail_sync.RUNS,
 )
 BY_KIND = {schema.kind: schema for schema in ALL}

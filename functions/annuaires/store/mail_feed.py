@@ -1,21 +1,23 @@
 """The change feed of mail accounts (B5): every change numbered in the order it committed.
 
-Each write of a domain, a site, an account or an alias adds its change in its own transaction, with the
-next number of one counter: transactions that change mail data commit one after the other, so a reader
-that has seen number N has seen every change before it. The feed names what changed; a reader takes its
-state as it is now (a change read late gives the latest state, which a following instance wants).
+Each write of a domain, a site, an account or an alias adds its changes in its own transaction, with the
+next numbers of one counter: transactions that change mail data commit one after the other, so a reader
+that has seen number N has seen every change before it. A transaction's changes are one entity, a block
+keyed by its first number (a block is a root entity: the counter's entity group stays one entity, which the
+emulator needs; children of the counter made it copy a growing group at every write). The feed names what
+changed; a reader takes its state as it is now (a change read late gives the latest state).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from google.cloud import datastore
 
 from .base import Schema, query
 
-FEED = "feed"  # the counter's key name: the changes are its children
+FEED = "feed"  # the counter's key name
 
 
 @dataclass
@@ -25,32 +27,50 @@ class MailFeed:
 
 
 @dataclass
-class MailChange:
-    """One change: what kind of entity and which one (its key name)."""
-
-    number: int
-    feed: str = FEED
+class Changed:
     kind: str = ""  # MailSite, MailDomain, MailAccount or MailAlias
-    name: str = ""
+    name: str = ""  # its key name
+
+
+@dataclass
+class ChangeBlock:
+    """The changes of one transaction, numbered from `first`."""
+
+    first: int
+    changes: list[Changed] = field(default_factory=list)
     at: datetime | None = None
 
 
+@dataclass
+class MailChange:
+    """One numbered change, as readers see it."""
+
+    number: int
+    kind: str
+    name: str
+
+
 COUNTER = Schema("MailFeed", MailFeed, "name")
-CHANGES = Schema("MailChange", MailChange, "number", parent_kind="MailFeed", parent_field="feed",
-                 unindexed=("kind", "name", "at"))
+BLOCKS = Schema("MailChanges", ChangeBlock, "first", packed=(("changes", Changed),), unindexed=("at",))
 
 
 def add(client: datastore.Client, changed: list[tuple[str, str]], at: datetime) -> None:
     """Inside the caller's transaction: number these changes (kind, key name) after the last one."""
     counter = COUNTER.get(client, FEED) or MailFeed(FEED)
-    changes = [MailChange(counter.last + n, FEED, kind, name, at) for n, (kind, name) in enumerate(changed, start=1)]
-    counter.last += len(changes)
+    block = ChangeBlock(counter.last + 1, [Changed(kind, name) for kind, name in changed], at)
+    counter.last += len(changed)
     COUNTER.put(client, counter)
-    CHANGES.put_many(client, changes)
+    BLOCKS.put(client, block)
 
 
 def since(client: datastore.Client, after: int, limit: int) -> list[MailChange]:
-    """The changes numbered after `after`, in order (keys' order), at most `limit`."""
-    filters = [("__key__", ">", CHANGES.key(client, after, FEED))] if after else []
-    found, _ = CHANGES.page(client, query(client, CHANGES.kind, *filters, ancestor=COUNTER.key(client, FEED)), limit)
+    """The changes numbered after `after` (a number the feed gave), in order: whole blocks, `limit` changes or
+    fewer, but at least one block."""
+    filters = [("__key__", ">", BLOCKS.key(client, after))] if after else []
+    blocks, _ = BLOCKS.page(client, query(client, BLOCKS.kind, *filters), limit, None)
+    found: list[MailChange] = []
+    for block in blocks:
+        if found and len(found) + len(block.changes) > limit:
+            break
+        found += [MailChange(block.first + n, c.kind, c.name) for n, c in enumerate(block.changes)]
     return found
