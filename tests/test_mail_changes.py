@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from annuaires.services import mail_changes
 from tests.test_mail_accounts import PASSWORD, account, fr
 from tests.test_mail_roles import operator
 
@@ -12,7 +13,7 @@ def bearer(token: str = TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_b5_the_feed_gives_each_change_in_order_with_its_state_now(mail_admin, new_api):
+def test_b5_the_feed_gives_each_change_in_order_with_its_state_now(mail_admin, new_api, ctx):
     mail_admin.put("/api/mail/export-token", {"token": TOKEN}, expect=204)
     account(mail_admin, "jean@auf.org")
     mail_admin.post("/api/mail/aliases", {"address": "contact@auf.org", "targets": ["jean@auf.org"]}, expect=201)
@@ -34,7 +35,11 @@ def test_b5_the_feed_gives_each_change_in_order_with_its_state_now(mail_admin, n
     assert [(c["kind"], c["name"]) for c in later["changes"]] == [("MailAccount", "jean@auf.org")]
     assert later["changes"][0]["state"]["password_hash"] != jean["password_hash"]
     again = new_api().get(f"/api/mail/changes?since={later['cursor']}", headers=bearer(), expect=200).get_json()
-    assert again == {"changes": [], "cursor": later["cursor"]}
+    assert again == {"changes": [], "cursor": later["cursor"], "more": False}
+    assert feed["more"] is False
+    first = mail_changes.changes(ctx, "0", limit=2)  # whole blocks: the domain's creation is one, of five changes
+    assert len(first["changes"]) == 5 and first["more"] is True
+    assert mail_changes.changes(ctx, first["cursor"], limit=2)["changes"][0]["number"] == 6
     mail_admin.get("/api/mail/changes?since=0", expect=200)  # a mail admin's session reads it too
 
 

@@ -57,14 +57,18 @@ def _cursor(since: str | None) -> int:
 
 
 def changes(ctx: Context, since: str | None, limit: int = PAGE) -> dict:
-    """The changes after a cursor, at most `limit`, each with its entity's state now; and the next cursor."""
+    """The changes after a cursor, at most `limit`, each with its entity's state now; the next cursor, and
+    whether more changes follow it."""
     after = _cursor(since)
     found = mail_feed.since(ctx.client, after, limit)
     keys = [STATES[c.kind].key(ctx.client, c.name, store.domain_of(c.name) if c.kind in PARENTED else None) for c in found]
+    keys.append(mail_feed.COUNTER.key(ctx.client, mail_feed.FEED))  # read with the states: are there more changes?
     states = {(e.key.kind, e.key.name): e for e in lookup(ctx.client, keys)}
+    cursor = found[-1].number if found else after
+    counter = states.get(("MailFeed", mail_feed.FEED))
     return {"changes": [{"number": c.number, "kind": c.kind, "name": c.name,
                          "state": _shared(c.kind, states.get((c.kind, c.name)))} for c in found],
-            "cursor": str(found[-1].number if found else after)}
+            "cursor": str(cursor), "more": bool(counter is not None and counter["last"] > cursor)}
 
 
 def _shared(kind: str, entity: Any) -> dict | None:

@@ -77,7 +77,7 @@ def sync(ctx: Context, fetch: Fetch, max_pages: int = MAX_PAGES) -> SyncRun:
             if page["cursor"] != run.cursor:
                 run.cursor = page["cursor"]
                 STATES.put(ctx.client, SyncState(REFERENCE, run.cursor, ctx.now()))
-            if len(page["changes"]) < PAGE:
+            if not page.get("more", len(page["changes"]) >= PAGE):  # (a reference that does not say: a full page)
                 break
     except ReferenceUnavailable as error:
         run.errors.append(SyncError("", str(error)))

@@ -153,7 +153,8 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/mail/changes", "The change feed after a cursor, each change with its entity's state now "
      "(Bearer export token, or a mail admin's session)", None,
      {200: obj(("changes", "cursor"), changes=arr(obj(("number", "kind", "name", "state"), number={"type": "integer"},
-                                                       kind=S, name=S, state={"type": ["object", "null"]})), cursor=S),
+                                                       kind=S, name=S, state={"type": ["object", "null"]})), cursor=S,
+                more=B),
       400: ERROR}),
     ("get", "/api/mail/sync/runs", "The last runs of this instance's sync with its reference (mail admin)", None,
      {200: arr(obj(("started", "finished", "applied", "errors", "cursor"), started=TIME, finished=TIME,
