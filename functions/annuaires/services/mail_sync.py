@@ -175,10 +175,15 @@ def _apply_accounts_and_aliases(page: Page) -> None:
     claims = {(kind, name): _claims_of(name, kind, sites, domains[store.domain_of(name)])
               for kind, name, _ in entries if store.domain_of(name) in domains}
     schemas = {"MailAccount": store.ACCOUNTS, "MailAlias": store.ALIASES}
-    found = lookup(client, [schemas[kind].key(client, name, store.domain_of(name)) for kind, name, _ in entries]
-                   + [store.ADDRESSES.key(client, c.address, c.domain) for wanted in claims.values() for c in wanted])
-    here = {(e.key.kind, e.key.name): e for e in found}
-    held = {name: store.ADDRESSES.read(e) for (kind, name), e in here.items() if kind == store.ADDRESSES.kind}
+    here = {(e.key.kind, e.key.name): e for e in lookup(client, [
+        schemas[kind].key(client, name, store.domain_of(name)) for kind, name, _ in entries])}
+    # The claims to read: a new entity's (are they free?) and a deleted one's (are they its own?). A reference
+    # entity already here holds its own: an update of it writes the entity alone.
+    known = {(kind, name) for kind, name, _ in entries if (kind, name) in here}
+    asked = [c for (kind, name), wanted in claims.items() if (kind, name) not in known or page.states[(kind, name)] is None
+             for c in wanted]
+    held = {e.key.name: store.ADDRESSES.read(e) for e in lookup(client, [
+        store.ADDRESSES.key(client, c.address, c.domain) for c in asked])}
     freed: set[str] = set()
     for kind, name, state in entries:
         current = here.get((kind, name))
@@ -198,7 +203,7 @@ def _apply_accounts_and_aliases(page: Page) -> None:
         if (kind, name) not in claims:
             page.refuse(name, "its domain is not here")
             continue
-        taken = [c for c in claims[(kind, name)] if c.address not in freed
+        taken = [c for c in claims[(kind, name)] if (kind, name) not in known and c.address not in freed
                  and (h := held.get(c.address)) is not None and h.owner != name]
         if taken:
             page.refuse(name, f"{taken[0].address} is used here by {held[taken[0].address].owner}")
@@ -207,7 +212,8 @@ def _apply_accounts_and_aliases(page: Page) -> None:
             page.refuse(name, "its password is not an argon2 hash")
             continue
         entity = _entity(client, kind, name, state, page.ctx.now())
-        page.puts += [*(store.ADDRESSES.entity(client, c) for c in claims[(kind, name)]), entity]
+        page.puts += [entity] if (kind, name) in known else [*(store.ADDRESSES.entity(client, c) for c in claims[(kind, name)]),
+                                                            entity]
         page.changed.append((kind, name))
 
 
