@@ -1,5 +1,5 @@
 """What the site's mail host pulls (B4): Postfix's maps, Dovecot's passwd-file, and the maintenance script, as
-text in the formats they read, streamed a query page at a time (a site of 50,000 accounts in bounded memory).
+text in the formats they read, streamed a query batch at a time (a site of 50,000 accounts in bounded memory).
 
 Every active account is a mailbox, and so are its companions (B3): the secours copy of what it receives (in
 `recipient_bcc_maps`), the hourly backup of its mailbox, its archives. A deactivated account receives nothing
@@ -15,21 +15,15 @@ from datetime import datetime
 from google.cloud import datastore
 
 from ..store import mail as store
-from ..store.base import fetch_page, query
+from ..store.base import query
 from ..store.mail import MailAccount, MailSite
 from . import mail_values
 from .errors import NotFound
 
-PAGE = 500
-
 
 def _pages(client: datastore.Client, kind: str) -> Iterator[datastore.Entity]:
-    cursor = None
-    while True:
-        found, cursor = fetch_page(client, query(client, kind), PAGE, cursor)
-        yield from found
-        if cursor is None:
-            return
+    """Every entity of a kind, a batch of Datastore's choosing at a time (the library's iterator holds one)."""
+    return iter(query(client, kind).fetch())
 
 
 def sites_of_domains(client: datastore.Client) -> dict[str, MailSite]:
