@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,14 @@ def timed_concurrently(make_worker: Callable[[], Callable[[], None]], threads: i
     if errors:  # the first real failure, not the broken barrier it caused in the other threads
         raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
     return samples
+
+
+def instance_env(emulator_env: dict[str, str], name: str, port: int, **more: str) -> dict[str, str]:
+    """The environment of one instance of the service on the emulator: a namespace of its own (named after
+    `name`), its address, cheap password hashing, and `more`."""
+    return {**os.environ, **emulator_env, "PYTHONPATH": str(ROOT / "functions"),
+            "ANNUAIRES_NAMESPACE": f"{name}{uuid.uuid4().hex[:8]}", "ANNUAIRES_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "ANNUAIRES_PASSWORD_HASHING": "fast", **more}
 
 
 def start_service(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,8 +23,7 @@ from annuaires.config import Config
 from annuaires.services.passwords import Passwords
 from annuaires.store import members, settings
 from annuaires.store.base import make_client
-from bench import ROOT
-from bench.common import progress, save, start_service
+from bench.common import instance_env, progress, save, start_service
 from emulator import datastore as datastore_emulator
 from emulator.datastore import free_port
 from emulator.processes import stop_group
@@ -92,9 +90,8 @@ def main(argv: list[str]) -> int:
     try:
         urls, clients = [], []
         for name in ("source", "target", "baseline"):
-            port, namespace = free_port(), f"{name}{uuid.uuid4().hex[:8]}"
-            env = {**os.environ, **store.env(), "PYTHONPATH": str(ROOT / "functions"), "ANNUAIRES_NAMESPACE": namespace,
-                   "ANNUAIRES_PUBLIC_URL": f"http://127.0.0.1:{port}", "ANNUAIRES_PASSWORD_HASHING": "fast"}
+            port = free_port()
+            env = instance_env(store.env(), name, port)
             clients.append(make_client(Config.from_env(env)))
             if name != "baseline":
                 services.append(start_service(env, port, work / f"{name}.log"))

@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,8 +28,7 @@ from annuaires.services import mail_values
 from annuaires.services.passwords import Passwords
 from annuaires.store import mail, mail_feed
 from annuaires.store.base import in_transaction, make_client
-from bench import ROOT
-from bench.common import progress, save, start_service
+from bench.common import instance_env, progress, save, start_service
 from emulator import datastore as datastore_emulator
 from emulator.datastore import free_port
 from emulator.processes import stop_group
@@ -56,7 +54,7 @@ def seed(client: datastore.Client, count: int) -> None:
     for start in range(0, count, 100):
         accounts = [mail.MailAccount(f"m{n:06d}@{DOMAIN}", DOMAIN, f"m{n:06d}", f"Membre {n}", f"membre {n}", password_hash,
                                      created=at, updated=at) for n in range(start, min(count, start + 100))]
-        claims = [c for a in accounts for c in claims_of(a, site)]
+        claims = [c for a in accounts for c in mail_values.account_claims(a.address, site)]
         client.put_multi([mail.ACCOUNTS.entity(client, a) for a in accounts] + [mail.ADDRESSES.entity(client, c) for c in claims])
         changes += [("MailAccount", a.address) for a in accounts]
         if (start + 100) % 5000 == 0:
@@ -64,12 +62,6 @@ def seed(client: datastore.Client, count: int) -> None:
     for start in range(0, len(changes), 500):
         in_transaction(client, lambda part=changes[start:start + 500]: mail_feed.add(client, part, at), lookup_first=True)
     mail.SETTINGS.put(client, mail.MailSettings("mail", hashlib.sha256(TOKEN.encode()).hexdigest(), at))
-
-
-def claims_of(account: mail.MailAccount, site: mail.MailSite) -> list[mail.MailAddress]:
-    own = mail.MailAddress(account.address, account.domain, account.address, "account")
-    return [own, *(mail.MailAddress(a, mail.domain_of(a), account.address, use)
-                   for use, a in mail_values.companions(account.address, site).items())]
 
 
 def change_some(client: datastore.Client, count: int) -> list[mail.MailAccount]:
@@ -88,7 +80,7 @@ def bare_put(client: datastore.Client, accounts: list[mail.MailAccount]) -> floa
     """Seconds for put_multi of these accounts and their claims, 500 entities a call, into another namespace."""
     site = mail_values.default_site(SITE)
     entities = [e for a in accounts for e in (mail.ACCOUNTS.entity(client, a),
-                                              *(mail.ADDRESSES.entity(client, c) for c in claims_of(a, site)))]
+                                              *(mail.ADDRESSES.entity(client, c) for c in mail_values.account_claims(a.address, site)))]
     began = time.perf_counter()
     for start in range(0, len(entities), 500):
         client.put_multi(entities[start:start + 500])
@@ -140,10 +132,8 @@ def main(argv: list[str]) -> int:
     try:
         urls, clients = [], []
         for name in ("reference", "site", "baseline"):
-            port, namespace = free_port(), f"{name}{uuid.uuid4().hex[:8]}"
-            env = {**os.environ, **store.env(), "PYTHONPATH": str(ROOT / "functions"), "ANNUAIRES_NAMESPACE": namespace,
-                   "ANNUAIRES_PUBLIC_URL": f"http://127.0.0.1:{port}", "ANNUAIRES_PASSWORD_HASHING": "fast",
-                   "ANNUAIRES_TASKS_TOKEN": TASKS_TOKEN}
+            port = free_port()
+            env = instance_env(store.env(), name, port, ANNUAIRES_TASKS_TOKEN=TASKS_TOKEN)
             if name == "site":
                 env.update(ANNUAIRES_MAIL_REFERENCE_URL=urls[0], ANNUAIRES_MAIL_REFERENCE_TOKEN=TOKEN)
             clients.append(make_client(Config.from_env(env)))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from ..store import mail as store
 from ..store import mail_feed
 from ..store.base import in_transaction, lookup
-from ..store.mail import COMPANIONS, MailAccount, MailAddress, MailAlias, MailDomain, MailSite
+from ..store.mail import MailAccount, MailAddress, MailAlias, MailDomain, MailSite
 from . import audit, mail_values, values
 from .context import Context
 from .errors import Conflict, InvalidInput, NotFound
@@ -105,12 +105,6 @@ def account_row(account: MailAccount, site: MailSite) -> dict:
             "companions": mail_values.companions(account.address, site)}
 
 
-def _claims(account_key: str, site: MailSite) -> list[MailAddress]:
-    own = MailAddress(account_key, store.domain_of(account_key), account_key, "account")
-    return [own, *(MailAddress(a, store.domain_of(a), account_key, use)
-                   for use, a in mail_values.companions(account_key, site).items())]
-
-
 def _take(ctx: Context, claims: list[MailAddress], renamed_from: str = "") -> None:
     """Inside a transaction: take these claims, or Conflict naming the first address already held (but by the
     account being renamed, which holds its old claims still)."""
@@ -143,7 +137,7 @@ def create_account(ctx: Context, principal: Principal, address: str, password: s
         _, site = _real_domain(ctx, where.domain)
         account = MailAccount(where.key, where.domain, where.local, given["display_name"], sort_key(given["display_name"]),
                               password_hash, True, given["quota_mb"], created=at, updated=at)
-        _take(ctx, _claims(where.key, site))
+        _take(ctx, mail_values.account_claims(where.key, site))
         store.ACCOUNTS.put(ctx.client, account)
         _record(ctx, principal, "mail_account_created", where.domain, where.key)
         return account_row(account, site), [("MailAccount", where.key)]
@@ -181,13 +175,18 @@ def get_account(ctx: Context, principal: Principal, address: str) -> dict:
     return account_row(account, site)
 
 
+def _managed_domain(ctx: Context, principal: Principal, domain: str) -> tuple[MailDomain, MailSite]:
+    """A real domain the principal manages (checked before it is read), and its site."""
+    name = values.checked(domain=(mail_values.domain, domain))["domain"][0]
+    may_manage(principal, name)
+    return _real_domain(ctx, name)
+
+
 def list_accounts(ctx: Context, principal: Principal, domain: str, cursor: str | None = None,
                   search: str = "") -> tuple[list[dict], str | None]:
     """One page of a domain's accounts in address order; with `search`, those whose address or display name
     starts with it (two queries at most, whatever the domain's size)."""
-    name = values.checked(domain=(mail_values.domain, domain))["domain"][0]
-    may_manage(principal, name)
-    real, site = _real_domain(ctx, name)
+    real, site = _managed_domain(ctx, principal, domain)
     found, next_cursor = store.accounts_page(ctx.client, real.name, ctx.config.page_size, cursor, sort_key(search.strip()))
     return [account_row(a, site) for a in found], next_cursor
 
@@ -219,10 +218,10 @@ def update_account(ctx: Context, principal: Principal, address: str, **changes: 
         changed = [("MailAccount", account.address)]
         if renamed is not None and renamed.key != account.address:
             _, new_site = _real_domain(ctx, renamed.domain)
-            taken = _claims(renamed.key, new_site)
+            taken = mail_values.account_claims(renamed.key, new_site)
             _take(ctx, taken, renamed_from=account.address)
             kept = {c.address for c in taken}
-            _release(ctx, [c for c in _claims(account.address, site) if c.address not in kept])
+            _release(ctx, [c for c in mail_values.account_claims(account.address, site) if c.address not in kept])
             ctx.client.delete(store.ACCOUNTS.key(ctx.client, account.address, account.domain))
             _record(ctx, principal, "mail_account_renamed", account.domain, account.address, detail=renamed.key)
             account.address, account.domain, site = renamed.key, renamed.domain, new_site
@@ -258,7 +257,7 @@ def delete_account(ctx: Context, principal: Principal, address: str) -> None:
         if account is None:
             raise NotFound()
         _, site = _real_domain(ctx, account.domain)
-        _release(ctx, _claims(account.address, site))
+        _release(ctx, mail_values.account_claims(account.address, site))
         ctx.client.delete(store.ACCOUNTS.key(ctx.client, account.address, account.domain))
         _record(ctx, principal, "mail_account_deleted", account.domain, account.address)
         return None, [("MailAccount", account.address)]
@@ -303,10 +302,8 @@ def _check_no_loop(ctx: Context, address: str, targets: list[str]) -> None:
 
 
 def list_aliases(ctx: Context, principal: Principal, domain: str, cursor: str | None = None) -> tuple[list[dict], str | None]:
-    name = values.checked(domain=(mail_values.domain, domain))["domain"][0]
-    may_manage(principal, name)
-    _real_domain(ctx, name)
-    found, next_cursor = store.aliases_page(ctx.client, name, ctx.config.page_size, cursor)
+    real, _ = _managed_domain(ctx, principal, domain)
+    found, next_cursor = store.aliases_page(ctx.client, real.name, ctx.config.page_size, cursor)
     return [alias_row(a) for a in found], next_cursor
 
 
@@ -318,7 +315,7 @@ def create_alias(ctx: Context, principal: Principal, address: str, targets: Any)
 
     def work() -> tuple[dict, list[tuple[str, str]]]:
         _real_domain(ctx, where.domain)
-        _take(ctx, [MailAddress(where.key, where.domain, where.key, "alias")])
+        _take(ctx, [mail_values.alias_claim(where.key)])
         _check_no_loop(ctx, where.key, chosen)
         alias = MailAlias(where.key, where.domain, chosen, created=at, updated=at)
         store.ALIASES.put(ctx.client, alias)
@@ -336,13 +333,10 @@ def delete_alias(ctx: Context, principal: Principal, address: str) -> None:
         if alias is None:
             raise NotFound()
         local_only(alias)
-        _release(ctx, [MailAddress(where.key, where.domain, where.key, "alias")])
+        _release(ctx, [mail_values.alias_claim(where.key)])
         ctx.client.delete(store.ALIASES.key(ctx.client, where.key, where.domain))
         _record(ctx, principal, "mail_alias_deleted", where.domain, where.key)
         return None, [("MailAlias", where.key)]
 
     in_mail_transaction(ctx, work)
 
-
-__all__ = ["COMPANIONS", "create_account", "create_alias", "create_domain", "delete_account", "delete_alias",
-           "list_accounts", "list_aliases", "list_domains", "update_account"]

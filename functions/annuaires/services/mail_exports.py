@@ -21,11 +21,6 @@ from . import mail_values
 from .errors import NotFound
 
 
-def _pages(client: datastore.Client, kind: str) -> Iterator[datastore.Entity]:
-    """Every entity of a kind, a batch of Datastore's choosing at a time (the library's iterator holds one)."""
-    return iter(query(client, kind).fetch())
-
-
 def sites_of_domains(client: datastore.Client) -> dict[str, MailSite]:
     """Each domain's site policy (two queries: an instance has a few sites and domains)."""
     sites = {e.key.name: store.SITES.read(e) for e in query(client, store.SITES.kind).fetch()}
@@ -36,7 +31,7 @@ def sites_of_domains(client: datastore.Client) -> dict[str, MailSite]:
 def _accounts(client: datastore.Client) -> Iterator[tuple[MailAccount, MailSite, dict[str, str]]]:
     """Every active account, in address order by domain, with its site and its companion mailboxes."""
     sites = sites_of_domains(client)
-    for entity in _pages(client, store.ACCOUNTS.kind):
+    for entity in query(client, store.ACCOUNTS.kind).fetch():  # a batch at a time (the library's iterator holds one)
         account = store.ACCOUNTS.read(entity)
         if account.active and account.domain in sites:
             site = sites[account.domain]
@@ -60,7 +55,7 @@ def virtual_mailbox_maps(client: datastore.Client) -> Iterator[str]:
 
 
 def virtual_alias_maps(client: datastore.Client) -> Iterator[str]:
-    for entity in _pages(client, store.ALIASES.kind):
+    for entity in query(client, store.ALIASES.kind).fetch():
         alias = store.ALIASES.read(entity)
         yield f"{alias.address} {','.join(alias.targets)}\n"
 

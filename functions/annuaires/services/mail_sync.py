@@ -21,14 +21,13 @@ import requests
 from ..store import mail as store
 from ..store import mail_feed
 from ..store.base import in_transaction, lookup
-from ..store.mail import LOCAL, MailAccount, MailAddress, MailAlias, MailDomain, MailSite
-from ..store.mail_sync import RUNS, STATES, SyncError, SyncRun, SyncState, latest_runs
+from ..store.mail import FROM_REFERENCE, LOCAL, MailAccount, MailAddress, MailAlias, MailDomain, MailSite
+from ..store.mail_sync import REFERENCE, RUNS, STATES, SyncError, SyncRun, SyncState, latest_runs
 from . import mail_values
 from .context import Context
 from .mail_changes import PAGE
 from .names import sort_key
 
-REFERENCE = "reference"
 TIMEOUT = (10, 60)  # seconds to connect to the reference, then to read a page
 RUNS_KEPT = timedelta(days=30)
 WRITE = 500  # entities a commit
@@ -140,9 +139,9 @@ def apply(ctx: Context, changes: list[Any]) -> tuple[int, list[SyncError]]:
 
 def _apply_sites_and_domains(page: Page) -> None:
     _apply_roots(page, store.SITES, "a local site of this code", lambda code, state, at: MailSite(
-        code, *(str(state.get(n, "")) for n in store.COMPANIONS), int(state.get("retention_days") or 15), REFERENCE, at))
+        code, *(str(state.get(n, "")) for n in store.COMPANIONS), int(state.get("retention_days") or 15), FROM_REFERENCE, at))
     _apply_roots(page, store.DOMAINS, "a local domain of this name", lambda name, state, at: MailDomain(
-        name, str(state.get("display") or name), str(state.get("site", "")), str(state.get("companion", "")), REFERENCE, at))
+        name, str(state.get("display") or name), str(state.get("site", "")), str(state.get("companion", "")), FROM_REFERENCE, at))
 
 
 def _apply_roots(page: Page, schema: Any, local_reason: str, record_of: Callable[[str, dict, Any], Any]) -> None:
@@ -220,22 +219,20 @@ def _apply_accounts_and_aliases(page: Page) -> None:
 def _claims_of(name: str, kind: str, sites: dict[str, MailSite], domain: MailDomain) -> list[MailAddress]:
     """The addresses an account (itself and its companions, at its site) or an alias holds."""
     if kind == "MailAlias":
-        return [MailAddress(name, domain.name, name, "alias")]
-    companions = mail_values.companions(name, sites.get(domain.site) or mail_values.default_site(domain.site))
-    return [MailAddress(name, domain.name, name, "account"),
-            *(MailAddress(a, store.domain_of(a), name, use) for use, a in companions.items())]
+        return [mail_values.alias_claim(name)]
+    return mail_values.account_claims(name, sites.get(domain.site) or mail_values.default_site(domain.site))
 
 
 def _entity(client: Any, kind: str, name: str, state: dict, at: Any) -> Any:
     """The entity of a reference's state, marked as the reference's."""
     if kind == "MailAlias":
         targets = [str(t) for t in state.get("targets") or []]
-        return store.ALIASES.entity(client, MailAlias(name, store.domain_of(name), targets, REFERENCE, at, at))
+        return store.ALIASES.entity(client, MailAlias(name, store.domain_of(name), targets, FROM_REFERENCE, at, at))
     display = str(state.get("display_name", ""))
     quota = state.get("quota_mb")
     account = MailAccount(name, store.domain_of(name), str(state.get("local") or name.split("@")[0]), display,
                           sort_key(display), str(state.get("password_hash", "")), bool(state.get("active", True)),
-                          quota if isinstance(quota, int) else None, REFERENCE, at, at)
+                          quota if isinstance(quota, int) else None, FROM_REFERENCE, at, at)
     return store.ACCOUNTS.entity(client, account)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from ..store.mail import COMPANIONS, MailSite
+from ..store.mail import COMPANIONS, MailAddress, MailSite, domain_of
 
 MAILBOX_LOCAL = re.compile(r"[A-Za-z0-9._-]+")  # what a mail host's logins take (Dovecot's default username characters)
 SITE_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
@@ -92,6 +92,17 @@ def companions(key: str, site: MailSite) -> dict[str, str]:
     """An account's companion mailboxes at its site (B3): its local part at each companion domain."""
     local = key.rsplit("@", 1)[0]
     return {name: f"{local}@{companion}" for name, companion in site.companion_domains().items()}
+
+
+def account_claims(key: str, site: MailSite) -> list[MailAddress]:
+    """The addresses an account holds: its own, and its companions at its site."""
+    return [MailAddress(key, domain_of(key), key, "account"),
+            *(MailAddress(a, domain_of(a), key, use) for use, a in companions(key, site).items())]
+
+
+def alias_claim(key: str) -> MailAddress:
+    """The address an alias holds."""
+    return MailAddress(key, domain_of(key), key, "alias")
 
 
 @functools.cache

@@ -16,7 +16,8 @@ from google.cloud import datastore
 from .base import Schema, fetch_page, query
 
 COMPANIONS = ("secours", "backup", "archives")  # the companion mailboxes of every account (B3), in this order
-LOCAL = "local"  # an entity created here; a following instance marks what its reference gave it (B5)
+LOCAL = "local"  # an entity created here
+FROM_REFERENCE = "reference"  # what a following instance's reference gave it (B5)
 
 
 @dataclass

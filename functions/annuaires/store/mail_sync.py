@@ -9,7 +9,7 @@ from google.cloud import datastore
 
 from .base import Schema, query
 
-REFERENCE = "reference"
+REFERENCE = "reference"  # the key name of the one state: an instance follows one reference
 
 
 @dataclass
