@@ -36,9 +36,11 @@ def in_mail_transaction(ctx: Context, work: Callable[[], tuple[T, list[tuple[str
     return in_transaction(ctx.client, both, lookup_first=True)
 
 
-def _record(ctx: Context, principal: Principal, action: str, domain: str, target: str, detail: str = "") -> None:
-    audit.record(ctx, principal, action, target=f"mail:{target}", target_name=target, detail=detail,
-                 also=[f"domain:{domain}"])
+def _record(ctx: Context, principal: Principal, action: str, domain: str, target: str, detail: str = "",
+            renamed: mail_values.Address | None = None) -> None:
+    """An act in the logs of its domain and its account or alias (a rename: in the new one's logs too)."""
+    also = [f"domain:{domain}", *((f"mail:{renamed.key}", f"domain:{renamed.domain}") if renamed else ())]
+    audit.record(ctx, principal, action, target=f"mail:{target}", target_name=target, detail=detail, also=also)
 
 
 # Domains and sites
@@ -182,13 +184,36 @@ def _managed_domain(ctx: Context, principal: Principal, domain: str) -> tuple[Ma
     return _real_domain(ctx, name)
 
 
+def get_domain(ctx: Context, principal: Principal, domain: str) -> dict:
+    """A real domain the principal manages, with its site's companion domains and retention."""
+    return domain_row(*_managed_domain(ctx, principal, domain))
+
+
+def _accounts(ctx: Context, domain: MailDomain, site: MailSite, cursor: str | None, search: str) -> tuple[list[dict], str | None]:
+    found, next_cursor = store.accounts_page(ctx.client, domain.name, ctx.config.page_size, cursor, sort_key(search.strip()))
+    return [account_row(a, site) for a in found], next_cursor
+
+
+def _aliases(ctx: Context, domain: MailDomain, cursor: str | None) -> tuple[list[dict], str | None]:
+    found, next_cursor = store.aliases_page(ctx.client, domain.name, ctx.config.page_size, cursor)
+    return [alias_row(a) for a in found], next_cursor
+
+
 def list_accounts(ctx: Context, principal: Principal, domain: str, cursor: str | None = None,
                   search: str = "") -> tuple[list[dict], str | None]:
     """One page of a domain's accounts in address order; with `search`, those whose address or display name
     starts with it (two queries at most, whatever the domain's size)."""
+    return _accounts(ctx, *_managed_domain(ctx, principal, domain), cursor, search)
+
+
+def domain_overview(ctx: Context, principal: Principal, domain: str, cursor: str | None = None, search: str = "",
+                    aliases_cursor: str | None = None) -> dict:
+    """A domain's page: the domain, one page of its accounts (or of those found), one page of its aliases."""
     real, site = _managed_domain(ctx, principal, domain)
-    found, next_cursor = store.accounts_page(ctx.client, real.name, ctx.config.page_size, cursor, sort_key(search.strip()))
-    return [account_row(a, site) for a in found], next_cursor
+    accounts, next_accounts = _accounts(ctx, real, site, cursor, search)
+    aliases, next_aliases = _aliases(ctx, real, aliases_cursor)
+    return {"domain": domain_row(real, site), "accounts": accounts, "next": next_accounts, "aliases": aliases,
+            "next_aliases": next_aliases}
 
 
 def update_account(ctx: Context, principal: Principal, address: str, **changes: Any) -> dict:
@@ -223,7 +248,8 @@ def update_account(ctx: Context, principal: Principal, address: str, **changes: 
             kept = {c.address for c in taken}
             _release(ctx, [c for c in mail_values.account_claims(account.address, site) if c.address not in kept])
             ctx.client.delete(store.ACCOUNTS.key(ctx.client, account.address, account.domain))
-            _record(ctx, principal, "mail_account_renamed", account.domain, account.address, detail=renamed.key)
+            _record(ctx, principal, "mail_account_renamed", account.domain, account.address, detail=renamed.key,
+                    renamed=renamed)
             account.address, account.domain, site = renamed.key, renamed.domain, new_site
             changed.append(("MailAccount", renamed.key))
         if renamed is not None:
@@ -302,9 +328,7 @@ def _check_no_loop(ctx: Context, address: str, targets: list[str]) -> None:
 
 
 def list_aliases(ctx: Context, principal: Principal, domain: str, cursor: str | None = None) -> tuple[list[dict], str | None]:
-    real, _ = _managed_domain(ctx, principal, domain)
-    found, next_cursor = store.aliases_page(ctx.client, real.name, ctx.config.page_size, cursor)
-    return [alias_row(a) for a in found], next_cursor
+    return _aliases(ctx, _managed_domain(ctx, principal, domain)[0], cursor)
 
 
 def create_alias(ctx: Context, principal: Principal, address: str, targets: Any) -> dict:
@@ -323,6 +347,15 @@ def create_alias(ctx: Context, principal: Principal, address: str, targets: Any)
         return alias_row(alias), [("MailAlias", where.key)]
 
     return in_mail_transaction(ctx, work)
+
+
+def alias_label(ctx: Context, principal: Principal, address: str) -> str:
+    """An alias as a confirmation page names it: where it leads."""
+    where = _managed(principal, address)
+    alias = store.ALIASES.get(ctx.client, where.key, where.domain)
+    if alias is None:
+        raise NotFound()
+    return f"{alias.address} → {', '.join(alias.targets)}"
 
 
 def delete_alias(ctx: Context, principal: Principal, address: str) -> None:

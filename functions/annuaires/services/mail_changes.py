@@ -40,6 +40,13 @@ def set_export_token(ctx: Context, principal: Principal, token: Any) -> None:
     audit.record(ctx, principal, "mail_export_token_set")
 
 
+def export_token_set_at(ctx: Context, principal: Principal) -> Any:
+    """When the export token was last set (None: never; the exports and the feed are closed)."""
+    must_be_mail_admin(principal)
+    settings = store.SETTINGS.get(ctx.client, "mail")
+    return settings.updated if settings and settings.export_token_hash else None
+
+
 def check_export_token(ctx: Context, token: str) -> None:
     """Unauthenticated unless this is the export token."""
     settings = store.SETTINGS.get(ctx.client, "mail")

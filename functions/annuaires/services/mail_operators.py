@@ -92,6 +92,15 @@ def create_operator(ctx: Context, principal: Principal, login: str, password: st
     return operator_row(in_transaction(ctx.client, work, lookup_first=True))
 
 
+def operator_label(ctx: Context, principal: Principal, login: str) -> str:
+    """An operator as a confirmation page names it: its login and its domains."""
+    must_be_mail_admin(principal)
+    operator = OPERATORS.get(ctx.client, login.strip().lower())
+    if operator is None:
+        raise NotFound()
+    return f"{operator.login} ({', '.join(operator.domains)})" if operator.domains else operator.login
+
+
 def delete_operator(ctx: Context, principal: Principal, login: str) -> None:
     """Remove an operator (its sessions end with it); a mail admin only by the general admin."""
     must_be_mail_admin(principal)

@@ -37,6 +37,7 @@ class Failed:
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
     typed: dict[str, str] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)  # what the field errors' messages name
     at_top: bool = False  # a button with no fields (a row's act): its refusal shows at the top of the page
 
     def first(self) -> str | None:
@@ -49,10 +50,10 @@ def refused(form: str, error: DomainError, data: dict[str, str]) -> Failed:
     lang = g.get("lang", "fr")
     errors = dict(error.fields) if isinstance(error, InvalidInput) else {}
     if not errors and "field" in error.params:
-        errors = {str(error.params["field"]): error.code}  # name or initials taken
+        errors = {str(error.params["field"]): error.message_key}  # a name, initials or an address taken
     message = "" if errors else translate(error.message_key, lang, **error.params)
     typed = {k: v for k, v in data.items() if k not in SECRET_FIELDS and k != "csrf"}
-    return Failed(form, errors, message, typed)
+    return Failed(form, errors, message, typed, dict(error.params))
 
 
 def status_of(error: DomainError) -> int:
@@ -63,26 +64,40 @@ def status_of(error: DomainError) -> int:
 class Area:
     """One role's page, API routes and acts, on a blueprint of their own."""
 
-    def __init__(self, name: str, role: Role, templates: str) -> None:
+    def __init__(self, name: str, role: Role, templates: str, *, also: tuple[Role, ...] = ()) -> None:
+        """`also`: other roles whose sessions the area's pages and routes take (the general admin's, for mail)."""
         self.blueprint = Blueprint(name, __name__)
-        self.role, self.templates = role, templates
+        self.role, self.templates, self.roles = role, templates, (role, *also)
         self._view: Callable[..., tuple[str, dict]] | None = None
         AREAS[role.name] = self
 
-    def render(self, principal: Principal, failed: Failed | None = None, status: int = 200, **extra: Any) -> Response:
-        """The role's page for a signed-in principal, with a refused form shown again (or what else `extra` adds)."""
+    def session(self) -> tuple[Principal | None, str]:
+        """The session the area's pages act for (the first of its roles signed in), or None and why its own ended."""
+        principal, reason = edge.session_of(self.role)
+        for role in self.roles[1:]:
+            principal = principal or edge.session_of(role)[0]
+        return principal, "" if principal else reason
+
+    def signed_in(self, *, allow_password_change: bool = False) -> Principal:
+        """The principal of a route of the area, checked (A3, CSRF), or the error to answer."""
+        return edge.signed_in(*self.roles, allow_password_change=allow_password_change)
+
+    def render(self, principal: Principal, failed: Failed | None = None, status: int = 200,
+               view: Callable[..., tuple[str, dict]] | None = None, args: dict | None = None, **extra: Any) -> Response:
+        """A page of the role for a signed-in principal (its main page, or `view` with the URL's `args`), with a
+        refused form shown again (or what else `extra` adds)."""
         g.principal = principal
         if principal.must_change_password:
             return edge.page("password_first.html", status, who=principal, failed=failed)
-        template, context = self._view(principal)
+        template, context = (view or self._view)(principal, **(args or {}))
         return edge.page(template, status, who=principal, failed=failed, **context, **extra)
 
     def form_session(self) -> Principal | Response:
         """The principal a page's form acts for (CSRF checked), or the way back to the sign-in page."""
-        principal, reason = edge.session_of(self.role)
+        principal, reason = self.session()
         if principal is None:
             return edge.back(self.role.page, reason=reason or "session_closed")
-        return edge.signed_in(self.role)
+        return self.signed_in()
 
     def sign_in_page(self, reason: str = "", failed: Failed | None = None, status: int = 200) -> Response:
         """The role's sign-in form, saying why the person is there."""
@@ -93,7 +108,7 @@ class Area:
         self._view = view
 
         def show() -> Response:
-            principal, reason = edge.session_of(self.role)
+            principal, reason = self.session()
             if principal is None:
                 response = self.sign_in_page(request.args.get("reason", "") or reason)
                 if reason:
@@ -109,12 +124,10 @@ class Area:
 
         def decorate(view: Callable[..., tuple[str, dict]]) -> Callable[..., tuple[str, dict]]:
             def show(**kwargs: Any) -> Response:
-                principal, reason = edge.session_of(self.role)
+                principal, reason = self.session()
                 if principal is None or principal.must_change_password:
                     return edge.back(self.role.page, **({"reason": reason} if reason else {}))
-                g.principal = principal
-                template, context = view(principal, **kwargs)
-                return edge.page(template, who=principal, failed=None, **context)
+                return self.render(principal, view=view, args=kwargs)
 
             self.blueprint.add_url_rule(rule, endpoint=f"page_{view.__name__}", view_func=show, methods=["GET"])
             return view
@@ -126,7 +139,7 @@ class Area:
 
         def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
             def route(**kwargs: Any) -> Response:
-                edge.signed_in(self.role, allow_password_change=allow_password_change)
+                self.signed_in(allow_password_change=allow_password_change)
                 return view(**kwargs)
 
             self.blueprint.add_url_rule(rule, endpoint=f"api_{view.__name__}", view_func=route, methods=[method])
@@ -136,19 +149,22 @@ class Area:
 
     def act(self, *, api: tuple[str, str] | None = None, form: str | None = None, fields: list[forms.Field] | tuple = (),
             partial: bool = False, status: int = 200, notice: str | Callable[[Any], str] = "saved",
-            confirm: tuple[str, str, Callable[..., str]] | None = None, back: str | None = None) -> Callable:
+            confirm: tuple[str, str, Callable[..., str]] | None = None, back: str | Callable[..., str] | None = None,
+            shown_on: Callable[..., tuple[str, dict]] | None = None, many: tuple[str, ...] = ()) -> Callable:
         """An act with two doors: `api` = (method, rule) answering JSON, `form` = a POST rule back to the page.
 
         `confirm` = (question, button, describe): the form asks first on a page naming, from the store,
         what it acts on (`describe(principal, **url_args)`). `back`: the page the form returns to, formatted
-        with the URL's arguments (the role's page by default).
+        with the URL's arguments, or made of the act's result and them (the role's page by default).
+        `shown_on`: the subpage the form is on, shown again with its errors (the role's page by default).
+        `many`: the form's fields that may be given several times (boxes ticked), as lists.
         """
 
         def decorate(act: Callable[..., Any]) -> Callable[..., Any]:
             name = act.__name__
             if api is not None:
                 def api_route(**kwargs: Any) -> Response:
-                    edge.signed_in(self.role)
+                    self.signed_in()
                     given = forms.parse(edge.json_body(), list(fields), partial=partial) if fields else {}  # no body to read
                     result = act(given, **kwargs)
                     return edge.no_content() if status == 204 else edge.answer(result, status)
@@ -159,7 +175,8 @@ class Area:
                     principal = self.form_session()
                     if isinstance(principal, Response):
                         return principal
-                    data = request.form.to_dict()
+                    data: dict[str, Any] = request.form.to_dict()
+                    data.update({name: request.form.getlist(name) for name in many if name in request.form})
                     try:
                         given = forms.parse(data, list(fields), partial=partial) if fields else {}
                         result = act(given, **kwargs)
@@ -168,10 +185,10 @@ class Area:
                             form_id = "-".join([name, *map(str, kwargs.values())])  # a row's form names its row
                             failed = refused(form_id, error, data)
                             failed.at_top = not fields
-                            return self.render(principal, failed, status_of(error))
+                            return self.render(principal, failed, status_of(error), view=shown_on, args=kwargs if shown_on else None)
                         raise
-                    path = back.format(**kwargs) if back else self.role.page
-                    return edge.back(path, notice(result) if callable(notice) else notice)
+                    path = (back(result, **kwargs) if callable(back) else back.format(**kwargs)) if back else self.role.page
+                    return edge.back(edge.site_path(path), notice(result) if callable(notice) else notice)
 
                 form_route.confirm = confirm  # type: ignore[attr-defined]
                 self.blueprint.add_url_rule(form, endpoint=f"form_{name}", view_func=form_route, methods=["POST"])

@@ -165,7 +165,7 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
 
 def site_path(path: str) -> str:
     """A path that stays on this site in a link: browsers read a leading `//` or `/\\` as another host."""
-    return "/" + quote(path.lstrip("/\\"), safe="/")
+    return "/" + quote(path.lstrip("/\\"), safe="/@")
 
 
 def page_shown_before() -> str:

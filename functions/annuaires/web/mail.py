@@ -1,135 +1,269 @@
-"""Mail accounts (B1, B3): the JSON API over mail domains, accounts and aliases, for mail admins (the general
-admin is one)."""
+"""Mail accounts (B1–B5): the pages (/messagerie.html and below) and the JSON API over mail domains, accounts,
+aliases and operators, for mail admins (the general admin is one) and operators; the mailbox users' own
+password page; the exports and the change feed the mail host and following instances read."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+import secrets
+
+from flask import request
 from werkzeug.wrappers import Response
 
+from ..services import audit as audit_service
 from ..services import mail_accounts as service
-from ..services import mail_changes, mail_exports, mail_operators, mail_sync, mailbox, values
-from ..services.roles import GENERAL, MAIL, Principal
+from ..services import mail_changes, mail_exports, mail_operators, mail_sync, mail_values, mailbox, values
+from ..services.errors import DomainError
+from ..services.roles import GENERAL, MAIL, MAILBOX, Principal
 from . import edge, forms
+from .areas import Area, refused, status_of
 
-blueprint = Blueprint("mail", __name__)
+area = Area("mail", MAIL, "mail", also=(GENERAL,))
+blueprint = area.blueprint
+
 TEXT = values.text(320, min_length=0)
+SEARCH = values.text(100, min_length=0)
+QUOTA_FORM = values.integer(1, mail_values.MAX_QUOTA_MB, nullable=True)  # a form's field: digits, or empty for none
 DOMAIN_FIELDS = [forms.Field("name", TEXT), forms.Field("site", TEXT)]
 ACCOUNT_FIELDS = [forms.Field("address", TEXT), forms.Field("display_name", TEXT, required=False),
                   forms.Field("password", values.password), forms.Field("quota_mb", lambda v: v, required=False)]
+ACCOUNT_FORM_FIELDS = [forms.Field("address", TEXT), forms.Field("display_name", TEXT, required=False),
+                       forms.Field("password", values.password), forms.Field("confirm", values.password, required=False),
+                       forms.Field("quota_mb", QUOTA_FORM, required=False)]
 ACCOUNT_CHANGES = [forms.Field("address", TEXT), forms.Field("display_name", TEXT), forms.Field("active", values.boolean),
                    forms.Field("quota_mb", lambda v: v), forms.Field("password", values.password)]
+DESCRIBE_FIELDS = [forms.Field("display_name", TEXT), forms.Field("quota_mb", QUOTA_FORM)]
+RENAME_FIELDS = [forms.Field("address", TEXT)]
+RESET_FIELDS = [forms.Field("password", values.password), forms.Field("confirm", values.password, required=False)]
 ALIAS_FIELDS = [forms.Field("address", TEXT), forms.Field("targets", lambda v: v)]
-SEARCH = values.text(100, min_length=0)
+ALIAS_FORM_FIELDS = [forms.Field("address", TEXT), forms.Field("targets", values.text(20_000, min_length=0, multiline=True))]
 OPERATOR_FIELDS = [forms.Field("login", TEXT), forms.Field("password", values.password),
                    forms.Field("domains", lambda v: v, required=False), forms.Field("admin", values.boolean, required=False)]
 MAILBOX_PASSWORD_FIELDS = [forms.Field("address", TEXT), forms.Field("current", values.password),
                            forms.Field("new", values.password)]
+MAILBOX_FORM_FIELDS = [*MAILBOX_PASSWORD_FIELDS, forms.Field("confirm", values.password, required=False)]
 
 
 def mail_admin() -> Principal:
     """Who manages mail accounts in this request: the general admin, a mail admin or an operator (the service
     decides what each may do)."""
-    return edge.signed_in(GENERAL, MAIL)
+    return area.signed_in()
 
 
-def _given(fields: list[forms.Field], partial: bool = False) -> dict:
-    return forms.parse(edge.json_body(), fields, partial=partial)
+def _in_domain(address: str, domain: str) -> str:
+    """What a domain page's form typed as an address: a local part alone is at that domain."""
+    return address if "@" in address else f"{address}@{domain}"
 
 
-@blueprint.get("/api/mail/domains")
-def list_domains() -> Response:
-    return edge.answer(service.list_domains(edge.ctx(), mail_admin()))
+def _domain_page(address: str) -> str:
+    return f"/messagerie/domains/{mail_values.domain_of(address)}"
 
 
-@blueprint.post("/api/mail/domains")
-def create_domain() -> Response:
-    principal = mail_admin()
-    return edge.answer(service.create_domain(edge.ctx(), principal, **_given(DOMAIN_FIELDS)), 201)
+def _account_page(result: dict, **_: str) -> str:
+    return f"/messagerie/accounts/{result['address']}"
 
 
-@blueprint.get("/api/mail/accounts")
-def list_accounts() -> Response:
-    principal = mail_admin()
+# Pages
+
+@area.page
+def page(principal: Principal) -> tuple[str, dict]:
+    """The mail domains the principal manages; for mail admins, the operators, the export token, the sync."""
+    ctx = edge.ctx()
+    admin = mail_operators.is_mail_admin(principal)
+    view = {"domains": service.list_domains(ctx, principal), "admin": admin, "may_name_admins": principal.role is GENERAL}
+    if admin:
+        view.update(operators=mail_operators.list_operators(ctx, principal), runs=mail_sync.runs(ctx),
+                    reference=ctx.config.mail_reference_url,
+                    token_set_at=mail_changes.export_token_set_at(ctx, principal))
+    return "mail/overview.html", view
+
+
+@area.subpage("/messagerie/domains/<domain>")
+def domain_page(principal: Principal, domain: str) -> tuple[str, dict]:
+    """A domain: its accounts (searched by address or display name, a page at a time), its aliases, its log."""
+    ctx = edge.ctx()
     search = values.checked(q=(SEARCH, request.args.get("q", "")))["q"]
-    return edge.listed(*service.list_accounts(edge.ctx(), principal, request.args.get("domain", ""), edge.cursor_arg(),
+    view = service.domain_overview(ctx, principal, domain, edge.cursor_arg(), search, edge.cursor_arg("aliases"))
+    audit, audit_next = audit_service.latest(ctx, f"domain:{view['domain']['name']}", edge.cursor_arg("audit"))
+    return "mail/domain.html", {**view, "q": search, "audit": audit, "audit_next": audit_next}
+
+
+@area.subpage("/messagerie/accounts/<address>")
+def account_page(principal: Principal, address: str) -> tuple[str, dict]:
+    """An account: its companion mailboxes (never typed, B3), what may be changed, its log."""
+    ctx = edge.ctx()
+    account = service.get_account(ctx, principal, address)
+    audit, audit_next = audit_service.latest(ctx, f"mail:{account['address']}", edge.cursor_arg("audit"))
+    domain = service.get_domain(ctx, principal, mail_values.domain_of(account["address"]))
+    return "mail/account.html", {"account": account, "domain": domain, "audit": audit, "audit_next": audit_next}
+
+
+# Domains
+
+@area.api("/api/mail/domains")
+def list_domains() -> Response:
+    return edge.answer(service.list_domains(edge.ctx(), edge.who()))
+
+
+@area.act(api=("POST", "/api/mail/domains"), form="/messagerie/domains", fields=DOMAIN_FIELDS, status=201,
+          notice="mail_domain_created")
+def create_domain(given: dict) -> dict:
+    return service.create_domain(edge.ctx(), edge.who(), **given)
+
+
+@area.api("/api/mail/domains/<domain>/audit")
+def domain_audit(domain: str) -> Response:
+    """The audit log of a domain: every act on its accounts and aliases, newest first."""
+    name = service.get_domain(edge.ctx(), edge.who(), domain)["name"]
+    return edge.listed(*audit_service.latest(edge.ctx(), f"domain:{name}", edge.cursor_arg()))
+
+
+# Accounts
+
+@area.api("/api/mail/accounts")
+def list_accounts() -> Response:
+    search = values.checked(q=(SEARCH, request.args.get("q", "")))["q"]
+    return edge.listed(*service.list_accounts(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg(),
                                               search))
 
 
-@blueprint.post("/api/mail/accounts")
-def create_account() -> Response:
-    principal = mail_admin()
-    return edge.answer(service.create_account(edge.ctx(), principal, **_given(ACCOUNT_FIELDS)), 201)
+@area.act(api=("POST", "/api/mail/accounts"), fields=ACCOUNT_FIELDS, status=201)
+def create_account(given: dict) -> dict:
+    return service.create_account(edge.ctx(), edge.who(), **given)
 
 
-@blueprint.get("/api/mail/accounts/<address>")
+@area.act(form="/messagerie/domains/<domain>/accounts", fields=ACCOUNT_FORM_FIELDS, notice="mail_account_created",
+          back=_account_page, shown_on=domain_page)
+def create_account_from_form(given: dict, domain: str) -> dict:
+    given = forms.confirmed(given, "password")
+    return service.create_account(edge.ctx(), edge.who(), **{**given, "address": _in_domain(given["address"], domain)})
+
+
+@area.api("/api/mail/accounts/<address>")
 def get_account(address: str) -> Response:
-    return edge.answer(service.get_account(edge.ctx(), mail_admin(), address))
+    return edge.answer(service.get_account(edge.ctx(), edge.who(), address))
 
 
-@blueprint.patch("/api/mail/accounts/<address>")
-def update_account(address: str) -> Response:
-    principal = mail_admin()
-    given = _given(ACCOUNT_CHANGES, partial=True)
+@area.act(api=("PATCH", "/api/mail/accounts/<address>"), fields=ACCOUNT_CHANGES, partial=True)
+def update_account(given: dict, address: str) -> dict:
     if "address" in given:
         given["new_address"] = given.pop("address")
-    return edge.answer(service.update_account(edge.ctx(), principal, address, **given))
+    return service.update_account(edge.ctx(), edge.who(), address, **given)
 
 
-@blueprint.delete("/api/mail/accounts/<address>")
-def delete_account(address: str) -> Response:
-    service.delete_account(edge.ctx(), mail_admin(), address)
-    return edge.no_content()
+@area.act(form="/messagerie/accounts/<address>/describe", fields=DESCRIBE_FIELDS, back="/messagerie/accounts/{address}",
+          shown_on=account_page)
+def describe_account(given: dict, address: str) -> dict:
+    return service.update_account(edge.ctx(), edge.who(), address, **given)
 
 
-@blueprint.get("/api/mail/aliases")
+@area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice="mail_account_renamed",
+          back=_account_page, shown_on=account_page)
+def rename_account(given: dict, address: str) -> dict:
+    new_address = _in_domain(given["address"], mail_values.domain_of(address))
+    return service.update_account(edge.ctx(), edge.who(), address, new_address=new_address)
+
+
+@area.act(form="/messagerie/accounts/<address>/password", fields=RESET_FIELDS, notice="mail_password_reset",
+          back="/messagerie/accounts/{address}", shown_on=account_page)
+def reset_account_password(given: dict, address: str) -> dict:
+    return service.update_account(edge.ctx(), edge.who(), address, **forms.confirmed(given, "password"))
+
+
+@area.act(form="/messagerie/accounts/<address>/activate", notice="mail_account_activated",
+          back="/messagerie/accounts/{address}", shown_on=account_page)
+def activate_account(_: dict, address: str) -> dict:
+    return service.update_account(edge.ctx(), edge.who(), address, active=True)
+
+
+@area.act(form="/messagerie/accounts/<address>/deactivate", notice="mail_account_deactivated",
+          back="/messagerie/accounts/{address}", shown_on=account_page)
+def deactivate_account(_: dict, address: str) -> dict:
+    return service.update_account(edge.ctx(), edge.who(), address, active=False)
+
+
+def _account(principal: Principal, address: str, **_: str) -> str:
+    account = service.get_account(edge.ctx(), principal, address)
+    return f"{account['address']} ({account['display_name']})" if account["display_name"] else account["address"]
+
+
+@area.act(api=("DELETE", "/api/mail/accounts/<address>"), form="/messagerie/accounts/<address>/delete", status=204,
+          notice="mail_account_deleted", confirm=("confirm_mail_account_delete", "delete", _account),
+          back=lambda _, address: _domain_page(address), shown_on=account_page)
+def delete_account(_: dict, address: str) -> None:
+    service.delete_account(edge.ctx(), edge.who(), address)
+
+
+# Aliases
+
+@area.api("/api/mail/aliases")
 def list_aliases() -> Response:
-    principal = mail_admin()
-    return edge.listed(*service.list_aliases(edge.ctx(), principal, request.args.get("domain", ""), edge.cursor_arg()))
+    return edge.listed(*service.list_aliases(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg()))
 
 
-@blueprint.post("/api/mail/aliases")
-def create_alias() -> Response:
-    principal = mail_admin()
-    return edge.answer(service.create_alias(edge.ctx(), principal, **_given(ALIAS_FIELDS)), 201)
+@area.act(api=("POST", "/api/mail/aliases"), fields=ALIAS_FIELDS, status=201)
+def create_alias(given: dict) -> dict:
+    return service.create_alias(edge.ctx(), edge.who(), **given)
 
 
-@blueprint.delete("/api/mail/aliases/<address>")
-def delete_alias(address: str) -> Response:
-    service.delete_alias(edge.ctx(), mail_admin(), address)
-    return edge.no_content()
+@area.act(form="/messagerie/domains/<domain>/aliases", fields=ALIAS_FORM_FIELDS, notice="mail_alias_created",
+          back="/messagerie/domains/{domain}", shown_on=domain_page)
+def create_alias_from_form(given: dict, domain: str) -> dict:
+    """The targets typed one a line (or separated by commas or spaces)."""
+    targets = given["targets"].replace(",", " ").split()
+    return service.create_alias(edge.ctx(), edge.who(), _in_domain(given["address"], domain), targets)
 
 
-@blueprint.get("/api/mail/operators")
+def _alias(principal: Principal, address: str, **_: str) -> str:
+    return service.alias_label(edge.ctx(), principal, address)
+
+
+@area.act(api=("DELETE", "/api/mail/aliases/<address>"), form="/messagerie/aliases/<address>/delete", status=204,
+          notice="mail_alias_deleted", confirm=("confirm_mail_alias_delete", "delete", _alias),
+          back=lambda _, address: _domain_page(address),
+          shown_on=lambda principal, address: domain_page(principal, mail_values.domain_of(address)))
+def delete_alias(_: dict, address: str) -> None:
+    service.delete_alias(edge.ctx(), edge.who(), address)
+
+
+# Operators
+
+@area.api("/api/mail/operators")
 def list_operators() -> Response:
-    return edge.answer(mail_operators.list_operators(edge.ctx(), mail_admin()))
+    return edge.answer(mail_operators.list_operators(edge.ctx(), edge.who()))
 
 
-@blueprint.post("/api/mail/operators")
-def create_operator() -> Response:
-    principal = mail_admin()
-    return edge.answer(mail_operators.create_operator(edge.ctx(), principal, **_given(OPERATOR_FIELDS)), 201)
+@area.act(api=("POST", "/api/mail/operators"), form="/messagerie/operators", fields=OPERATOR_FIELDS, status=201,
+          notice="mail_operator_created", many=("domains",))
+def create_operator(given: dict) -> dict:
+    return mail_operators.create_operator(edge.ctx(), edge.who(), **given)
 
 
-@blueprint.delete("/api/mail/operators/<login>")
-def delete_operator(login: str) -> Response:
-    mail_operators.delete_operator(edge.ctx(), mail_admin(), login)
-    return edge.no_content()
+def _operator(principal: Principal, login: str, **_: str) -> str:
+    return mail_operators.operator_label(edge.ctx(), principal, login)
 
 
-@blueprint.post("/api/mail/password")
-def change_mailbox_password() -> Response:
-    """A mailbox user's own password: no session, the current password (throttled as a sign-in)."""
-    given = _given(MAILBOX_PASSWORD_FIELDS)
-    mailbox.change_password(edge.ctx(), given["address"], given["current"], given["new"], client_addr=edge.client_addr(),
-                            device_cookie=edge.device_cookie())
-    return edge.no_content()
+@area.act(api=("DELETE", "/api/mail/operators/<login>"), form="/messagerie/operators/<login>/delete", status=204,
+          notice="mail_operator_deleted", confirm=("confirm_mail_operator_delete", "delete", _operator))
+def delete_operator(_: dict, login: str) -> None:
+    mail_operators.delete_operator(edge.ctx(), edge.who(), login)
 
 
-@blueprint.put("/api/mail/export-token")
-def set_export_token() -> Response:
-    principal = mail_admin()
-    mail_changes.set_export_token(edge.ctx(), principal, _given([forms.Field("token", lambda v: v)])["token"])
-    return edge.no_content()
+# The export token, the feed, the sync, the exports
+
+@area.act(api=("PUT", "/api/mail/export-token"), fields=[forms.Field("token", lambda v: v)], status=204)
+def set_export_token(given: dict) -> None:
+    mail_changes.set_export_token(edge.ctx(), edge.who(), given["token"])
+
+
+@blueprint.post("/messagerie/export-token")
+def page_new_export_token() -> Response:
+    """A new random token, shown once on the page to copy into the mail host's and the followers' settings."""
+    principal = area.form_session()
+    if isinstance(principal, Response):
+        return principal
+    token = secrets.token_urlsafe(32)
+    mail_changes.set_export_token(edge.ctx(), principal, token)
+    return area.render(principal, new_token=token)
 
 
 def export_reader() -> None:
@@ -148,10 +282,10 @@ def changes() -> Response:
     return edge.answer(mail_changes.changes(edge.ctx(), request.args.get("since")))
 
 
-@blueprint.get("/api/mail/sync/runs")
+@area.api("/api/mail/sync/runs")
 def sync_runs() -> Response:
     """The last runs of this instance's sync with its reference (B5)."""
-    mail_operators.must_be_mail_admin(mail_admin())
+    mail_operators.must_be_mail_admin(edge.who())
     return edge.answer(mail_sync.runs(edge.ctx()))
 
 
@@ -163,3 +297,32 @@ def export(name: str) -> Response:
     lines = mail_exports.export(ctx.client, name, ctx.now())
     # The lines need no request context (the client and the time are given): the entry point's app streams them.
     return Response(lines, mimetype="text/plain")
+
+
+# Mailbox users: their own password, no session
+
+def _change_mailbox_password(given: dict) -> None:
+    mailbox.change_password(edge.ctx(), given["address"], given["current"], given["new"], client_addr=edge.client_addr(),
+                            device_cookie=edge.device_cookie())
+
+
+@blueprint.post("/api/mail/password")
+def change_mailbox_password() -> Response:
+    """A mailbox user's own password: no session, the current password (throttled as a sign-in)."""
+    _change_mailbox_password(forms.parse(edge.json_body(), MAILBOX_PASSWORD_FIELDS))
+    return edge.no_content()
+
+
+@blueprint.get(MAILBOX.page)
+def mailbox_page() -> Response:
+    return edge.page("mail/mailbox.html", failed=None)
+
+
+@blueprint.post(MAILBOX.page)
+def page_change_mailbox_password() -> Response:
+    data = request.form.to_dict()
+    try:
+        _change_mailbox_password(forms.confirmed(forms.parse(data, MAILBOX_FORM_FIELDS)))
+    except DomainError as error:
+        return edge.page("mail/mailbox.html", status_of(error), failed=refused("mailbox_password", error, data))
+    return edge.back(MAILBOX.page, "mailbox_password_changed")

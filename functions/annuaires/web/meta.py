@@ -44,7 +44,8 @@ def confirm() -> Response:
     area = AREAS.get(next((name for name, a in AREAS.items() if endpoint.startswith(f"{a.blueprint.name}.")), ""))
     if act is None or area is None:
         raise NotFound()
-    principal = edge.signed_in(area.role)
+    principal = area.signed_in()
     question, button, describe = act
+    back_to = edge.page_shown_before() if request.referrer else area.role.page  # the page the button was on
     return edge.page("confirm.html", to=edge.site_path(to), label=edge.t(button), question=question,
-                     subject=describe(principal, **args), back_to=area.role.page, who=principal)
+                     subject=describe(principal, **args), back_to=back_to, who=principal)

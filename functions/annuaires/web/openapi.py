@@ -132,6 +132,8 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/mail/domains", "The mail domains, each with its site's companion domains (mail admin)", None,
      {200: arr(MAIL_DOMAIN)}),
     ("post", "/api/mail/domains", "Add a mail domain to a site", obj(("name", "site"), name=S, site=S), {201: MAIL_DOMAIN}),
+    ("get", "/api/mail/domains/{name}/audit", "The audit log of a domain (its accounts and aliases), newest first", None,
+     {200: arr(AUDIT), 403: ERROR, 404: ERROR}),
     ("get", "/api/mail/accounts", "A page of a domain's accounts, in address order; with q, those it begins", None,
      {200: arr(MAIL_ACCOUNT), 400: ERROR}),
     ("post", "/api/mail/accounts", "Create a mail account, with its companion mailboxes",
