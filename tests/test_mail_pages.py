@@ -44,6 +44,10 @@ def test_a_mail_admin_creates_a_domain_an_account_and_an_alias_with_the_forms(ma
     assert weak.status_code == 400 and "<h1>exemple.org</h1>" in page and "mot de passe trop courant" in page
     assert field_value(page, "create_account_from_form-exemple.org-address") == "jeanne.martin"
     assert 'value="Jeanne &lt;b&gt;"' in weak.get_data(as_text=True) and "aaaaaaaaaaaaaaa" not in page
+    both = text(form_post(mail_admin, "/messagerie/domains/exemple.org/accounts", address="jeanne martin", display_name="",
+                          password="court", confirm="court", quota_mb=""))  # both fields' errors at once
+    assert "avant le @ : lettres, chiffres, points, tirets et soulignés seulement" in both
+    assert "au moins 12 caractères" in both
     differs = form_post(mail_admin, "/messagerie/domains/exemple.org/accounts", address="jeanne.martin", display_name="",
                         password=PASSWORD, confirm=PASSWORD + "x", quota_mb="")
     assert differs.status_code == 400 and "create_account_from_form-exemple.org-confirm-error" in text(differs)
@@ -79,7 +83,7 @@ def test_an_account_is_renamed_deactivated_reset_and_deleted_on_its_page(mail_ad
     assert "<code>paul.durand@fr.secours</code>" in page and "paul@fr.secours" not in page
     account(mail_admin, "paul@auf.org")
     taken = form_post(mail_admin, "/messagerie/accounts/paul.durand@auf.org/rename", address="paul@auf.org")
-    assert taken.status_code == 409 and "<h1>paul.durand@auf.org</h1>" in text(taken)
+    assert taken.status_code == 409 and "<h1>paul.durand@<wbr>auf.org</h1>" in taken.get_data(as_text=True)
     assert "L'adresse paul@auf.org est déjà utilisée." in text(taken)
 
     form_post(mail_admin, "/messagerie/accounts/paul.durand@auf.org/describe", display_name="Paul Durand", quota_mb="500")

@@ -24,7 +24,7 @@ WRONG_SIGN_IN = ("Identifiant ou mot de passe incorrect. "
                  "Avec le mot de passe 0000, connectez-vous avec le code, pas les initiales.")
 
 # The identifier field of each role's sign-in form.
-IDENTIFIER = {"/adminloc.html": "directory", "/animateur.html": "group"}
+IDENTIFIER = {"/adminloc.html": "directory", "/animateur.html": "group", "/messagerie.html": "login"}
 
 
 def unique(prefix: str) -> str:
@@ -98,10 +98,10 @@ def expect_done(page: Page, path: str, key: str, notice: str) -> None:
 
 def expect_field_error(page: Page, field_id: str, error: str, *, focused: bool = True) -> None:
     """A refused form came back: the field's error next to it, the field marked invalid (and focused if first)."""
-    field = page.locator(f"#{field_id}")
+    field = page.locator(f'[id="{field_id}"]')  # (ids may hold an address: no `#id` selector)
     expect(field).to_have_attribute("aria-invalid", "true")
-    expect(page.locator(f"#{field_id}-error")).to_have_text(error)
-    expect(page.locator(f"#{field_id} + p.field-error")).to_have_count(1)  # right after its field
+    expect(page.locator(f'[id="{field_id}-error"]')).to_have_text(error)
+    expect(page.locator(f'[id="{field_id}"] + p.field-error')).to_have_count(1)  # right after its field
     expect(field).to_have_attribute("aria-describedby", re.compile(rf"\b{re.escape(field_id)}-error\b"))
     if focused:
         expect(field).to_be_focused()

@@ -134,12 +134,16 @@ def test_every_role_page_has_its_own_title(server: Server, given: Given, new_pag
 
 @dataclass
 class Network:
-    """A directory with a group, a groupement whose name is long and unbroken, a group still on 0000, a member, a delivery."""
+    """A directory with a group, a groupement whose name is long and unbroken, a group still on 0000, a member, a delivery;
+    a mail domain with a long name, an account with a long address, an alias and an operator."""
 
     code: str
     group: dict
     groupement: dict
     fresh: dict
+    mail_domain: str
+    mail_account: str
+    operator: str
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +163,24 @@ def network(given: Given) -> Network:
         "from": "Alterconsos des Pentes de la Croix-Rousse <pentes.croix-rousse@exemple.org>",
         "smtp_host": "smtp.example.org", "smtp_port": 587, "username": "", "starttls": True}, expect=200)
     director.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "E"}, expect=200)
-    return Network(code, group, groupement, fresh)
+    tail = unique("x").replace(" ", "")
+    mail_domain = f"association-des-producteurs-de-la-vallee-{tail}.org"
+    mail_account = f"marie-christine.delaroche-vandenberghe@{mail_domain}"
+    general = given.new_api().as_general()
+    general.post("/api/mail/domains", {"name": mail_domain, "site": tail[:20]}, expect=201)
+    general.post("/api/mail/accounts", {"address": mail_account, "display_name": "Marie-Christine Delaroche-Vandenberghe",
+                                        "password": "une phrase de passe assez longue", "quota_mb": 4096}, expect=201)
+    general.post("/api/mail/aliases", {"address": f"secretariat@{mail_domain}", "targets": [mail_account, "x@example.org"]},
+                 expect=201)
+    operator = f"rh-{tail}"[:40]
+    general.post("/api/mail/operators", {"login": operator, "password": Given.STRONG, "domains": [mail_domain]}, expect=201)
+    return Network(code, group, groupement, fresh, mail_domain, mail_account, operator)
 
 
 def every_page(page: Page, network: Network) -> Iterator[str]:
     """Go through every page a volunteer meets, signed in or not, refused forms included; name each one."""
-    for path in ("/", "/admin/pwd.html", "/admingen.html", "/adminloc.html", "/animateur.html"):
+    for path in ("/", "/admin/pwd.html", "/admingen.html", "/adminloc.html", "/animateur.html", "/messagerie.html",
+                 "/messagerie/mot-de-passe.html"):
         page.goto(path)
         yield f"sign-in {path.strip('/').removesuffix('.html') or 'home'}"
     sign_in(page, "/adminloc.html", "0000", identifier="inconnu")
@@ -172,6 +188,21 @@ def every_page(page: Page, network: Network) -> Iterator[str]:
 
     sign_in_general(page, Given.GENERAL_ADMIN)
     yield "general admin"
+    page.goto("/messagerie.html")
+    yield "mail admin"
+    page.goto(f"/messagerie/domains/{network.mail_domain}")
+    yield "mail domain"
+    create = page.locator("main form[action$='/accounts']")
+    create.locator("input[name=address]").fill("Marie Christine")
+    for name in ("password", "confirm"):
+        create.locator(f"input[name={name}]").fill("aaaaaaaaaaaaaaa")
+    press(page, create.get_by_role("button", name="Créer le compte"))
+    expect(create.locator(".field-error")).to_have_count(2)
+    yield "mail domain refused form"
+    page.goto(f"/messagerie/accounts/{network.mail_account}")
+    yield "mail account"
+    press(page, page.locator("main").get_by_role("button", name="Supprimer"))
+    yield "mail confirm"
     sign_in(page, "/admingen.html", Given.DIRECTORIES_PASSWORD)
     expect(page.locator("main h1")).to_have_text(DIRECTORIES_SIGN_IN)
     yield "directories admin"
@@ -198,13 +229,19 @@ def every_page(page: Page, network: Network) -> Iterator[str]:
     sign_out(page)
     sign_in(page, "/animateur.html", Given.STRONG, identifier=network.groupement["code"])
     yield "animator groupement"
+    sign_out(page)
+    page.goto("/messagerie.html")
+    sign_out(page)  # the general admin's session, which the mail pages take too
+    sign_in(page, "/messagerie.html", Given.STRONG, identifier=network.operator)
+    yield "mail operator first password"
 
 
 def report(found: dict[str, list[str]]) -> str:
     return "\n".join(f"{name}: {'; '.join(what)}" for name, what in found.items() if what)
 
 
-SHOWN = {"sign-in adminloc", "general admin", "directories admin", "directory admin", "animator group"}  # screenshots
+SHOWN = {"sign-in adminloc", "general admin", "directories admin", "directory admin", "animator group", "mail domain",
+         "mail account", "mail domain refused form"}  # screenshots
 
 
 def test_every_page_fits_a_phone(server: Server, network: Network, new_page, shot) -> None:

@@ -128,11 +128,9 @@ def create_account(ctx: Context, principal: Principal, address: str, password: s
                    quota_mb: int | None = None) -> dict:
     """Create a mailbox with its companions (B1, B3); its address and theirs unused, its password strong."""
     given = values.checked(address=(mail_values.mailbox_address, address), display_name=(DISPLAY_NAME, display_name),
-                           quota_mb=(mail_values.quota_mb, quota_mb))
+                           quota_mb=(mail_values.quota_mb, quota_mb), password=(mail_values.new_password(str(address)), password))
     where = given["address"]
     may_manage(principal, where.domain)
-    if problem := mail_values.password_problem(password, where.key):
-        raise InvalidInput({"password": problem})
     password_hash, at = ctx.passwords.hash(password), ctx.now()
 
     def work() -> tuple[dict, list[tuple[str, str]]]:

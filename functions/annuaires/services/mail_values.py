@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,13 @@ def address(value: Any) -> Address:
 def mailbox_address(value: Any) -> Address:
     """An address of this site's own (an account or an alias): its local part of letters, digits, dots, hyphens
     and underscores, which every mail host's maps, mailbox folders and logins take."""
-    found = address(value)
+    try:
+        found = address(value)
+    except ValueError:
+        local = value.strip().rpartition("@")[0]
+        if local.isascii() and local and not MAILBOX_LOCAL.fullmatch(local):
+            raise ValueError("mailbox_local_part") from None  # "marie christine@…": say what it may hold
+        raise
     if not MAILBOX_LOCAL.fullmatch(found.local):
         raise ValueError("mailbox_local_part")
     return found
@@ -110,7 +117,16 @@ def _common() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])  # the 30,000 most common passwords, as zxcvbn ships them
 
 
-def password_problem(password: str, address_key: str) -> str | None:
+def new_password(address: str) -> Callable[[Any], str]:
+    """The check of a mailbox's new password, for `values.checked` (said with the other fields' errors)."""
+    def check(password: Any) -> str:
+        if problem := password_problem(password, address):
+            raise ValueError(problem)
+        return password
+    return check
+
+
+def password_problem(password: str, address: str) -> str | None:
     """What is wrong with a mailbox's new password (a message key), or None: long enough, not common, and not
     made of the address."""
     if len(password) < MIN_PASSWORD:
@@ -120,7 +136,7 @@ def password_problem(password: str, address_key: str) -> str | None:
     folded = password.casefold()
     if folded in _common() or len(set(folded)) < 4:
         return "password_too_common"
-    local = address_key.split("@", 1)[0]
+    local = address.split("@", 1)[0].strip().casefold()
     if any(part and len(part) >= 3 and part in folded for part in (local, *re.split(r"[._+-]", local))):
         return "password_contains_address"
     return None

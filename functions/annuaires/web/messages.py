@@ -223,6 +223,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mail_no_accounts": ("Aucun compte pour l'instant.", "No account yet."),
     "mail_add_account": ("Créer un compte", "Create an account"),
     "mail_address_help": ("prenom.nom suffit : le compte est à @{domain}.", "first.last is enough: the account is at @{domain}."),
+    "mail_alias_address_help": ("contact suffit : l'alias est à @{domain}.", "contact is enough: the alias is at @{domain}."),
     "mail_password": ("Mot de passe", "Password"),
     "mail_password_rules": ("12 caractères au moins, pas un mot de passe courant, pas l'adresse.",
                             "12 characters at least, not a common password, not the address."),
