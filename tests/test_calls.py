@@ -58,7 +58,12 @@ def test_b1_mail_accounts_list_and_search_calls_do_not_grow_with_accounts(new_ap
         admin.post("/api/mail/domains", {"name": name, "site": "fr"}, expect=201)
         mail.ACCOUNTS.put_many(datastore_client, [mail.MailAccount(f"m{n:04d}@{name}", name, f"m{n:04d}", f"Membre {n}",
                                                                    f"membre {n}") for n in range(size)])
+        mail.ALIASES.put_many(datastore_client, [mail.MailAlias(f"a{n:04d}@{name}", name, [f"m{n:04d}@{name}"])
+                                                 for n in range(size)])
         counts.append([calls(counter, admin, f"/api/mail/accounts?domain={name}{query}")
-                       for query in ("", "&q=m00", "&q=membre%201")])
-    # session, domain, its site, the page (a search: one query by address, one by name)
-    assert counts[0] == counts[1] == [4, 5, 5], counts
+                       for query in ("", "&q=m00", "&q=membre%201")]
+                      + [calls(counter, admin, f"/messagerie/domains/{name}{query}") for query in ("", "?q=membre%201")]
+                      + [calls(counter, admin, f"/messagerie/accounts/m0001@{name}")])
+    # session, domain, its site, the page (a search: one query by address, one by name); the domain's page adds
+    # a page of aliases and one of its log; an account's page: session, account, domain, site, its log
+    assert counts[0] == counts[1] == [4, 5, 5, 6, 7, 7], counts

@@ -4,6 +4,8 @@ reference's change feed over HTTP."""
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -87,6 +89,15 @@ def test_b5_every_change_at_the_reference_reaches_the_site_after_one_sync(emulat
     assert runs[0]["errors"] == [{"name": "zed@auf.org", "reason": "a local account or alias has this address"}]
     refused = here.patch("/api/mail/accounts/bob@auf.org", {"display_name": "Bob"}, expect=409).get_json()["error"]
     assert "référence" in refused["message"]  # changed at the reference, not here
+
+    # The mail admins' page shows the runs; a reference account's page offers nothing to change.
+    page = html.unescape(here.get("/messagerie.html", expect=200).get_data(as_text=True))
+    assert f"Site de référence : {reference.url}" in page
+    shown = re.findall(r'<td data-label="Changements appliqués">(\d+)</td>', page)
+    assert shown[:3] == [str(second["applied"]), "0", str(first["applied"])]
+    assert "<code>zed@auf.org</code>\u00a0: a local account or alias has this address" in page
+    bob = html.unescape(here.get("/messagerie/accounts/bob@auf.org", expect=200).get_data(as_text=True))
+    assert "Ce compte vient du site de référence" in bob and "/messagerie/accounts/bob@auf.org/rename" not in bob
 
 
 def test_b5_the_reference_down_leaves_the_site_unchanged_and_the_next_sync_catches_up(emulator, reference, site, config):
