@@ -15,6 +15,8 @@ import pytest
 from google.cloud import datastore
 
 from emulator import datastore as datastore_emulator
+from emulator import processes
+from emulator.processes import group_peak_kib
 from tests.conftest import DIRECTORIES_PASSWORD, PROJECT, Given, running_server
 
 COMMAND = Path(sys.executable).parent / "annuaires"  # installed by the set-up, beside the virtual environment's python
@@ -66,24 +68,9 @@ def test_a15_the_command_names_the_bad_line_and_a_wrong_password(server, tmp_pat
     assert wrong.returncode == 1 and "401" in wrong.stderr
 
 
-def vm_hwm_kib(pid: int) -> int:
-    """The highest resident memory a live process has had (Linux's VmHWM), 0 once it has ended."""
-    try:
-        return int((Path("/proc") / str(pid) / "status").read_text().split("VmHWM:")[1].split()[0])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
 def peak_kib(server) -> int:
     """The highest resident memory any process of the service (gunicorn and its worker) has had."""
-    group = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == server.process.pid:  # its process group
-                group.append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue  # ended meanwhile
-    return max(vm_hwm_kib(pid) for pid in group)
+    return group_peak_kib(server.process.pid)
 
 
 def command_peak_kib(*args: str) -> int:
@@ -95,7 +82,7 @@ def command_peak_kib(*args: str) -> int:
                                    stderr=errors)
         peak = 0
         while process.poll() is None:
-            peak = max(peak, vm_hwm_kib(process.pid))
+            peak = max(peak, processes.peak_kib(process.pid))
             time.sleep(0.02)
         errors.seek(0)
         assert process.returncode == 0, (args, errors.read().decode())
