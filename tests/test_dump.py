@@ -19,6 +19,7 @@ from annuaires.store.base import make_client
 from annuaires.store.entity_json import line_pb
 from annuaires.web.app import create_app
 from tests.conftest import DIRECTORIES_PASSWORD, Api
+from tests.test_mail_accounts import account
 
 PASSPHRASE = "une phrase de passe assez longue"
 
@@ -301,3 +302,32 @@ def test_a1_a_reload_refuses_a_name_another_directory_holds_in_the_target(given,
     assert "already held by" in refused["message"], refused
     assert refused["fields"] == {"line": str(line_of(body, "Claim", "directory:name:"))}
     assert sorted(e.key.kind for e in target_client.query().fetch()) == before
+
+
+def test_b1_a_reload_keeps_mail_addresses_unique_claims_come_with_their_owners(given, new_api, api, target):
+    given.directories_admin()
+    admin = new_api().as_general()
+    admin.post("/api/mail/domains", {"name": "auf.org", "site": "fr"}, expect=201)
+    account(admin, "contact@auf.org")
+    admin.post("/api/mail/aliases", {"address": "bureau@auf.org", "targets": ["contact@auf.org"]}, expect=201)
+    target_api, target_client = target()
+    refusals = {"MailAccount": "address come without their claim", "MailAddress": "neither in the dump nor here"}
+    for kinds, kind in (("MailSite,MailDomain,MailAccount,MailAlias", "MailAccount"), ("MailAddress", "MailAddress")):
+        body = dump_of(api, kinds)
+        refused = reload_into(target_api, body, expect=400).get_json()["error"]
+        assert refused["fields"] == {"line": str(line_of(body, kind))} and refusals[kind] in refused["message"], refused
+    assert {e.key.kind for e in target_client.query().fetch()} - {"Throttle"} == {"Settings"}  # nothing written
+    whole = raw_dump(api)
+    for _ in range(2):  # the same again: no conflict
+        assert reload_into(target_api, whole).get_json()["entities"] == len(whole.splitlines()) - 1
+
+    # Another datastore where an alias has the address an account of the dump has: refused, nothing written.
+    other_api, other_client = target()
+    other_admin = Api(other_api.client.application.test_client()).as_general()
+    other_admin.post("/api/mail/domains", {"name": "auf.org", "site": "fr"}, expect=201)
+    other_admin.post("/api/mail/aliases", {"address": "contact@auf.org", "targets": ["x@example.org"]}, expect=201)
+    before = sorted(e.key.kind for e in other_client.query().fetch() if e.key.kind != "Throttle")
+    refused = reload_into(other_api, whole, expect=400).get_json()["error"]
+    assert "already held by alias:contact@auf.org" in refused["message"], refused
+    assert refused["fields"] == {"line": str(line_of(whole, "MailAddress", "contact@auf.org"))}
+    assert sorted(e.key.kind for e in other_client.query().fetch() if e.key.kind != "Throttle") == before

@@ -2,8 +2,9 @@
 
 The checked entities wait in a spool (in memory up to a bound, then on disk), so that a bad line anywhere,
 the last one included, leaves the datastore as it was, and no dump is ever held whole in memory. Names stay
-unique (A1): the claims a dump holds and those its directories and groups need are checked against each other
-and against the datastore before the first write (what is kept for that grows with accounts, not members).
+unique (A1), and so do mail addresses (B1): the claims a dump holds and those their owners need are checked
+against each other and against the datastore before the first write (what is kept for that grows with
+accounts, not members).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import IO, Any
 
 from cryptography.exceptions import InvalidTag
 
-from ..store import claims, directories, groups
+from ..store import claims, directories, groups, mail
 from ..store import raw as raw_store
 from ..store.base import lookup
 from ..store.entity_json import LineError, keys_of, line_pb
@@ -37,14 +38,16 @@ def reload(ctx: Context, passphrase: str, lines: Iterable[bytes]) -> int:
     (nothing written) names the first line that cannot be reloaded; Forbidden unless the datastore is a test one."""
     if not ctx.config.test_datastore:
         raise Forbidden("not_a_test_datastore")
-    count, names = 0, Names()
+    count, unique = 0, (Names(), MailAddresses())
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         for number, raw in checked(passphrase, lines, ctx.client.project, ctx.client.namespace or ""):
-            names.note(raw, number)
+            for each in unique:
+                each.note(raw, number)
             data = raw.SerializeToString()
             spool.write(LENGTH.pack(len(data)) + data)
             count += 1
-        names.check(ctx.client)
+        for each in unique:
+            each.check(ctx.client)
         spool.seek(0)
         for batch in _batches(_spooled(spool)):
             raw_store.upsert(ctx.client, batch)
@@ -69,23 +72,63 @@ def checked(passphrase: str, lines: Iterable[bytes], project: str, namespace: st
         yield number, raw
 
 
+class Claims:
+    """What a dump says of one kind of claims that keep something unique: the claims it holds (each with its
+    owner), and the claims its owners need, each with its line; checked against each other and against the
+    datastore once every line is read. A subclass says what its lines hold and how the datastore is read."""
+
+    claimed = ""  # what a claim is on, as a refusal names it
+
+    def __init__(self) -> None:
+        self.claims: dict[str, tuple[str, str, int]] = {}  # claim id → its owner's family and id, line
+        self.needed: dict[str, tuple[str, int]] = {}  # claim id → the id of the owner that needs it, line
+        self.owners: set[tuple[str, str]] = set()  # (family, id) of the owners in the dump
+
+    def note(self, raw: Any, number: int) -> None:
+        raise NotImplementedError
+
+    def held(self, client: Any, ids: list[str]) -> dict[str, str]:
+        """Which of these claims the datastore holds, and by whom."""
+        raise NotImplementedError
+
+    def present(self, client: Any, owners: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these owners (family, id) the datastore holds."""
+        raise NotImplementedError
+
+    def check(self, client: Any) -> None:
+        """BadDumpLine for the first claim without its owner or held here by another, or the first owner whose
+        claim is held by another, or not held at all (a dump of owners without their claims)."""
+        held = self.held(client, [*self.claims, *self.needed])
+        here = self.present(client, {(f, o) for f, o, _ in self.claims.values() if (f, o) not in self.owners})
+        for claim_id, (family, owner, number) in self.claims.items():
+            if (family, owner) not in self.owners and (family, owner) not in here:
+                raise BadDumpLine(number, f"a claim on {self.claimed} whose owner ({owner or 'none'}) is neither in the dump "
+                                          "nor here")
+            if held.get(claim_id, owner) != owner:
+                raise BadDumpLine(number, f"the {self.claimed} this claim is on is already held by {held[claim_id]} in this "
+                                          "datastore")
+        for claim_id, (owner, number) in self.needed.items():
+            holder = self.claims[claim_id][1] if claim_id in self.claims else held.get(claim_id)
+            if holder is None:
+                raise BadDumpLine(number, f"{owner}'s {self.claimed} come without their claim (dump claims with their owners)")
+            if holder != owner:
+                raise BadDumpLine(number, f"{owner}'s {self.claimed} is already held by {holder}")
+
+
 OWNERS = {directories.SCHEMA.kind: "directory", groups.SCHEMA.kind: "group"}  # kinds holding names → their claims' family
 NAMED = (("name", "name_key"), ("initials", "initials_key"))  # claimed field → the owner's property keeping its digest
 
 
-class Names:
-    """What a dump says of names (A1): the claims it holds, and the claims its directories and groups need, each
-    with its line; checked against each other and against the datastore once every line is read."""
+class Names(Claims):
+    """Names and initials (A1): a claim per directory's or group's name and initials."""
 
-    def __init__(self) -> None:
-        self.claims: dict[str, tuple[str, int]] = {}  # claim id → its owner's code, line
-        self.needed: dict[str, tuple[str, int]] = {}  # claim id → the code of the account that needs it, line
-        self.owners: set[tuple[str, str]] = set()  # (family, code) of the accounts in the dump
+    claimed = "name or initials"
 
     def note(self, raw: Any, number: int) -> None:
         last = raw.key.path[-1]
         if last.kind == claims.SCHEMA.kind:
-            self.claims[last.name] = (raw.properties["owner"].string_value if "owner" in raw.properties else "", number)
+            owner = raw.properties["owner"].string_value if "owner" in raw.properties else ""
+            self.claims[last.name] = (last.name.split(":", 1)[0], owner, number)
         elif last.kind in OWNERS and last.name and len(raw.key.path) == 1:
             family = OWNERS[last.kind]
             self.owners.add((family, last.name))
@@ -93,32 +136,53 @@ class Names:
                 if prop in raw.properties and raw.properties[prop].string_value:
                     self.needed[claims.claim_id(family, field, raw.properties[prop].string_value)] = (last.name, number)
 
-    def check(self, client: Any) -> None:
-        """BadDumpLine for the first claim without its owner or held here by another, or the first account whose
-        name is claimed by another, or not claimed at all (a dump of accounts without their claims)."""
-        held = {i: c.owner for i, c in claims.SCHEMA.get_many(client, [*self.claims, *self.needed]).items()}
-        absent = {(family, code) for family, code in ((i.split(":", 1)[0], o) for i, (o, _) in self.claims.items())
-                  if (family, code) not in self.owners}
-        here = _present(client, absent)
-        for claim_id, (owner, number) in self.claims.items():
-            family = claim_id.split(":", 1)[0]
-            if (family, owner) not in self.owners and (family, owner) not in here:
-                raise BadDumpLine(number, f"a claim on a name whose owner ({owner or 'none'}) is neither in the dump nor here")
-            if held.get(claim_id, owner) != owner:
-                raise BadDumpLine(number, f"the name this claim is on is already held by {held[claim_id]} in this datastore")
-        for claim_id, (code, number) in self.needed.items():
-            holder = self.claims[claim_id][0] if claim_id in self.claims else held.get(claim_id)
-            if holder is None:
-                raise BadDumpLine(number, f"{code}'s name or initials come without their claim (dump claims with their owners)")
-            if holder != code:
-                raise BadDumpLine(number, f"{code}'s name or initials are already held by {holder}")
+    def held(self, client: Any, ids: list[str]) -> dict[str, str]:
+        return {i: c.owner for i, c in claims.SCHEMA.get_many(client, ids).items()}
+
+    def present(self, client: Any, owners: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        kinds_of = {family: kind for kind, family in OWNERS.items()}
+        keys = [client.key(kinds_of[family], code) for family, code in owners if family in kinds_of and code]
+        return {(OWNERS[e.key.kind], e.key.name) for e in lookup(client, keys)}
 
 
-def _present(client: Any, accounts: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of these accounts (family, code) the datastore holds."""
-    kinds_of = {family: kind for kind, family in OWNERS.items()}
-    keys = [client.key(kinds_of[family], code) for family, code in accounts if family in kinds_of and code]
-    return {(OWNERS[e.key.kind], e.key.name) for e in lookup(client, keys)}
+MAIL_OWNERS = {mail.ACCOUNTS.kind: "account", mail.ALIASES.kind: "alias"}  # kinds holding addresses → their family
+
+
+def _mail_owner(owner: str, use: str) -> str:
+    """Who holds a mail address, as the check compares them: an account and an alias may have the same address."""
+    return f"{'alias' if use == 'alias' else 'account'}:{owner}"
+
+
+class MailAddresses(Claims):
+    """Mail addresses (B1): each address in use is claimed once, by its account (its own and its companions') or
+    its alias; every account and alias holds the claim of its own address. Owners are `account:<address>` and
+    `alias:<address>`."""
+
+    claimed = "address"
+
+    def note(self, raw: Any, number: int) -> None:
+        last = raw.key.path[-1]
+        if last.kind not in (mail.ADDRESSES.kind, *MAIL_OWNERS):
+            return
+        if "@" not in last.name:
+            raise BadDumpLine(number, f"a {last.kind} whose key is not an address")
+        if last.kind == mail.ADDRESSES.kind:
+            owner, use = (raw.properties[p].string_value if p in raw.properties else "" for p in ("owner", "use"))
+            self.claims[last.name] = ("mail", _mail_owner(owner, use), number)
+        else:
+            owner = f"{MAIL_OWNERS[last.kind]}:{last.name}"
+            self.owners.add(("mail", owner))
+            self.needed[last.name] = (owner, number)
+
+    def held(self, client: Any, ids: list[str]) -> dict[str, str]:
+        found = lookup(client, mail.address_keys(client, ids))
+        return {e.key.name: _mail_owner(e.get("owner", ""), e.get("use", "")) for e in found}
+
+    def present(self, client: Any, owners: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        schemas = {"account": mail.ACCOUNTS, "alias": mail.ALIASES}
+        named = [owner.split(":", 1) for _, owner in owners]
+        keys = [schemas[family].key(client, address, mail.domain_of(address)) for family, address in named if "@" in address]
+        return {("mail", f"{MAIL_OWNERS[e.key.kind]}:{e.key.name}") for e in lookup(client, keys)}
 
 
 def _head(line: bytes) -> dict:
