@@ -212,3 +212,29 @@ def test_a_domain_audit_log_is_read_by_who_manages_it(mail_admin, new_api):
     rh = operator(mail_admin, new_api, "rh", ["autre.org"])
     rh.get("/api/mail/domains/auf.org/audit", expect=403)
     rh.get("/api/mail/domains/autre.org/audit", expect=200)
+
+
+def test_a_mail_admin_named_by_the_general_admin_manages_operators_but_names_no_admin(mail_admin, new_api):
+    boss = operator(mail_admin, new_api, "dsi", [], admin=True)
+    operator(mail_admin, new_api, "rh", ["auf.org"])
+    page = text(boss.get("/messagerie.html"))
+    assert "Ajouter un domaine" in page and "Ajouter un opérateur" in page and "Jeton d'export" in page
+    assert 'name="admin"' not in page  # only the general admin names mail admins
+    assert "/messagerie/operators/rh/delete" in page and "/messagerie/operators/dsi/delete" not in page
+    assert 'href="/messagerie/domains/autre.org"' in page  # every domain
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_mail_page_speaks_one_language_with_no_key_left(mail_admin, new_api, lang):
+    account(mail_admin, "anne@auf.org")
+    mail_admin.post("/api/mail/aliases", {"address": "bureau@auf.org", "targets": ["anne@auf.org"]}, expect=201)
+    pages = [mail_admin.get(f"{path}{'&' if '?' in path else '?'}lang={lang}") for path in (
+        "/messagerie.html", "/messagerie/domains/auf.org", "/messagerie/accounts/anne@auf.org",
+        "/confirm?to=/messagerie/accounts/anne@auf.org/delete", "/confirm?to=/messagerie/aliases/bureau@auf.org/delete")]
+    pages += [new_api().get(f"{path}?lang={lang}") for path in ("/messagerie.html", "/messagerie/mot-de-passe.html")]
+    for answer in pages:
+        shown = text(answer)
+        assert answer.status_code == 200 and f'lang="{lang}"' in shown
+        words = re.sub(r"<[^>]*>", " ", shown.split("<main>")[1])  # what a person reads
+        assert not re.findall(r"\b(?:mail|mailbox|confirm)_[a-z_]+\b", words), words
+    assert "Companion mailboxes" in text(pages[2]) if lang == "en" else "Boîtes compagnes" in text(pages[2])
