@@ -149,3 +149,13 @@ def test_b5_every_change_is_numbered_in_the_order_it_was_made(admin, datastore_c
                                                         ("MailAlias", "contact@auf.org"), ("MailAccount", "jean@auf.org")]
     assert [(c.kind, c.name) for c in mail_feed.since(datastore_client, changes[-2].number, 100)] == [
         ("MailAccount", "jean@auf.org")]
+
+
+@pytest.mark.parametrize(("value", "problem"), [(42, "not_text"), ("marie christine@auf.org", "mailbox_local_part"),
+                                                ("o'brien@auf.org", "mailbox_local_part"), ("pas une adresse", "invalid_address"),
+                                                ("jean@", "invalid_address")])
+def test_b1_a_site_address_refused_says_why(value, problem):
+    from annuaires.services import mail_values
+
+    with pytest.raises(ValueError, match=f"^{problem}$"):
+        mail_values.mailbox_address(value)

@@ -145,6 +145,8 @@ def test_an_operator_sees_its_domains_only_on_the_pages(mail_admin, new_api):
                      confirm=PASSWORD, quota_mb="").status_code == 403
     assert form_post(rh, "/messagerie/accounts/marc@autre.org/deactivate").status_code == 403
     assert form_post(rh, "/messagerie/domains", name="neuf.org", site="fr").status_code == 403
+    assert form_post(rh, "/messagerie/export-token").status_code == 403
+    assert form_post(rh, "/messagerie/operators", login="moi", password="donné par la DSI").status_code == 403
     assert mail_admin.get("/api/mail/accounts/marc@autre.org", expect=200).get_json()["active"] is True
 
 
@@ -238,3 +240,16 @@ def test_every_mail_page_speaks_one_language_with_no_key_left(mail_admin, new_ap
         words = re.sub(r"<[^>]*>", " ", shown.split("<main>")[1])  # what a person reads
         assert not re.findall(r"\b(?:mail|mailbox|confirm)_[a-z_]+\b", words), words
     assert "Companion mailboxes" in text(pages[2]) if lang == "en" else "Boîtes compagnes" in text(pages[2])
+
+
+def test_odd_addresses_and_domains_in_the_mail_urls_are_clear_errors(mail_admin):
+    for path in ("/messagerie/accounts/sans-arobase", "/messagerie/accounts/x@inconnu.org", "/messagerie/domains/inconnu.org",
+                 "/messagerie/domains/pas%20un%20domaine", "/messagerie/domains/..", "/messagerie/accounts/%3Cb%3E@auf.org",
+                 "/confirm?to=/messagerie/accounts/sans-arobase/delete", "/confirm?to=/messagerie/aliases/x@auf.org/delete"):
+        answer = mail_admin.get(path)
+        assert answer.status_code in (400, 404), (path, answer.status_code)
+        assert "<b>" not in answer.get_data(as_text=True).split("<main>")[1], path
+    for path in ("/messagerie/accounts/sans-arobase/rename", "/messagerie/accounts/sans-arobase/deactivate",
+                 "/messagerie/aliases/sans-arobase/delete", "/messagerie/accounts/x@inconnu.org/delete"):
+        answer = form_post(mail_admin, path, address="nouveau")
+        assert answer.status_code in (400, 404), (path, answer.status_code)

@@ -54,7 +54,7 @@ def mailbox_address(value: Any) -> Address:
     try:
         found = address(value)
     except ValueError:
-        local = value.strip().rpartition("@")[0]
+        local = value.strip().rpartition("@")[0] if isinstance(value, str) else ""
         if local.isascii() and local and not MAILBOX_LOCAL.fullmatch(local):
             raise ValueError("mailbox_local_part") from None  # "marie christine@…": say what it may hold
         raise

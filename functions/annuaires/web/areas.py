@@ -176,7 +176,7 @@ class Area:
                     if isinstance(principal, Response):
                         return principal
                     data: dict[str, Any] = request.form.to_dict()
-                    data.update({name: request.form.getlist(name) for name in many if name in request.form})
+                    data.update({field: request.form.getlist(field) for field in many if field in request.form})
                     try:
                         given = forms.parse(data, list(fields), partial=partial) if fields else {}
                         result = act(given, **kwargs)

@@ -54,8 +54,13 @@ def _in_domain(address: str, domain: str) -> str:
     return address if "@" in address else f"{address}@{domain}"
 
 
+def _domain_of(address: str) -> str:
+    """The domain part of an address from a URL (none if it has no @: the service refuses it)."""
+    return address.rpartition("@")[2]
+
+
 def _domain_page(address: str) -> str:
-    return f"/messagerie/domains/{mail_values.domain_of(address)}"
+    return f"/messagerie/domains/{_domain_of(address)}"
 
 
 def _account_page(result: dict, **_: str) -> str:
@@ -93,7 +98,7 @@ def account_page(principal: Principal, address: str) -> tuple[str, dict]:
     ctx = edge.ctx()
     account = service.get_account(ctx, principal, address)
     audit, audit_next = audit_service.latest(ctx, f"mail:{account['address']}", edge.cursor_arg("audit"))
-    domain = service.get_domain(ctx, principal, mail_values.domain_of(account["address"]))
+    domain = service.get_domain(ctx, principal, _domain_of(account["address"]))
     return "mail/account.html", {"account": account, "domain": domain, "audit": audit, "audit_next": audit_next}
 
 
@@ -159,7 +164,7 @@ def describe_account(given: dict, address: str) -> dict:
 @area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice="mail_account_renamed",
           back=_account_page, shown_on=account_page)
 def rename_account(given: dict, address: str) -> dict:
-    new_address = _in_domain(given["address"], mail_values.domain_of(address))
+    new_address = _in_domain(given["address"], _domain_of(address))
     return service.update_account(edge.ctx(), edge.who(), address, new_address=new_address)
 
 
@@ -220,7 +225,7 @@ def _alias(principal: Principal, address: str, **_: str) -> str:
 @area.act(api=("DELETE", "/api/mail/aliases/<address>"), form="/messagerie/aliases/<address>/delete", status=204,
           notice="mail_alias_deleted", confirm=("confirm_mail_alias_delete", "delete", _alias),
           back=lambda _, address: _domain_page(address),
-          shown_on=lambda principal, address: domain_page(principal, mail_values.domain_of(address)))
+          shown_on=lambda principal, address: domain_page(principal, _domain_of(address)))
 def delete_alias(_: dict, address: str) -> None:
     service.delete_alias(edge.ctx(), edge.who(), address)
 
