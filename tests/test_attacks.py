@@ -1,10 +1,18 @@
-"""What an attacker tries first: odd input, cross-site posts, links built from the request, caches."""
+"""What an attacker tries first: odd input in bodies and URLs, markup in every text field, cross-site posts, links
+built from the request, caches, the dumps, exports and feed without their credentials.
+
+Sessions and passwords (CSRF, fixation, replays, guessing) are in test_attacks_sessions.py; task tokens in
+test_task_tokens.py; header injection in e-mails and unsubscribe links guessed or replayed in test_weekly_email.py.
+"""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+
+from tests.test_dump import PASSPHRASE, basic
+from tests.test_mail_changes import TOKEN, bearer
 
 GROWS = "\ufdfa" * 80  # 80 characters that NFKD turns into 1,440
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -96,3 +104,75 @@ def test_signed_in_pages_and_answers_are_never_cached(given, new_api):
         assert director.get(path, expect=200).headers["Cache-Control"] == "no-store", path
     assert directories.get("/admingen.html", expect=200).headers["Cache-Control"] == "no-store"
     assert given.STRONG not in director.get("/adminloc.html").get_data(as_text=True)
+
+
+ODD = ["..", "../../etc/passwd", "%2e%2e%2f%2e%2e", "a" * 300, "é", "\u202e", "%00", "<script>", "'\"", "0", "-1", "x@y",
+       "@", "a@b@c", "%F0%9F%98%80", "Ｐａｒｉｓ", " ", "%0d%0aSet-Cookie:x=1"]
+
+
+def test_odd_values_in_every_url_argument_are_clear_errors_for_every_role(given, app, new_api, mail_admin):
+    """Path traversal, control and odd characters, in every argument of every route, never a server error."""
+    net = given.network()
+    clients = [new_api(), mail_admin, net.directories, net.paris, net.member]
+    rules = [(rule.rule, method) for rule in app.url_map.iter_rules() if "<" in rule.rule and rule.endpoint != "static"
+             for method in rule.methods - {"HEAD", "OPTIONS"}]
+    assert len(rules) > 40
+    for rule, method in rules:
+        for odd in ODD:
+            path = re.sub(r"<(?:\w+:)?\w+>", odd.replace("/", "%2F"), rule)
+            for client in clients:
+                answer = client.client.open(path, method=method, json={} if method != "GET" else None,
+                                            headers={"X-CSRF-Token": client.csrf})
+                assert answer.status_code < 500, (method, path, answer.status_code)
+                assert "Set-Cookie:x=1" not in str(answer.headers) and "<script>" not in answer.get_data(as_text=True)
+
+
+SCRIPT = "<script>alert(1)</script>\"'&"
+
+
+def test_markup_in_every_text_field_is_escaped_on_every_page_and_in_the_e_mail(given, new_api, mail_admin):
+    directories = given.directories_admin()
+    code, paris = given.directory(f"Paris {SCRIPT}", "PA")
+    paris.patch("/api/directory", {"comment": SCRIPT}, expect=200)
+    group = paris.post("/api/directory/groups", {"type": "group", "name": f"G {SCRIPT}", "initials": "G<b>"},
+                       expect=201).get_json()
+    animator = given.animator(group["code"])
+    animator.post("/api/group/members", {"name": f"Zoé {SCRIPT}", "email": "zoe@example.org"}, expect=201)
+    animator.put("/api/group/message", {"subject": f"Jeudi {SCRIPT}", "body": f"À jeudi {SCRIPT}"}, expect=200)
+    animator.post("/animateur/members/import", {"text": f"{SCRIPT} <ana@example.org>"})
+    mail_admin.put("/api/mailers/B", {"from": "Envoi <envoi@example.org>", "smtp_host": "smtp.example.org",
+                                      "smtp_port": 587, "username": SCRIPT, "starttls": True}, expect=200)
+    mail_admin.post("/api/mail/accounts", {"address": "zoe@auf.org", "display_name": SCRIPT,
+                                           "password": "une phrase de passe assez longue"}, expect=201)
+    mail_admin.post("/api/mail/aliases", {"address": "bureau@auf.org", "targets": ["zoe@auf.org"]}, expect=201)
+    pages = [(directories, "/admingen.html"), (paris, "/adminloc.html"), (animator, "/animateur.html"),
+             (mail_admin, "/admin/pwd.html"), (mail_admin, "/messagerie/domains/auf.org"),
+             (mail_admin, "/messagerie/accounts/zoe@auf.org"), (paris, f"/confirm?to=/adminloc/groups/{group['code']}/dereference"),
+             (animator, f"/confirm?to=/animateur/members/{animator.get('/api/group/members').get_json()[0]['id']}/remove")]
+    for browser, path in pages:
+        page = browser.get(path, expect=200).get_data(as_text=True)
+        assert "<script>" not in page and "<b>" not in page, path
+        assert "&lt;script&gt;" in page, path
+    preview = animator.get("/api/group/mailing/preview", expect=200).get_json()
+    assert "<script>" not in preview["html"] and "&lt;script&gt;" in preview["html"]
+
+
+def test_a_dump_a_reload_an_export_or_the_change_feed_without_their_credentials_gives_nothing(given, new_api, mail_admin):
+    given.directories_admin()
+    mail_admin.put("/api/mail/export-token", {"token": TOKEN}, expect=204)
+    mail_admin.post("/api/mail/accounts", {"address": "zoe@auf.org", "password": "une phrase de passe assez longue"},
+                    expect=201)
+    passphrase = {"X-Dump-Passphrase": PASSPHRASE}
+    for headers in ({}, passphrase, {**basic("pas le bon"), **passphrase}, {**bearer(), **passphrase},
+                    {"Authorization": "Basic ???", **passphrase}):
+        for method, path in (("GET", "/api/dump"), ("POST", "/api/reload")):
+            answer = new_api().client.open(path, method=method, headers=headers, data=b"{}\n")
+            assert answer.status_code in (400, 401, 403), (path, headers, answer.status_code)
+            assert answer.status_code != 200 and b"zoe@auf.org" not in answer.get_data()
+    for headers in ({}, bearer("x" * 40), bearer(TOKEN[:-1]), bearer(TOKEN + " "), basic("directories-secret"),
+                    {"Authorization": f"bearer {TOKEN}"}):
+        for path in ("/api/mail/changes", "/api/mail/export/dovecot_passwd", "/api/mail/export/virtual_mailbox_maps"):
+            answer = new_api().client.get(path, headers=headers)
+            assert answer.status_code in (401, 403), (path, headers, answer.status_code)
+            assert b"zoe@auf.org" not in answer.get_data() and b"argon2" not in answer.get_data()
+    assert b"zoe@auf.org" in new_api().client.get("/api/mail/export/virtual_mailbox_maps", headers=bearer()).get_data()

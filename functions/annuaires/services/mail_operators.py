@@ -92,12 +92,21 @@ def create_operator(ctx: Context, principal: Principal, login: str, password: st
     return operator_row(in_transaction(ctx.client, work, lookup_first=True))
 
 
+def _named(ctx: Context, login: object) -> MailOperator:
+    """The operator of a login from a URL (in the caller's transaction, if any), or NotFound."""
+    try:
+        found = OPERATORS.get(ctx.client, _login(login))
+    except ValueError:
+        found = None  # no operator has such a login
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def operator_label(ctx: Context, principal: Principal, login: str) -> str:
     """An operator as a confirmation page names it: its login and its domains."""
     must_be_mail_admin(principal)
-    operator = OPERATORS.get(ctx.client, login.strip().lower())
-    if operator is None:
-        raise NotFound()
+    operator = _named(ctx, login)
     return f"{operator.login} ({', '.join(operator.domains)})" if operator.domains else operator.login
 
 
@@ -106,9 +115,7 @@ def delete_operator(ctx: Context, principal: Principal, login: str) -> None:
     must_be_mail_admin(principal)
 
     def work() -> None:
-        operator = OPERATORS.get(ctx.client, login.strip().lower()) if isinstance(login, str) else None
-        if operator is None:
-            raise NotFound()
+        operator = _named(ctx, login)
         if operator.admin and principal.role is not GENERAL:
             raise Forbidden()
         ctx.client.delete(OPERATORS.key(ctx.client, operator.login))
