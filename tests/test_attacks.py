@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tests.conftest import DIRECTORIES_PASSWORD
 from tests.test_dump import PASSPHRASE, basic
 from tests.test_mail_changes import TOKEN, bearer
 
@@ -169,7 +170,7 @@ def test_a_dump_a_reload_an_export_or_the_change_feed_without_their_credentials_
             answer = new_api().client.open(path, method=method, headers=headers, data=b"{}\n")
             assert answer.status_code in (400, 401, 403), (path, headers, answer.status_code)
             assert answer.status_code != 200 and b"zoe@auf.org" not in answer.get_data()
-    for headers in ({}, bearer("x" * 40), bearer(TOKEN[:-1]), bearer(TOKEN + " "), basic("directories-secret"),
+    for headers in ({}, bearer("x" * 40), bearer(TOKEN[:-1]), bearer(TOKEN + " "), basic(DIRECTORIES_PASSWORD),
                     {"Authorization": f"bearer {TOKEN}"}):
         for path in ("/api/mail/changes", "/api/mail/export/dovecot_passwd", "/api/mail/export/virtual_mailbox_maps"):
             answer = new_api().client.get(path, headers=headers)
