@@ -7,19 +7,19 @@ builds `Flask(<target>)`, and Flask would then look for /static/ inside that pac
 from __future__ import annotations
 
 import functools
-import logging
 
 import functions_framework
 from flask import Flask, Request
 from werkzeug.wrappers import Response
 
+from annuaires import logs
 from annuaires.config import Config
 from annuaires.web.app import create_app
 
 
 @functools.cache
 def _app() -> Flask:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")  # Cloud Logging reads stderr
+    logs.to_stderr()
     return create_app(Config.from_env())
 
 

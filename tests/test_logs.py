@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 SECRETS = ("smtp-relay-secret", "wrong-guess-secret", "another-long-password")
@@ -22,6 +23,34 @@ def test_a2_no_log_line_holds_a_password_or_a_hash(server):
     server.api().call("POST", "/signin", data={"role": "directory", "directory": code, "password": SECRETS[1]})
     time.sleep(0.5)  # gunicorn writes its lines asynchronously
     log = server.log.read_text()
-    assert f"sign-in refused: directory {code} from 127.0.0.1" in log  # refusals are logged, by code
+    entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]  # (gunicorn's own lines are text)
+    refused = [e for e in entries if e["message"] == f"sign-in refused: directory {code} from 127.0.0.1"]
+    assert refused and refused[0]["severity"] == "WARNING" and refused[0]["logger"] == "annuaires.auth"
+    assert all(not line.startswith("{") or json.loads(line) for line in log.splitlines())
     for secret in (*SECRETS, given.STRONG, given.DIRECTORIES_PASSWORD, "$argon2id$"):
         assert secret not in log, secret
+
+
+def test_an_error_is_one_structured_line_with_its_stack_trace():
+    import io
+    import logging
+
+    from annuaires.logs import CloudLoggingFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(CloudLoggingFormatter())
+    logger = logging.getLogger("annuaires.test")
+    logger.addHandler(handler)
+    try:
+        try:
+            {}["absent"]
+        except KeyError:
+            logger.exception("sending failed for group %s", "abcdefgh")
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["severity"] == "ERROR" and entry["message"].startswith("sending failed for group abcdefgh\nTraceback")
+    assert "KeyError: 'absent'" in entry["stack_trace"] and entry["time"].endswith("Z")
