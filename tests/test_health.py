@@ -41,3 +41,24 @@ def test_pages_forbid_scripts_and_framing(api):
     assert "script-src 'none'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_datastore_not_answering_is_a_clear_503_never_a_trace(given, new_api, datastore_client, monkeypatch):
+    from google.api_core import exceptions as gexc
+
+    given.directories_admin()
+    _, paris = given.directory("Paris", "PA")
+
+    def unavailable(*_, **__):
+        raise gexc.RetryError("Timeout of 60.0s exceeded, last exception: 503 failed to connect", gexc.ServiceUnavailable("x"))
+
+    monkeypatch.setattr(datastore_client, "get_multi", unavailable)
+    answer = paris.get("/api/directory")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+    assert answer.get_json() == {"error": {"code": "unavailable", "message": "Le service est momentanément indisponible : "
+                                                                              "rien n'a été perdu, réessayez dans une minute."}}
+    page = paris.get("/adminloc.html")
+    assert page.status_code == 503 and "réessayez dans une minute" in page.get_data(as_text=True)
+    assert "Traceback" not in page.get_data(as_text=True) and "RetryError" not in page.get_data(as_text=True)
+    monkeypatch.undo()
+    paris.get("/api/directory", expect=200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -11,8 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
+from google.api_core import exceptions as gexc
 from google.cloud import datastore
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -29,7 +31,9 @@ from .messages import MESSAGES
 from .oidc import google_certs
 
 HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "too_large", 415: "invalid_input"}
+              405: "method_not_allowed", 413: "too_large", 415: "invalid_input", 503: "unavailable"}
+RETRY_AFTER_SECONDS = 30  # when a page or a call is worth trying again while Datastore does not answer
+log = logging.getLogger(__name__)
 
 # Pages need no script at all; styles come from /static, plus the colour swatch's inline style.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -109,6 +113,16 @@ def create_app(
     @app.errorhandler(InvalidCursor)
     def invalid_cursor(_: InvalidCursor) -> Response:
         return domain_error(InvalidInput({"cursor": "invalid_cursor"}))
+
+    @app.errorhandler(gexc.RetryError)
+    @app.errorhandler(gexc.ServiceUnavailable)
+    @app.errorhandler(gexc.DeadlineExceeded)
+    def datastore_unavailable(error: Exception) -> Response:
+        """Datastore did not answer (after the client library's own retries): say so, and when to try again."""
+        log.warning("datastore unavailable for %s %s: %s", request.method, request.path, type(error).__name__)
+        response = http_error(ServiceUnavailable())
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

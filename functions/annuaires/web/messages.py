@@ -55,6 +55,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason_signed_out": ("Vous êtes déconnecté.", "You are signed out."),
     "method_not_allowed": ("Méthode non permise.", "Method not allowed."),
     "too_large": ("Requête trop grosse.", "Request too large."),
+    "unavailable": ("Le service est momentanément indisponible : rien n'a été perdu, réessayez dans une minute.",
+                    "The service is unavailable for a moment: nothing was lost, try again in a minute."),
     "error": ("Erreur", "Error"),
     "invalid_cursor": ("curseur de page invalide", "invalid page cursor"),
     "account_deactivated": ("Ce compte est désactivé.", "This account is deactivated."),
