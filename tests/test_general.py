@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from annuaires.services.secrets_box import SecretBox
 from tests.conftest import SECRETS_KEY
 
@@ -90,3 +92,45 @@ def test_locally_the_mailer_form_offers_the_smtp_sink(app, api):
     assert "serveur SMTP de `make run`" not in api.get("/admin/pwd.html").get_data(as_text=True)
     ctx.config = dataclasses.replace(ctx.config, local_smtp="127.0.0.1:2525")
     assert "serveur 127.0.0.1:2525, sans STARTTLS" in api.get("/admin/pwd.html").get_data(as_text=True)
+
+
+def test_a_rotated_secrets_key_still_opens_what_the_old_one_sealed_and_signed(config, datastore_client, clock, api_of):
+    """ANNUAIRES_SECRETS_KEY=NEW,OLD: secrets are sealed with NEW and open with either; links of e-mails signed with
+    OLD still unsubscribe; once OLD is dropped, only what was sealed or signed again with NEW works."""
+    import dataclasses
+
+    from cryptography.exceptions import InvalidTag
+
+    from annuaires.services import weekly_email
+    from annuaires.services.secrets_box import new_key
+    from annuaires.web.app import create_app
+    from tests.conftest import Given
+
+    def app_with(key: str):
+        return create_app(dataclasses.replace(config, secrets_key=key), lambda: datastore_client, clock=clock)
+
+    before = app_with(SECRETS_KEY)
+    given = Given(lambda: api_of(before))
+    api_of(before).as_general().put("/api/mailers/A", RELAY, expect=200)
+    given.directories_admin()
+    _, paris = given.directory("Paris", "PA")
+    group = given.group(paris, name="Les Radis", initials="LR")
+    member = given.animator(group["code"]).post("/api/group/members", {"name": "Zoé", "email": "zoe@example.org"},
+                                                expect=201).get_json()
+    old_link = weekly_email.unsubscribe_path(before.extensions["annuaires"], group["code"], int(member["id"]))
+
+    fresh = new_key()
+    rotated = app_with(f"{fresh},{SECRETS_KEY}")
+    sealed_before = datastore_client.get(datastore_client.key("Mailer", "A"))["password_sealed"]
+    assert SecretBox(f"{fresh},{SECRETS_KEY}").open(sealed_before, "A") == "smtp-secret"
+    assert api_of(rotated).get(old_link).status_code == 200  # the page asks first: nothing changed yet
+    new_link = weekly_email.unsubscribe_path(rotated.extensions["annuaires"], group["code"], int(member["id"]))
+    assert new_link != old_link and api_of(rotated).get(new_link).status_code == 200
+
+    api_of(rotated).as_general().put("/api/mailers/A", RELAY, expect=200)  # saved again: sealed with the new key
+    sealed_after = datastore_client.get(datastore_client.key("Mailer", "A"))["password_sealed"]
+    assert SecretBox(fresh).open(sealed_after, "A") == "smtp-secret"
+    for box, sealed in ((SecretBox(SECRETS_KEY), sealed_after), (SecretBox(fresh), sealed_before)):
+        with pytest.raises(InvalidTag):
+            box.open(sealed, "A")
+    assert api_of(app_with(fresh)).get(old_link).status_code == 404  # the old key dropped: its links with it

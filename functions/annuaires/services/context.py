@@ -30,6 +30,7 @@ class Context:
     device_key: bytes  # signs the device cookies that keep a known browser out of the lockout
     link_key: bytes  # signs the links of e-mails (one-click unsubscribe)
     clock: Callable[[], datetime] = utc_now
+    old_link_keys: tuple[bytes, ...] = ()  # from rotated secrets keys: links of e-mails sent before still work
 
     @functools.cached_property
     def client(self) -> datastore.Client:

@@ -20,7 +20,8 @@ def member_of_link(ctx: Context, group: str, member_id: str, token: str) -> tupl
     """The group and member an unsubscribe link names, or NotFound for any link this service did not sign."""
     if not (is_code(group) and member_id.isascii() and member_id.isdigit() and 0 < int(member_id) < 2**63):
         raise NotFound()
-    if not hmac.compare_digest(token.encode(), unsubscribe_token(ctx, group, int(member_id)).encode()):
+    signed = [unsubscribe_token(ctx, group, int(member_id), key) for key in (ctx.link_key, *ctx.old_link_keys)]
+    if not any(hmac.compare_digest(token.encode(), each.encode()) for each in signed):  # (e-mails sent before a rotation)
         raise NotFound()
     found_group, member = groups.SCHEMA.get(ctx.client, group), members.SCHEMA.get(ctx.client, int(member_id), group)
     if found_group is None or member is None:

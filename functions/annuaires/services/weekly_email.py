@@ -33,9 +33,10 @@ def _templates() -> Environment:
                        undefined=StrictUndefined, keep_trailing_newline=False, auto_reload=False)
 
 
-def unsubscribe_token(ctx: Context, group: str, member_id: int) -> str:
-    """An unguessable token for one member of one group (no storage: it is signed)."""
-    mac = hmac.new(ctx.link_key, f"unsubscribe|{group}|{member_id}".encode(), hashlib.sha256).digest()[:18]
+def unsubscribe_token(ctx: Context, group: str, member_id: int, key: bytes | None = None) -> str:
+    """An unguessable token for one member of one group (no storage: it is signed, with the newest key unless
+    another is given)."""
+    mac = hmac.new(key or ctx.link_key, f"unsubscribe|{group}|{member_id}".encode(), hashlib.sha256).digest()[:18]
     return base64.urlsafe_b64encode(mac).decode()
 
 

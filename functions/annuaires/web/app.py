@@ -22,6 +22,7 @@ from ..config import Config
 from ..services.context import Context, utc_now
 from ..services.errors import DomainError, InvalidInput, TooManyAttempts
 from ..services.passwords import Passwords
+from ..services.secrets_box import keys_of
 from ..store.base import InvalidCursor, make_client
 from . import edge
 from .areas import status_of
@@ -40,12 +41,11 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'se
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
-def derived_key(config: Config, purpose: str) -> bytes:
-    """A key for one purpose, derived from the secrets key (made per instance without one: then such
-    signatures do not outlive the instance)."""
-    if config.secrets_key:
-        return hashlib.sha256(f"annuaires {purpose}\0{config.secrets_key}".encode()).digest()
-    return os.urandom(32)
+def derived_keys(config: Config, purpose: str) -> list[bytes]:
+    """Keys for one purpose, derived from the secrets keys, the newest first (one made per instance without any:
+    then such signatures do not outlive the instance)."""
+    return [hashlib.sha256(f"annuaires {purpose}\0{key}".encode()).digest()
+            for key in keys_of(config.secrets_key)] or [os.urandom(32)]
 
 
 def create_app(
@@ -56,9 +56,10 @@ def create_app(
     """The whole service as one Flask app; tests give their own Datastore client, clock and IAP keys."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # every form and JSON body is small
+    link_keys = derived_keys(config, "e-mail links")
     app.extensions["annuaires"] = Context(config, client_factory or (lambda: make_client(config)),
-                                          Passwords(config.password_hashing), derived_key(config, "device cookies"),
-                                          derived_key(config, "e-mail links"), clock)
+                                          Passwords(config.password_hashing), derived_keys(config, "device cookies")[0],
+                                          link_keys[0], clock, tuple(link_keys[1:]))
     app.extensions["iap_keys"] = iap_keys
     app.extensions["oidc_certs"] = oidc_certs
     app.jinja_env.autoescape = True
