@@ -38,6 +38,7 @@ bench: $(STAMP) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m bench.mailing
 	PYTHONPATH=functions $(PY) -m bench.dump
 	PYTHONPATH=functions $(PY) -m bench.mail
+	PYTHONPATH=functions $(PY) -m bench.load
 
 lint: $(STAMP)
 	$(PY) -m ruff check functions tests emulator bench deploy

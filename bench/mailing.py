@@ -27,7 +27,7 @@ from annuaires.config import Config
 from annuaires.services.names import skeleton_key, sort_key
 from annuaires.services.secrets_box import new_key
 from annuaires.services.values import WEEKDAYS
-from annuaires.store import directories, groups, mailers, members, messages
+from annuaires.store import claims, directories, groups, mailers, members, messages
 from annuaires.store.base import make_client
 from bench import ROOT
 from bench.common import group_cpu_seconds, progress, save, start_service
@@ -45,21 +45,36 @@ TIMEOUT_SECONDS = 1200
 
 def seed(client, groups_count: int, members_count: int, sink_port: int, day: str) -> None:
     """One directory responsible for `groups_count` groups of `members_count` members each, their mailing today."""
-    at = datetime.now(UTC)
     directory = directories.Directory(new_code(), "Annuaire Bench", "AB", sort_key("Annuaire Bench"), password_hash="x",
-                                      must_change=False, created=at)
+                                      must_change=False, created=datetime.now(UTC))
     directories.SCHEMA.put(client, directory)
     mailers.SCHEMA.put(client, mailers.Mailer("B", "Bench <bench@example.org>", "127.0.0.1", sink_port, "", False))
+    seed_groups(client, directory.code, groups_count, members_count, day, "B")
+
+
+def seed_groups(client, directory: str, groups_count: int, members_count: int, day: str | None, mailer: str,
+                prefix: str = "G") -> list[str]:
+    """`groups_count` groups of `members_count` members each that a directory references and is responsible for,
+    their weekly message written and their mailing on `day` with `mailer`, their names claimed (as the service
+    stores them); their codes.
+    Members' addresses are m<member>.<prefix><group>@example.org."""
+    at, codes = datetime.now(UTC), []
     for g in range(groups_count):
-        group = groups.Group(new_code(), f"Groupe {g:04d}", f"G{g:04d}", sort_key(f"Groupe {g:04d}"),
-                             skeleton_key(f"Groupe {g:04d}"), skeleton_key(f"G{g:04d}"), "x", False, created=at,
-                             refs=[directory.code], mailing_day=day, mailer="B", mailing_responsible=directory.code)
+        name, initials = f"Groupe {prefix} {g:04d}", f"{prefix}{g:04d}"
+        group = groups.Group(new_code(), name, initials, sort_key(name), skeleton_key(name), skeleton_key(initials), "x",
+                             False, created=at, refs=[directory], mailing_day=day, mailer=mailer,
+                             mailing_responsible=directory)
         groups.SCHEMA.put(client, group)
+        claims.SCHEMA.put_many(client, [claims.Claim(claims.claim_id("group", field, key), group.code)
+                                        for field, key in (("name", group.name_key), ("initials", group.initials_key))])
         messages.SCHEMA.put(client, messages.Message(group.code, "Distribution de la semaine", "Bonjour à tous,\n\nÀ jeudi !"))
-        new = [members.new(group.code, f"Membre {m:03d}", f"m{m:03d}.g{g:04d}@example.org", at) for m in range(members_count)]
+        new = [members.new(group.code, f"Membre {m:03d}", f"m{m:03d}.{initials.lower()}@example.org", at)
+               for m in range(members_count)]
         members.put_new_many(client, new)
+        codes.append(group.code)
         if (g + 1) % 20 == 0:
             progress(f"mailing: seeded {g + 1}/{groups_count} groups")
+    return codes
 
 
 def project_run(url: str, sink: smtp_sink.Sink, expected: int) -> float:

@@ -69,7 +69,7 @@ def test_benchmarks_import():
     import subprocess
     import sys
 
-    for name in ("bench.pages", "bench.mailing", "bench.dump", "bench.mail"):
+    for name in ("bench.pages", "bench.mailing", "bench.dump", "bench.mail", "bench.load"):
         run = subprocess.run([sys.executable, "-c", f"import {name}; assert callable({name}.main)"], cwd=ROOT,
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 0, run.stderr[-2000:]

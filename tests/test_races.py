@@ -180,3 +180,59 @@ def test_a8_a_reference_crossing_the_deactivation_of_the_vouching_directory_is_r
     net.lyon.post("/api/directory/references", {"directory": net.paris_code, "group": net.group["code"],
                                                 "password": given.STRONG}, expect=403)
     assert net.lyon.get("/api/directory").get_json()["groups"] == []
+
+
+def test_a_transaction_datastore_no_longer_knows_runs_again_and_other_refusals_do_not(datastore_client):
+    """After the emulator restarted mid-transaction (bench/load.py found it), its commit answers "transaction has
+    expired or is invalid": nothing was written, so the whole work runs again; another bad request does not."""
+    import pytest
+    from google.api_core import exceptions as gexc
+    from google.cloud import datastore
+
+    from annuaires.store.base import in_transaction
+
+    tries = []
+
+    def work() -> str:
+        tries.append(1)
+        entity = datastore.Entity(datastore_client.key("Sample", "again"))
+        entity["tries"] = len(tries)
+        datastore_client.put(entity)
+        if len(tries) == 1:
+            raise gexc.InvalidArgument("transaction has expired or is invalid")
+        return "written"
+
+    assert in_transaction(datastore_client, work) == "written" and len(tries) == 2
+    assert datastore_client.get(datastore_client.key("Sample", "again"))["tries"] == 2
+
+    def bad() -> None:
+        tries.append(1)
+        raise gexc.InvalidArgument("The key path element name is the empty string.")
+
+    tries.clear()
+    with pytest.raises(gexc.InvalidArgument):
+        in_transaction(datastore_client, bad)
+    assert len(tries) == 1
+
+
+def test_an_idempotent_write_waits_for_datastore_to_answer_again_then_gives_up():
+    import time
+
+    import pytest
+    from google.api_core import exceptions as gexc
+
+    from annuaires.store.base import until_available
+
+    answers = [gexc.ServiceUnavailable("restarting"), gexc.ServiceUnavailable("restarting"), "written"]
+
+    def work() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert until_available(work, seconds=5) == "written" and answers == []
+    began = time.monotonic()
+    with pytest.raises(gexc.ServiceUnavailable):
+        until_available(lambda: (_ for _ in ()).throw(gexc.ServiceUnavailable("gone")), seconds=1)
+    assert time.monotonic() - began < 2

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from ..store import mailing as store
 from ..store import members
-from ..store.base import in_transaction
+from ..store.base import in_transaction, until_available
 from ..store.mailing import Batch, Chunk, Recipient
 from ..store.members import Member
 from .context import Context
@@ -154,14 +154,16 @@ def _take(ctx: Context, batch_id: str, number: int, worker: str, at: datetime) -
 
 
 def record(ctx: Context, claimed: Claimed, worker: str) -> None:
-    """Write what became of a claimed chunk's recipients; those not tried are given back, as they were."""
+    """Write what became of a claimed chunk's recipients; those not tried are given back, as they were. Written
+    again while Datastore does not answer (merging is idempotent): a claim left behind would wait for its lease,
+    and its recipients' outcomes would be lost."""
 
     def work() -> None:
         chunk = store.CHUNKS.get(ctx.client, claimed.chunk.number, claimed.chunk.batch)
         if chunk is not None:
             store.CHUNKS.put(ctx.client, merge(ctx, chunk, claimed, worker))
 
-    in_transaction(ctx.client, work, lookup_first=True)
+    until_available(lambda: in_transaction(ctx.client, work, lookup_first=True))
 
 
 def merge(ctx: Context, chunk: Chunk, claimed: Claimed, worker: str) -> Chunk:

@@ -39,13 +39,21 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _worth_again(error: gexc.GoogleAPICallError) -> bool:
+    """Contention, or a transaction Datastore no longer knows (it expired, or the emulator restarted meanwhile):
+    nothing was written, the whole work may run again."""
+    if isinstance(error, gexc.Aborted | gexc.Conflict):
+        return True
+    return isinstance(error, gexc.InvalidArgument) and "transaction has expired or is invalid" in str(error)
+
+
 def _again_on_contention(work: Callable[[], T]) -> T:
     """Run `work`, again after a short jittered wait when Datastore reports contention (the library does not retry)."""
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
             return work()
-        except (gexc.Aborted, gexc.Conflict):
-            if attempt == TRANSACTION_ATTEMPTS - 1:
+        except (gexc.Aborted, gexc.Conflict, gexc.InvalidArgument) as error:
+            if attempt == TRANSACTION_ATTEMPTS - 1 or not _worth_again(error):
                 raise
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter, not secrecy)
     raise AssertionError("unreachable")
@@ -63,6 +71,23 @@ def in_transaction(client: datastore.Client, work: Callable[[], T], *, lookup_fi
             return work()
 
     return _again_on_contention(attempt)
+
+
+UNAVAILABLE_SECONDS = 60  # how long an idempotent write waits for Datastore to answer again (a restart, a blip)
+
+
+def until_available(work: Callable[[], T], seconds: float = UNAVAILABLE_SECONDS) -> T:
+    """Run `work` again while Datastore does not answer, for up to `seconds`. The library does not retry commits
+    (one may have been applied before its answer was lost): only work that may run twice comes here."""
+    deadline, pause = time.monotonic() + seconds, 0.25
+    while True:
+        try:
+            return work()
+        except (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError):
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 4.0)
 
 
 def reading(client: datastore.Client, work: Callable[[], T]) -> T:
