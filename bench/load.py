@@ -30,6 +30,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
+from google.api_core import exceptions as gexc
 from google.cloud import datastore
 
 from annuaires.config import Config
@@ -301,13 +302,21 @@ def wait_for_mailing(stack: Stack, phase_groups: list[str], timeout: float = 600
     """Seconds until every batch of the phase's groups is done this week."""
     began, week = time.perf_counter(), this_week()
     keys = [mailing.batch_id(code, week) for code in phase_groups]
+    done, silent = 0, 0.0
     while time.perf_counter() - began < timeout:
-        found = mailing.BATCHES.get_many(stack.client, keys)
+        asked = time.perf_counter()
+        try:
+            found = mailing.BATCHES.get_many(stack.client, keys)
+        except (gexc.GoogleAPICallError, gexc.RetryError) as error:  # the emulator may take a while to answer again
+            silent += time.perf_counter() - asked
+            progress(f"load: Datastore does not answer ({type(error).__name__}), {silent:.0f} s so far")
+            continue
         done = sum(1 for b in found.values() if b.status == "done")
         if done == len(keys):
             return time.perf_counter() - began
         time.sleep(2)
-    raise RuntimeError(f"the mailing did not complete within {timeout:.0f} s ({done}/{len(keys)} batches done)")
+    raise RuntimeError(f"the mailing did not complete within {timeout:.0f} s ({done}/{len(keys)} batches done, Datastore "
+                       f"silent {silent:.0f} s)")
 
 
 def lost_writes(client: datastore.Client, acknowledged: list[tuple[str, str, str]]) -> list[str]:
