@@ -60,6 +60,8 @@ Annuaires runs at {url}/
   Directories admin:  {url}/admingen.html
   Directory admin:    {url}/adminloc.html
   Animators:          {url}/animateur.html
+  Mail admins:        {url}/messagerie.html  (the general admin's session works there too)
+  Mailbox users:      {url}/messagerie/mot-de-passe.html
 Weekly mailing:
   SMTP sink:          127.0.0.1:{sink.port} (give it to a mailer: no STARTTLS, no username); every message it
                       receives is kept in .data/mail/ as a .eml file
