@@ -89,11 +89,6 @@ class Client:
         self.url, self.role, self.acts, self.number = url, role, acts, number
         self.http = requests.Session()
 
-    def sign_in(self, body: dict) -> None:
-        answer = self.http.post(f"{self.url}/api/session", json=body, timeout=30)
-        answer.raise_for_status()
-        self.http.headers["X-CSRF-Token"] = answer.json()["csrf"]
-
     def run(self, stop: threading.Event, results: Results, faults: threading.Event) -> None:
         for n in itertools.count():
             if stop.is_set():
@@ -262,7 +257,7 @@ def run_phase(stack: Stack, name: str, seconds: int, with_faults: bool, phase: i
         body, acts = acts_of(role, stack.names, n)
         client = Client(stack.url, role, acts, phase * 100 + n)
         if body:
-            client.sign_in(body)
+            client.http = signed_in(stack.url, body)
         clients.append(client)
     results, stop, faults = Results(), threading.Event(), threading.Event()
     threads = [threading.Thread(target=c.run, args=(stop, results, faults), name=f"client-{i}") for i, c in enumerate(clients)]

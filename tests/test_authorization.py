@@ -18,6 +18,7 @@ from typing import Any
 
 from tests.conftest import DIRECTORIES_PASSWORD, STRONG, Api, Given
 from tests.test_mail_accounts import PASSWORD as MAIL_PASSWORD
+from tests.test_pages import form_post
 
 COLUMNS = ("nobody", "general", "directories", "dir_a", "dir_b", "anim_1", "anim_2", "fresh", "mail_admin", "operator",
            "mailbox")
@@ -308,10 +309,7 @@ def observed(browser: Api, row: Row, names: dict[str, str]) -> str:
     """What a column gets for a row, as a cell."""
     path, body = fill(row.path, names), fill(row.body, names)
     is_form = row.method == "POST" and not path.startswith(("/api/", "/tasks/"))
-    if is_form:
-        answer = browser.client.open(path, method="POST", data={"csrf": browser.csrf, **(body or {})})
-    else:
-        answer = browser.call(row.method, path, body)
+    answer = form_post(browser, path, **(body or {})) if is_form else browser.call(row.method, path, body)
     status = answer.status_code
     if status in (302, 303):
         return "done" if "done=" in answer.headers["Location"] else "away"

@@ -26,6 +26,7 @@ from ..store.mail_sync import REFERENCE, RUNS, STATES, SyncError, SyncRun, SyncS
 from . import mail_values
 from .context import Context
 from .mail_changes import PAGE
+from .mail_changes import STATES as SHARED  # the kinds a feed carries, and their schemas
 from .names import sort_key
 
 TIMEOUT = (10, 60)  # seconds to connect to the reference, then to read a page
@@ -104,7 +105,7 @@ class Page:
         self.ctx, self.client = ctx, ctx.client
         self.states: dict[tuple[str, str], dict | None] = {}
         for change in changes:  # a name changed twice in a page has one state: the latest
-            if isinstance(change, dict) and change.get("kind") in KINDS and isinstance(change.get("name"), str):
+            if isinstance(change, dict) and change.get("kind") in SHARED and isinstance(change.get("name"), str):
                 self.states[(change["kind"], change["name"])] = change.get("state")
         self.puts: list[Any] = []
         self.deletes: list[Any] = []
@@ -173,9 +174,8 @@ def _apply_accounts_and_aliases(page: Page) -> None:
     sites = store.SITES.get_many(client, list({d.site for d in domains.values()}))
     claims = {(kind, name): _claims_of(name, kind, sites, domains[store.domain_of(name)])
               for kind, name, _ in entries if store.domain_of(name) in domains}
-    schemas = {"MailAccount": store.ACCOUNTS, "MailAlias": store.ALIASES}
     here = {(e.key.kind, e.key.name): e for e in lookup(client, [
-        schemas[kind].key(client, name, store.domain_of(name)) for kind, name, _ in entries])}
+        SHARED[kind].key(client, name, store.domain_of(name)) for kind, name, _ in entries])}
     # The claims to read: a new entity's (are they free?) and a deleted one's (are they its own?). A reference
     # entity already here holds its own: an update of it writes the entity alone.
     known = {(kind, name) for kind, name, _ in entries if (kind, name) in here}
@@ -235,5 +235,3 @@ def _entity(client: Any, kind: str, name: str, state: dict, at: Any) -> Any:
                           quota if isinstance(quota, int) else None, FROM_REFERENCE, at, at)
     return store.ACCOUNTS.entity(client, account)
 
-
-KINDS = ("MailSite", "MailDomain", "MailAccount", "MailAlias")
