@@ -73,9 +73,10 @@ def overview(ctx: Context, principal: Principal) -> dict:
 
 
 def _member(ctx: Context, principal: Principal, member_id: str) -> Member:
-    if not (member_id.isascii() and member_id.isdigit() and 0 < int(member_id) < 2**63):
+    number = values.entity_id(member_id)
+    if number is None:
         raise NotFound()  # not an id Datastore could have given
-    member = members.SCHEMA.get(ctx.client, int(member_id), principal.subject)
+    member = members.SCHEMA.get(ctx.client, number, principal.subject)
     if member is None:
         raise NotFound()
     return member

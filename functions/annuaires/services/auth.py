@@ -12,7 +12,7 @@ from ..codes import is_code
 from ..store import claims, sessions, settings, throttle
 from ..store.accounts import Account
 from ..store.base import in_transaction
-from . import audit, devices, passwords
+from . import audit, devices, password_policy, passwords
 from .context import Context
 from .errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
 from .names import skeleton_key
@@ -21,6 +21,7 @@ from .roles import ACCOUNT_ROLES, DIRECTORIES, ENTITY_ROLES, GENERAL, MAIL, ROLE
 # Refused sign-ins, for the operators: the account by its code only (a name typed there may be a password).
 log = logging.getLogger("annuaires.auth")
 MAX_LOGIN = 40
+DIRECTORIES_ADMIN_NAMES = ("annuaires", "annuaire", "directories", "admin", "admingen")  # what its password is not built on
 
 
 @dataclass
@@ -181,7 +182,7 @@ def change_password(ctx: Context, principal: Principal, current: str, new: str, 
     role = principal.role
     if role not in ACCOUNT_ROLES:
         raise Forbidden()
-    problem = passwords.policy_error(new)
+    problem = password_policy.problem(password_policy.policy_of(role.name), new, password_policy.names_of(principal.account))
     if problem is None and new == current:
         problem = "password_unchanged"
     if problem:
@@ -208,7 +209,7 @@ def change_password(ctx: Context, principal: Principal, current: str, new: str, 
 
 def set_directories_admin_password(ctx: Context, principal: Principal, password: str) -> None:
     """The general admin sets the directories-admin password, on an empty datastore too."""
-    problem = passwords.policy_error(password)
+    problem = password_policy.problem(password_policy.VOLUNTEER, password, DIRECTORIES_ADMIN_NAMES)
     if problem:
         raise InvalidInput({"password": problem})
     new_hash = ctx.passwords.hash(password)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from ..codes import is_code, new_code
@@ -13,6 +14,7 @@ from . import audit, auth, passwords, values
 from .claims import claim_names
 from .context import Context
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .mailers import mailing_mailer
 from .names import sort_key
 from .roles import DIRECTORY, GROUP, Principal
 from .views import directory_view, group_view
@@ -253,7 +255,7 @@ def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, 
 
     Without `take_over`, a mailing another active directory is responsible for is left to it.
     """
-    given = values.checked(day=(values.WEEKDAY, day), mailer=(values.MAILING_MAILER, mailer))
+    given = values.checked(day=(values.WEEKDAY, day), mailer=(functools.partial(mailing_mailer, ctx), mailer))
 
     def work() -> Group:
         group = _referenced(ctx, principal, code)

@@ -58,9 +58,10 @@ def check_export_token(ctx: Context, token: str) -> None:
 def _cursor(since: str | None) -> int:
     if not since:
         return 0
-    if not since.isdigit() or len(since) > 18:
-        raise InvalidInput({"since": "invalid_cursor"})
-    return int(since)
+    try:
+        return values.integer(0, 10**18)(since)
+    except ValueError:
+        raise InvalidInput({"since": "invalid_cursor"}) from None
 
 
 def changes(ctx: Context, since: str | None, limit: int = PAGE) -> dict:

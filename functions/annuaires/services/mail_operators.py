@@ -8,7 +8,7 @@ import re
 from ..store import mail as mail_store
 from ..store.base import in_transaction
 from ..store.mail_operators import OPERATORS, MailOperator, every
-from . import audit, passwords, values
+from . import audit, password_policy, values
 from .context import Context
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .roles import GENERAL, MAIL, Principal
@@ -71,7 +71,7 @@ def create_operator(ctx: Context, principal: Principal, login: str, password: st
     given = values.checked(login=(_login, login), domains=(_domains, domains or []), admin=(values.boolean, admin))
     if given["admin"] and principal.role is not GENERAL:
         raise Forbidden()
-    if problem := passwords.policy_error(password):
+    if problem := password_policy.problem(password_policy.MAIL, password, [given["login"]]):
         raise InvalidInput({"password": problem})
     password_hash, at = ctx.passwords.hash(password), ctx.now()
     known = mail_store.DOMAINS.get_many(ctx.client, given["domains"])

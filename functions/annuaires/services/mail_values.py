@@ -1,5 +1,5 @@
 """The values of mail accounts (B1, B2): addresses and domains as the mail host compares them, site codes,
-and the password policy of mailboxes. Checks in the manner of services/values.py: the clean value, or
+and (through password_policy) the password policy of mailboxes. Checks in the manner of services/values.py: the clean value, or
 ValueError with a message key.
 
 Addresses are read by email-validator (RFC 5321/5322 syntax, internationalised domains through IDNA 2008);
@@ -8,20 +8,18 @@ local parts stay ASCII, and those of this site's own addresses keep to what Dove
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from ..store.mail import COMPANIONS, MailAddress, MailSite, domain_of
+from . import password_policy
 
 MAILBOX_LOCAL = re.compile(r"[A-Za-z0-9._-]+")  # what a mail host's logins take (Dovecot's default username characters)
 SITE_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
-MIN_PASSWORD, MAX_PASSWORD = 12, 128
 MAX_QUOTA_MB = 10 * 1024 * 1024  # 10 TB: beyond it, a typing error
 
 
@@ -112,31 +110,11 @@ def alias_claim(key: str) -> MailAddress:
     return MailAddress(key, domain_of(key), key, "alias")
 
 
-@functools.cache
-def _common() -> frozenset[str]:
-    return frozenset(FREQUENCY_LISTS["passwords"])  # the 30,000 most common passwords, as zxcvbn ships them
-
-
 def new_password(address: str) -> Callable[[Any], str]:
-    """The check of a mailbox's new password, for `values.checked` (said with the other fields' errors)."""
-    def check(password: Any) -> str:
-        if problem := password_problem(password, address):
-            raise ValueError(problem)
-        return password
-    return check
+    """The check of a mailbox's new password, for `values.checked` (the mail policy of R3, password_policy.MAIL)."""
+    return password_policy.check(password_policy.MAIL, address=address)
 
 
 def password_problem(password: str, address: str) -> str | None:
-    """What is wrong with a mailbox's new password (a message key), or None: long enough, not common, and not
-    made of the address."""
-    if len(password) < MIN_PASSWORD:
-        return "mail_password_too_short"
-    if len(password) > MAX_PASSWORD:
-        return "too_long"
-    folded = password.casefold()
-    if folded in _common() or len(set(folded)) < 4:
-        return "password_too_common"
-    local = address.split("@", 1)[0].strip().casefold()
-    if any(part and len(part) >= 3 and part in folded for part in (local, *re.split(r"[._+-]", local))):
-        return "password_contains_address"
-    return None
+    """What is wrong with a mailbox's new password (a message key), or None (password_policy.MAIL)."""
+    return password_policy.problem(password_policy.MAIL, password, address=address)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from ..store import mail as store
-from . import audit, mail_values
+from . import audit, devices, mail_values
 from .auth import count_attempt
 from .context import Context
-from .errors import Forbidden, InvalidInput, Unauthenticated
+from .errors import InvalidInput, Unauthenticated
 from .mail_accounts import in_mail_transaction, local_only
 from .roles import MAILBOX
 
 
-def change_password(ctx: Context, address: str, current: str, new: str, *, client_addr: str, device_cookie: str = "") -> None:
-    """Set a mailbox's new password (the mail host has it at its next export, a following site at its next sync).
-    A wrong current password and an unknown address answer the same, and count the same."""
+def change_password(ctx: Context, address: str, current: str, new: str, *, client_addr: str, device_cookie: str = "") -> str:
+    """Set a mailbox's new password (the mail host has it at its next export, a following site at its next sync); the
+    browser's device cookie now remembering the address (R3), so that strangers' guesses never lock its owner out.
+    A wrong current password, an unknown address and a deactivated account answer the same, and count the same."""
     try:
         where = mail_values.address(address)
     except ValueError:
@@ -23,11 +24,10 @@ def change_password(ctx: Context, address: str, current: str, new: str, *, clien
         raise InvalidInput({"new": problem})
     account = store.ACCOUNTS.get(ctx.client, where.key, where.domain)
     give_back = count_attempt(ctx, MAILBOX, where.key if account else f"unknown:{where.key}", client_addr, device_cookie)
-    if not ctx.passwords.verify(account.password_hash if account else None, current):
+    verified = ctx.passwords.verify(account.password_hash if account else None, current)
+    if not verified or not account.active:  # a deactivated account never confirms its password
         raise InvalidInput({"current": "wrong_current_password"})
     give_back()
-    if not account.active:
-        raise Forbidden("account_deactivated")
     local_only(account)
     new_hash, checked_hash = ctx.passwords.hash(new), account.password_hash
 
@@ -42,3 +42,4 @@ def change_password(ctx: Context, address: str, current: str, new: str, *, clien
         return None, [("MailAccount", where.key)]
 
     in_mail_transaction(ctx, work)
+    return devices.remember(ctx.device_key, device_cookie, f"{MAILBOX.name}:{where.key}")

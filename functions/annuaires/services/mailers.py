@@ -14,6 +14,9 @@ from .roles import Principal
 from .secrets_box import SecretBox
 
 LETTERS = values.MAILER_LETTERS
+# What a stored SMTP password was given for: change one of them without retyping it and it is cleared, so that a
+# password never goes to a host (or a port, a TLS setting, a login) it was not typed for.
+PASSWORD_BOUND_TO = ("smtp_host", "smtp_port", "starttls", "username")
 
 
 def sender(value: object) -> str:
@@ -39,6 +42,21 @@ def mailer_view(letter: str, mailer: Mailer | None) -> dict:
     }
 
 
+def is_configured(mailer: Mailer | dict | None) -> bool:
+    """Whether a mailer can send: it has a relay and a sender (a group's mailing may only choose such a one)."""
+    if isinstance(mailer, dict):
+        return bool(mailer.get("smtp_host") and mailer.get("from"))
+    return mailer is not None and bool(mailer.smtp_host and mailer.sender)
+
+
+def mailing_mailer(ctx: Context, letter: str) -> str:
+    """A group's mailing mailer as chosen: Z (none) or a configured mailer's letter (A12)."""
+    letter = values.MAILING_MAILER(letter)
+    if letter != values.NO_MAILER and not is_configured(mailers.SCHEMA.get(ctx.client, letter)):
+        raise ValueError("mailer_not_configured")
+    return letter
+
+
 def list_mailers(ctx: Context) -> list[dict]:
     """The 25 mailers, configured or not, in letter order."""
     found = mailers.all_mailers(ctx.client)
@@ -46,7 +64,8 @@ def list_mailers(ctx: Context) -> list[dict]:
 
 
 def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict) -> dict:
-    """Configure one mailer; a missing password keeps the stored one, empty username and password mean no authentication."""
+    """Configure one mailer; a missing password keeps the stored one only while what it was given for stays the same
+    (PASSWORD_BOUND_TO); empty username and password mean no authentication."""
     if letter not in LETTERS:
         raise NotFound()  # Z means no mailer: there is no mailer Z
     given = values.checked(**{"from": (sender, settings.get("from"))},
@@ -69,10 +88,11 @@ def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict) 
 
     def work() -> Mailer:
         mailer = mailers.SCHEMA.get(ctx.client, letter) or Mailer(letter)
+        moved = any(getattr(mailer, field) != given[field] for field in PASSWORD_BOUND_TO)
         for field, value in given.items():
             setattr(mailer, field, value)
         mailer.updated = ctx.now()
-        if password is not None:  # a missing password keeps the stored one
+        if password is not None or moved:  # a missing password keeps the stored one, for the same host only
             mailer.password_sealed = sealed
         mailers.SCHEMA.put(ctx.client, mailer)
         audit.record(ctx, principal, "mailer_configured", target=f"mailer:{letter}", target_name=letter,

@@ -1,4 +1,4 @@
-"""Password hashing (argon2id only) and the password policy (A2, A3)."""
+"""Password hashing (argon2id only) (A2, A3); what a new password must be is password_policy's (R3)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 INITIAL_PASSWORD = "0000"
-MIN_LENGTH = 8
-MAX_LENGTH = 128
 
 # argon2id with RFC 9106's low-memory parameters (t=3, 64 MiB, p=4): about a quarter-second here.
 STANDARD = PasswordHasher()
@@ -39,14 +37,3 @@ class Passwords:
             return self._hasher.verify(stored_hash or self._dummy_hash, password) and bool(stored_hash)
         except (VerificationError, InvalidHashError):
             return False
-
-
-def policy_error(new: str) -> str | None:
-    """The message key of what is wrong with a new password, or None."""
-    if len(new) < MIN_LENGTH:
-        return "password_too_short"
-    if len(new) > MAX_LENGTH:
-        return "too_long"
-    if new.strip() == INITIAL_PASSWORD or len(set(new)) < 3:
-        return "password_too_weak"
-    return None

@@ -9,7 +9,7 @@ from ..store import groups, members
 from ..store.base import in_transaction
 from ..store.groups import Group
 from ..store.members import Member
-from . import audit
+from . import audit, values
 from .context import Context
 from .errors import NotFound
 from .roles import GROUP
@@ -18,12 +18,13 @@ from .weekly_email import unsubscribe_token
 
 def member_of_link(ctx: Context, group: str, member_id: str, token: str) -> tuple[Group, Member]:
     """The group and member an unsubscribe link names, or NotFound for any link this service did not sign."""
-    if not (is_code(group) and member_id.isascii() and member_id.isdigit() and 0 < int(member_id) < 2**63):
+    number = values.entity_id(member_id)
+    if not is_code(group) or number is None:
         raise NotFound()
-    signed = [unsubscribe_token(ctx, group, int(member_id), key) for key in (ctx.link_key, *ctx.old_link_keys)]
+    signed = [unsubscribe_token(ctx, group, number, key) for key in (ctx.link_key, *ctx.old_link_keys)]
     if not any(hmac.compare_digest(token.encode(), each.encode()) for each in signed):  # (e-mails sent before a rotation)
         raise NotFound()
-    found_group, member = groups.SCHEMA.get(ctx.client, group), members.SCHEMA.get(ctx.client, int(member_id), group)
+    found_group, member = groups.SCHEMA.get(ctx.client, group), members.SCHEMA.get(ctx.client, number, group)
     if found_group is None or member is None:
         raise NotFound()
     return found_group, member

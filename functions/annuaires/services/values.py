@@ -22,6 +22,7 @@ GROUP = "group"
 GROUPEMENT = "groupement"
 GROUP_TYPES = (GROUP, GROUPEMENT)
 NAME_LENGTH, INITIALS_LENGTH = 80, 12
+MAX_DIGITS = 19  # a Datastore integer (64 bits) has 19 digits at most
 SKELETON_GROWTH = 4  # some characters grow when normalised (U+FDFA gives 18): the compared form is bounded too
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -123,21 +124,60 @@ def hostname(value: Any) -> str:
     return value.lower()
 
 
+DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")  # ASCII digits only: no "²", "١٢", full-width digits, signs or spaces
+
+
+class HugeNumber:
+    """A JSON number with more digits than any field takes: kept as its text, so that parsing it costs nothing and
+    its field says "out of range" (Python would refuse it with its own words beyond 4,300 digits)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text[:40]
+
+    def __repr__(self) -> str:
+        return f"HugeNumber({self.text}…)"
+
+
+def json_integer(text: str) -> int | HugeNumber:
+    """How JSON bodies read an integer literal: bounded in digits before Python turns it into an int."""
+    return int(text) if len(text) <= MAX_DIGITS + 1 else HugeNumber(text)
+
+
+def whole_number(value: Any) -> int:
+    """The one reading of a whole number coming in (JSON number, form field, query parameter, path segment):
+    an int (never a boolean), or ASCII digits; ValueError `not_integer` or `out_of_range` otherwise."""
+    if isinstance(value, HugeNumber):
+        raise ValueError("out_of_range")
+    if isinstance(value, str):
+        if not DIGITS.fullmatch(value):
+            raise ValueError("out_of_range" if value.isascii() and value.isdigit() else "not_integer")
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("not_integer")
+    return value
+
+
 def integer(low: int, high: int, *, nullable: bool = False) -> Check:
-    """A whole number within bounds (a JSON number, or digits from a form)."""
+    """A whole number within bounds (a JSON number, or ASCII digits from a form)."""
 
     def check(value: Any) -> int | None:
         if nullable and value in (None, ""):
             return None
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("not_integer")
+        value = whole_number(value)
         if not low <= value <= high:
             raise ValueError("out_of_range")
         return value
 
     return check
+
+
+def entity_id(value: Any) -> int | None:
+    """A Datastore numeric id from a URL (a member's), or None when it is not one Datastore could have given."""
+    try:
+        found = whole_number(value)
+    except ValueError:
+        return None
+    return found if 0 < found < 2**63 else None
 
 
 def boolean(value: Any) -> bool:

@@ -24,7 +24,7 @@ from ..services.errors import DomainError, InvalidInput, TooManyAttempts
 from ..services.passwords import Passwords
 from ..services.secrets_box import keys_of
 from ..store.base import InvalidCursor, make_client
-from . import edge
+from . import edge, forms
 from .areas import status_of
 from .i18n import language_of, translate
 from .iap import google_keys
@@ -56,6 +56,7 @@ def create_app(
     """The whole service as one Flask app; tests give their own Datastore client, clock and IAP keys."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # every form and JSON body is small
+    app.json = forms.BoundedJson(app)  # JSON integers bounded in digits before Python reads them (issue 22)
     link_keys = derived_keys(config, "e-mail links")
     app.extensions["annuaires"] = Context(config, client_factory or (lambda: make_client(config)),
                                           Passwords(config.password_hashing), derived_keys(config, "device cookies")[0],

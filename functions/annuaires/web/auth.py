@@ -58,9 +58,14 @@ def with_cookies(response: Response, principal: Principal, device: str) -> Respo
     config = edge.ctx().config
     response.set_cookie(edge.session_cookie(principal.role), principal.token, max_age=config.session_hours * 3600,
                         httponly=True, samesite="Lax", secure=config.secure_cookies, path="/")
+    return with_device(response, device)
+
+
+def with_device(response: Response, device: str) -> Response:
+    """Give the browser its device cookie (OWASP), which remembers the accounts it proved it knows."""
     if device:
         response.set_cookie(edge.DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_DAYS * 86400,
-                            httponly=True, samesite="Lax", secure=config.secure_cookies, path="/")
+                            httponly=True, samesite="Lax", secure=edge.ctx().config.secure_cookies, path="/")
     return response
 
 

@@ -9,8 +9,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask.json.provider import DefaultJSONProvider
+
 from ..services.errors import InvalidInput
-from ..services.values import Check
+from ..services.values import Check, json_integer
+
+
+class BoundedJson(DefaultJSONProvider):
+    """JSON bodies with their integers bounded in digits: a 5,000-digit number is its field's "out of range", not a
+    body Python refuses in its own words."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse a JSON document, integers through values.json_integer."""
+        kwargs.setdefault("parse_int", json_integer)
+        return super().loads(s, **kwargs)
 
 
 @dataclass(frozen=True)

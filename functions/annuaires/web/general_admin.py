@@ -28,7 +28,10 @@ MAILER_FIELDS = [
 def page(principal: Principal) -> tuple[str, dict]:
     ctx = edge.ctx()
     state = technical.technical_state(ctx, with_counts=request.args.get("count") == "1")
-    return "general_admin/overview.html", {"mailers": mailers.list_mailers(ctx), "state": state,
+    listed = mailers.list_mailers(ctx)
+    # ?mailer=C: that mailer's form filled in for editing (never its password), when it is configured.
+    editing = next((m for m in listed if m["letter"] == request.args.get("mailer") and m["smtp_host"]), None)
+    return "general_admin/overview.html", {"mailers": listed, "state": state, "editing": editing,
                                            "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp}
 
 

@@ -16,6 +16,7 @@ from ..services.errors import DomainError
 from ..services.roles import GENERAL, MAIL, MAILBOX, Principal
 from . import edge, forms
 from .areas import Area, refused, status_of
+from .auth import with_device
 
 area = Area("mail", MAIL, "mail", also=(GENERAL,))
 blueprint = area.blueprint
@@ -306,16 +307,17 @@ def export(name: str) -> Response:
 
 # Mailbox users: their own password, no session
 
-def _change_mailbox_password(given: dict) -> None:
-    mailbox.change_password(edge.ctx(), given["address"], given["current"], given["new"], client_addr=edge.client_addr(),
-                            device_cookie=edge.device_cookie())
+def _change_mailbox_password(given: dict) -> str:
+    """The change made; the browser's device cookie that now remembers the address."""
+    return mailbox.change_password(edge.ctx(), given["address"], given["current"], given["new"],
+                                   client_addr=edge.client_addr(), device_cookie=edge.device_cookie())
 
 
 @blueprint.post("/api/mail/password")
 def change_mailbox_password() -> Response:
     """A mailbox user's own password: no session, the current password (throttled as a sign-in)."""
-    _change_mailbox_password(forms.parse(edge.json_body(), MAILBOX_PASSWORD_FIELDS))
-    return edge.no_content()
+    device = _change_mailbox_password(forms.parse(edge.json_body(), MAILBOX_PASSWORD_FIELDS))
+    return with_device(edge.no_content(), device)
 
 
 @blueprint.get(MAILBOX.page)
@@ -327,7 +329,7 @@ def mailbox_page() -> Response:
 def page_change_mailbox_password() -> Response:
     data = request.form.to_dict()
     try:
-        _change_mailbox_password(forms.confirmed(forms.parse(data, MAILBOX_FORM_FIELDS)))
+        device = _change_mailbox_password(forms.confirmed(forms.parse(data, MAILBOX_FORM_FIELDS)))
     except DomainError as error:
         return edge.page("mail/mailbox.html", status_of(error), failed=refused("mailbox_password", error, data))
-    return edge.back(MAILBOX.page, "mailbox_password_changed")
+    return with_device(edge.back(MAILBOX.page, "mailbox_password_changed"), device)

@@ -227,8 +227,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mail_address_help": ("prenom.nom suffit : le compte est à @{domain}.", "first.last is enough: the account is at @{domain}."),
     "mail_alias_address_help": ("contact suffit : l'alias est à @{domain}.", "contact is enough: the alias is at @{domain}."),
     "mail_password": ("Mot de passe", "Password"),
-    "mail_password_rules": ("12 caractères au moins, pas un mot de passe courant, pas l'adresse.",
-                            "12 characters at least, not a common password, not the address."),
+    "mail_password_rules": ("12 caractères au moins, ni un mot de passe courant ou à peine modifié (Soleil123456), ni une "
+                            "suite du clavier, ni l'adresse : une phrase de quelques mots peu courants.",
+                            "At least 12 characters, not a common password nor one barely changed (Soleil123456), nor a "
+                            "row of keys, nor the address: a sentence of a few uncommon words."),
     "mail_quota_field": ("Quota en Mo (facultatif)", "Quota in MB (optional)"),
     "mail_quota_help": ("Vide : sans quota.", "Empty: no quota."),
     "mail_create_account": ("Créer le compte", "Create the account"),
@@ -330,8 +332,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out_of_range": ("hors des limites", "out of range"),
     "no_secrets_key": ("la clé de chiffrement des secrets n'est pas configurée (ANNUAIRES_SECRETS_KEY)",
                        "the secrets encryption key is not configured (ANNUAIRES_SECRETS_KEY)"),
-    "password_rules": ("8 caractères au moins, pas 0000, pas une seule lettre répétée.",
-                       "At least 8 characters, not 0000, not one letter repeated."),
+    "password_rules": ("8 caractères au moins, ni un mot de passe courant (12345678, azertyuiop, motdepasse…), ni une suite "
+                       "du clavier, ni le nom du compte : quelques mots qui vont mal ensemble font un bon mot de passe.",
+                       "At least 8 characters, not a common password (12345678, azertyuiop, motdepasse…), nor a row of "
+                       "keys, nor the account's name: a few words that do not go together make a good password."),
     "confirm_password": ("Nouveau mot de passe, encore une fois", "New password, once more"),
     "first_password_title": ("Choisir le mot de passe de {name}", "Choose the password of {name}"),
     "initials_help": ("Quelques lettres, uniques ; pas la forme d'un code.", "A few letters, unique; not the shape of a code."),
@@ -611,4 +615,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role_mail": ("Messagerie", "Mail"),
     "mailing_of_group": ("Envoi hebdomadaire", "Weekly mailing"),
     "mailing_none": ("aucun envoi hebdomadaire réglé", "no weekly mailing set"),
+    # issue 22, values: numbers, passwords (R3), mailers
+    "password_like_common": ("trop proche d'un mot de passe courant : un chiffre ou une majuscule ajoutés ne suffisent pas",
+                             "too close to a common password: an added digit or capital letter is not enough"),
+    "password_like_name": ("reprend le nom, les initiales, le code ou l'identifiant du compte",
+                           "built on the account's name, initials, code or login"),
+    "password_common_words": ("fait de mots trop courants : ajoutez-en un ou deux peu courants",
+                              "made of words that are too common: add one or two uncommon ones"),
+    "password_keyboard": ("suit les touches du clavier : facile à deviner", "follows the keys of the keyboard: easy to guess"),
+    "password_repeated": ("répète les mêmes caractères : facile à deviner", "repeats the same characters: easy to guess"),
+    "password_sequence": ("suite trop prévisible (abcd, 1234…)", "too predictable a sequence (abcd, 1234…)"),
+    "password_date": ("une date ou une année se devine facilement", "a date or a year is easy to guess"),
+    "mailer_not_configured": ("cet expéditeur n'est pas configuré : choisissez-en un configuré, ou aucun",
+                              "this mailer is not configured: choose a configured one, or none"),
+    "edit_mailer": ("Modifier l'expéditeur {letter}", "Edit mailer {letter}"),
+    "mailer_password_help": ("Vide avec un identifiant vide : relais sans authentification.",
+                             "Empty, with an empty username: a relay without authentication."),
+    "mailer_password_kept": ("Un mot de passe est enregistré : laissez vide pour le garder. Il est effacé si le serveur, le "
+                             "port, STARTTLS ou l'identifiant changent sans qu'il soit retapé.",
+                             "A password is stored: leave empty to keep it. It is cleared if the server, the port, STARTTLS "
+                             "or the username change without it being typed again."),
 }
