@@ -210,6 +210,13 @@ class Given:
         animator.change_password()
         return animator
 
+    def mailers(self, letters: str = "ABC", port: int = 2525) -> None:
+        """Mailers configured on a relay (a group's mailing takes only configured ones, A12)."""
+        general = self.new_api().as_general()
+        for letter in letters:
+            general.put(f"/api/mailers/{letter}", {"from": f"envoi-{letter.lower()}@example.org", "smtp_host": "127.0.0.1",
+                                                   "smtp_port": port, "username": "", "starttls": False}, expect=200)
+
     def network(self) -> Network:
         """Paris and Lyon, and a group of Paris with its animator."""
         directories = self.directories_admin()

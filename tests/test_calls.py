@@ -14,6 +14,7 @@ def calls(counter: RpcCounter, api, path: str) -> int:
 def test_directory_page_calls_do_not_grow_with_groups(given, new_api, datastore_client):
     counter = RpcCounter(datastore_client)
     given.directories_admin()
+    given.mailers("A")
     _, small = given.directory("Petit", "PE")
     _, large = given.directory("Grand", "GR")
     for n in range(2):

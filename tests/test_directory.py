@@ -132,6 +132,7 @@ def test_a8_reference_password_guesses_are_throttled(given, new_api):
 
 def test_a9_dereference_still_referenced_goes_to_recent(given, new_api):
     directories, paris_code, paris, lyon_code, lyon, group, member = given.network()
+    given.mailers()
     lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": given.STRONG}, expect=201)
     assert lyon.delete(f"/api/directory/groups/{group['code']}", expect=200).get_json() == {"state": "recent"}
     view = lyon.get("/api/directory").get_json()
@@ -188,6 +189,7 @@ def test_a9_reactivation_window_and_owner_then_the_group_leaves_the_list(given, 
 
 def test_a11_directory_sees_only_its_references_and_no_group_data(given, new_api):
     directories, paris_code, paris, lyon_code, lyon, group, member = given.network()
+    given.mailers()
     member.post("/api/group/members", {"name": "Alice", "email": "alice@example.org"}, expect=201)
     member.put("/api/group/message", {"subject": "Secret subject", "body": "hello"}, expect=200)
     view = paris.get("/api/directory").get_data(as_text=True)
@@ -216,6 +218,7 @@ def test_a11_reset_gives_power_and_the_group_sees_it(given, new_api):
 
 def test_a12_mailing_configuration_and_responsible_directory(given, new_api):
     directories, paris_code, paris, lyon_code, lyon, group, member = given.network()
+    given.mailers()
     configured = paris.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "tue", "mailer": "C"}, expect=200).get_json()
     assert configured["mailing"] == {"day": "tue", "mailer": "C", "responsible": paris_code, "responsible_name": "Paris"}
     lyon.post("/api/directory/references", {"directory": paris_code, "group": group["code"], "password": given.STRONG}, expect=201)

@@ -108,6 +108,7 @@ def test_the_confirmation_page_names_the_target_read_from_the_store(given):
 
 def test_audit_log_names_the_target_and_the_weekday_in_the_page_language(given):
     net = given.network()
+    given.mailers()
     net.paris.put(f"/api/directory/groups/{net.group['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
     net.paris.post(f"/api/directory/groups/{net.group['code']}/password-reset", expect=204)
     page = net.paris.get("/adminloc.html").get_data(as_text=True)
@@ -120,6 +121,7 @@ def test_audit_log_names_the_target_and_the_weekday_in_the_page_language(given):
 def mailing_shared_by_paris_and_lyon(given):
     """The network's group referenced by Lyon too, its mailing set by Paris."""
     net = given.network()
+    given.mailers()
     code = net.group["code"]
     net.lyon.post("/api/directory/references", {"directory": net.paris_code, "group": code, "password": given.STRONG},
                   expect=201)
@@ -142,6 +144,7 @@ def test_a12_the_mailing_pauses_when_its_responsible_directory_leaves(given):
 
 def test_a12_a_deactivated_responsible_directory_pauses_the_mailing(given):
     net = given.network()
+    given.mailers()
     code = net.group["code"]
     net.paris.put(f"/api/directory/groups/{code}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
     net.directories.post(f"/api/directories/{net.paris_code}/deactivate", expect=204)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -20,6 +21,7 @@ from .i18n import translate
 
 SESSION_COOKIE = "annuaires_{role}"  # one session per role: a volunteer is often a directory admin and an animator
 DEVICE_COOKIE = "annuaires_device"
+PAGE_CURSOR = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -137,6 +139,8 @@ def cursor_arg(name: str = "cursor") -> str | None:
     value = request.args.get(name, "")
     if len(value) > 2000:
         raise InvalidInput({name: "too_long"})
+    if not PAGE_CURSOR.fullmatch(value):  # Datastore's cursors are URL-safe base64: "!!" would decode to the start
+        raise InvalidInput({name: "invalid_cursor"})
     return value or None
 
 
