@@ -21,7 +21,7 @@ from .roles import ACCOUNT_ROLES, DIRECTORIES, ENTITY_ROLES, GENERAL, MAIL, ROLE
 # Refused sign-ins, for the operators: the account by its code only (a name typed there may be a password).
 log = logging.getLogger("annuaires.auth")
 MAX_LOGIN = 40
-DIRECTORIES_ADMIN_NAMES = ("annuaires", "annuaire", "directories", "admin", "admingen")  # what its password is not built on
+DIRECTORIES_ADMIN_NAMES = ("annuaires", "annuaire", "admingen")  # what its password should not be built on
 
 
 @dataclass

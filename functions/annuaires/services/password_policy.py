@@ -80,13 +80,16 @@ def _weak_reason(sequence: list[dict[str, Any]]) -> str:
     return WEAK_BECAUSE.get(match["pattern"], "password_too_weak")
 
 
+def _name_parts(names: Iterable[str]) -> set[str]:
+    """Each name whole, without its spaces and punctuation, and word by word: "Les Radis" gives "lesradis", "radis"."""
+    return {part for n in names if isinstance(n, str)
+            for part in (n.strip(), re.sub(r"\W+", "", n), *re.split(r"\W+", n)) if len(part) >= 3}
+
+
 def score(password: str, names: Iterable[str] = ()) -> tuple[int, str]:
     """zxcvbn's score of a password (its first SCORED_LENGTH characters), and why it is weak if it is."""
-    # Each name whole and word by word: "Les Radis" makes "radis2024" as weak as it is.
-    inputs = {part for n in names if isinstance(n, str)
-              for part in (n.strip(), re.sub(r"\W+", "", n), *re.split(r"\W+", n)) if len(part) >= 3}
     with _zxcvbn_lock:
-        result = zxcvbn(password[:SCORED_LENGTH], user_inputs=sorted(inputs))
+        result = zxcvbn(password[:SCORED_LENGTH], user_inputs=sorted(_name_parts(names)))
     return result["score"], _weak_reason(result["sequence"])
 
 
@@ -114,7 +117,16 @@ def problem(policy: Policy, password: Any, names: Iterable[str] = (), *, address
         return "password_contains_address"
     names = [*names, *([address, *_address_parts(address)] if address else [])]
     found, reason = score(password, names)
-    return reason if found < policy.min_score else None
+    if found < policy.min_score:
+        return reason
+    # zxcvbn counts a name it was given as one more word, so "LesRadis2026" still scores 2: what is left once the
+    # account's own names are taken out must be strong enough by itself.
+    remainder = folded
+    for part in sorted(_name_parts(names), key=len, reverse=True):
+        remainder = remainder.replace(part.casefold(), "")
+    if remainder != folded and score(remainder)[0] < policy.min_score:
+        return "password_like_name"
+    return None
 
 
 def check(policy: Policy, names: Iterable[str] = (), *, address: str = "") -> Callable[[Any], str]:
