@@ -8,6 +8,7 @@ import uuid
 
 from playwright.sync_api import expect
 
+from annuaires.web.messages import MESSAGES
 from tests.browser.helpers import (
     DEACTIVATED,
     DIRECTORIES_SIGN_IN,
@@ -66,8 +67,7 @@ def test_general_admin_initialises_an_empty_datastore(empty_server: Server, new_
     form = page.locator("main form[action='/admin/pwd.html']")
     expect(form.locator("h2")).to_have_text("Mot de passe de l'administration des annuaires")
     # The rules are shown before the first try; a confirmation that differs is refused next to it.
-    expect(page.locator("#set_directories_admin_password-password-help")).to_have_text(
-        "8 caractères au moins, pas 0000, pas une seule lettre répétée.")
+    expect(page.locator("#set_directories_admin_password-password-help")).to_have_text(MESSAGES["password_rules"][0])
     form.locator("#set_directories_admin_password-password").fill(Given.DIRECTORIES_PASSWORD)
     form.locator("#set_directories_admin_password-confirm").fill(Given.DIRECTORIES_PASSWORD + "x")
     refused = press(page, form.get_by_role("button", name="Enregistrer"))
@@ -93,8 +93,11 @@ def test_general_admin_initialises_an_empty_datastore(empty_server: Server, new_
     mailer.locator("#set_mailer_from_form-smtp_host").fill("smtp.example.org")
     mailer.locator("#set_mailer_from_form-username").fill("envoi")
     mailer.locator("#set_mailer_from_form-password").fill("smtp-secret-4821")
+    mailer.locator("input[name=starttls]").uncheck()
     refused = press(page, mailer.get_by_role("button", name="Enregistrer"))
     assert refused.status == 400
+    expect(mailer.locator("input[name=starttls]")).not_to_be_checked()  # every box as it was set (R2)
+    mailer.locator("input[name=starttls]").check()
     expect_field_error(page, "set_mailer_from_form-from",
                        "adresse attendue, avec ou sans nom : Alterconsos Lyon <lyon@exemple.org>")
     expect(mailer.locator("#set_mailer_from_form-letter")).to_have_value("B")
@@ -110,8 +113,18 @@ def test_general_admin_initialises_an_empty_datastore(empty_server: Server, new_
     press(page, mailer.get_by_role("button", name="Enregistrer"))
     expect_done(page, "/admin/pwd.html", "saved", "Enregistré.")
     assert cells(row(page, "Expéditeurs", "lyon@example.org")) == [
-        "B", LYON, "smtp.example.org:587", "envoi", "STARTTLS", "enregistré (illisible)", "∞ / minute, ∞ / jour"]
+        "B", LYON, "smtp.example.org:587", "envoi", "STARTTLS", "enregistré (illisible)", "∞ / minute, ∞ / jour",
+        "Modifier l'expéditeur B"]
     expect(page.locator("#set_mailer_from_form-password")).to_have_value("")
+    assert "smtp-secret-4821" not in page.content()
+    # An existing mailer is edited in place: its form filled in, never its password.
+    press(page, row(page, "Expéditeurs", "lyon@example.org").get_by_role("link", name="Modifier l'expéditeur B"))
+    expect(mailer.locator("h2")).to_have_text("Modifier l'expéditeur B")
+    expect(mailer.locator("#set_mailer_from_form-letter")).to_have_value("B")
+    expect(mailer.locator("#set_mailer_from_form-smtp_host")).to_have_value("smtp.example.org")
+    expect(mailer.locator("#set_mailer_from_form-username")).to_have_value("envoi")
+    expect(mailer.locator("input[name=starttls]")).to_be_checked()
+    expect(mailer.locator("#set_mailer_from_form-password")).to_have_value("")
     assert "smtp-secret-4821" not in page.content()
     shot(page, "1-general-admin")
 
@@ -233,8 +246,7 @@ def test_directory_admin_first_password_groups_mailing_rename_dereference(server
     expect(page.locator("main h1")).to_have_text(f"Choisir le mot de passe de {name}")
     expect(page.locator("main h2")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Votre mot de passe est 0000")
-    expect(page.locator("#change_password-new-help")).to_have_text(
-        "8 caractères au moins, pas 0000, pas une seule lettre répétée.")
+    expect(page.locator("#change_password-new-help")).to_have_text(MESSAGES["password_rules"][0])
     expect(page.locator("main form")).to_have_count(1)
     expect(page.locator("main form")).to_have_attribute("action", "/password")
     expect(page.locator("main table")).to_have_count(0)

@@ -66,6 +66,7 @@ def test_a_group_on_0000_signs_in_with_its_code_not_its_initials(server: Server,
 def test_animators_manage_members_message_and_deliveries(server: Server, given: Given, new_page, shot) -> None:
     directory_name = unique("Annuaire du Plateau")
     _, director = given.directory(directory_name, initials_for(directory_name))
+    given.mailers("D")  # a mailing takes only a configured mailer (A12)
     group = new_group(given, director, "group", "Les Paniers d'Été")
     groupement = new_group(given, director, "groupement", "Ferme du Val")
     _, far_director = given.directory(unique("Annuaire Lointain"), initials_for(unique("Lointain")))
@@ -209,6 +210,7 @@ def test_taking_power_ends_the_animator_session_and_shows_in_its_audit(server: S
 def test_one_browser_keeps_a_session_per_role(server: Server, given: Given, new_page, shot) -> None:
     directory_name = unique("Annuaire Double")
     directory_code, director = given.directory(directory_name, initials_for(directory_name))
+    given.mailers("D")
     group = new_group(given, director, "group", "Les Doubles")
     given.animator(group["code"])
 

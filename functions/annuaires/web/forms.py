@@ -12,7 +12,7 @@ from typing import Any
 from flask.json.provider import DefaultJSONProvider
 
 from ..services.errors import InvalidInput
-from ..services.values import Check, json_integer
+from ..services.values import Check, HugeNumber, json_integer
 
 
 class BoundedJson(DefaultJSONProvider):
@@ -23,6 +23,11 @@ class BoundedJson(DefaultJSONProvider):
         """Parse a JSON document, integers through values.json_integer."""
         kwargs.setdefault("parse_int", json_integer)
         return super().loads(s, **kwargs)
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        """A huge number given back (a refused line quoted, say) is its text, never a server error."""
+        return o.text if isinstance(o, HugeNumber) else DefaultJSONProvider.default(o)
 
 
 @dataclass(frozen=True)
