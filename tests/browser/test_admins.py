@@ -93,11 +93,8 @@ def test_general_admin_initialises_an_empty_datastore(empty_server: Server, new_
     mailer.locator("#set_mailer_from_form-smtp_host").fill("smtp.example.org")
     mailer.locator("#set_mailer_from_form-username").fill("envoi")
     mailer.locator("#set_mailer_from_form-password").fill("smtp-secret-4821")
-    mailer.locator("input[name=starttls]").uncheck()
     refused = press(page, mailer.get_by_role("button", name="Enregistrer"))
     assert refused.status == 400
-    expect(mailer.locator("input[name=starttls]")).not_to_be_checked()  # every box as it was set (R2)
-    mailer.locator("input[name=starttls]").check()
     expect_field_error(page, "set_mailer_from_form-from",
                        "adresse attendue, avec ou sans nom : Alterconsos Lyon <lyon@exemple.org>")
     expect(mailer.locator("#set_mailer_from_form-letter")).to_have_value("B")
@@ -106,6 +103,12 @@ def test_general_admin_initialises_an_empty_datastore(empty_server: Server, new_
     expect(mailer.locator("#set_mailer_from_form-username")).to_have_value("envoi")
     expect(mailer.locator("#set_mailer_from_form-password")).to_have_value("")
     assert "smtp-secret-4821" not in page.content()
+    # Every box as it was set (R2): STARTTLS unticked stays unticked after a refusal.
+    mailer.locator("input[name=starttls]").uncheck()
+    assert press(page, mailer.get_by_role("button", name="Enregistrer")).status == 400
+    expect(mailer.locator("input[name=starttls]")).not_to_be_checked()
+    expect(mailer.locator("#set_mailer_from_form-smtp_host")).to_have_value("smtp.example.org")
+    mailer.locator("input[name=starttls]").check()
     expect(table(page, "Expéditeurs").locator("tbody tr")).to_have_text(["Aucun expéditeur configuré."])
 
     mailer.locator("#set_mailer_from_form-from").fill(LYON)
