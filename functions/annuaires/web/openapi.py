@@ -65,7 +65,8 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("put", "/api/directories-admin/password", "Set the directories-admin password (general admin)",
      obj(("password",), password=S), {204: None, 400: ERROR}),
     ("get", "/api/mailers", "The 25 mailers, without their passwords (general admin)", None, {200: arr(MAILER)}),
-    ("put", "/api/mailers/{letter}", "Configure a mailer (letter A–Y); a missing password keeps the stored one",
+    ("put", "/api/mailers/{letter}", "Configure a mailer (letter A–Y); a missing password keeps the stored one only "
+     "while smtp_host, smtp_port, starttls and username stay the same, and is cleared otherwise",
      MAILER_INPUT, {200: MAILER, 400: ERROR, 404: ERROR}),
     ("get", "/api/technical-state", "Where the service runs, and with count=1 how much it holds (general admin)", None,
      {200: obj(mode=S, project=S, namespace=S, timezone=S, test_datastore=B, counts={"type": ["object", "null"]})}),
@@ -96,7 +97,8 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("post", "/api/directory/groups/{code}/reactivate", "Reactivate a group this directory deactivated", None,
      {200: GROUP, 403: ERROR, 404: ERROR}),
     ("post", "/api/directory/groups/{code}/password-reset", "Reset a group's password to 0000", None, {204: None, 404: ERROR}),
-    ("put", "/api/directory/groups/{code}/mailing", "Configure a group's weekly mailing", MAILING, {200: GROUP, 400: ERROR, 404: ERROR}),
+    ("put", "/api/directory/groups/{code}/mailing", "Configure a group's weekly mailing (a configured mailer, or Z)", MAILING,
+     {200: GROUP, 400: ERROR, 404: ERROR}),
     ("get", "/api/group", "The signed-in group or groupement", None,
      {200: obj(code=S, type=S, name=S, initials=S, members=arr(MEMBER), audit=arr(AUDIT), next=NEXT)}),
     ("post", "/api/group/members", "Add a member", obj(("name", "email"), name=S, email=S), {201: MEMBER, 400: ERROR}),
@@ -165,7 +167,8 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/mail/export/{name}", "A map, the passwd-file or the maintenance script as the mail host reads it "
      "(Bearer export token, or a mail admin's session)", None,
      {200: {"type": "string", "description": "text, streamed"}, 404: ERROR}),
-    ("post", "/api/mail/password", "A mailbox user's own new password (no session; throttled)",
+    ("post", "/api/mail/password", "A mailbox user's own new password (no session; throttled, a browser that changed it "
+     "before keeps its own counter through the device cookie this sets)",
      obj(("address", "current", "new"), address=S, current=S, new=S), {204: None, 429: ERROR}),
 ]
 
