@@ -121,7 +121,7 @@ def test_r3_every_reason_is_the_product_s_own_in_both_languages():
     assert password_policy.problem(password_policy.VOLUNTEER, 12345678) == "not_text"
 
 
-@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.settings(max_examples=250, deadline=None)
 @hypothesis.given(st.one_of(st.text(max_size=140), st.text(alphabet="azertyuiop0123456789!-_ ", max_size=20)),
                   st.sampled_from([password_policy.VOLUNTEER, password_policy.MAIL]))
 def test_r3_a_password_is_taken_only_when_long_enough_and_scored_high_enough(password, policy):
