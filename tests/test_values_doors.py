@@ -134,6 +134,13 @@ def test_r1_form_numbers_are_ascii_digits_and_the_page_says_so_in_its_language(m
             assert page.status_code == 400 and not PYTHON_WORDS.search(text), bad
             assert (MESSAGES["not_integer"][index] in text) or (MESSAGES["out_of_range"][index] in text), (bad, lang)
     assert mail_admin.get("/api/mailers").get_json()[4]["smtp_host"] == ""
+    for bad in ("١٢", "1" * 5000, "5.0"):  # a mailbox's quota on the domain page's form, too
+        page = form_post(mail_admin, "/messagerie/domains/auf.org/accounts", address="quota", display_name="",
+                         password=MAIL_PASSWORD, confirm=MAIL_PASSWORD, quota_mb=bad)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 400 and not PYTHON_WORDS.search(text), bad
+        assert any(said in text for said in (*MESSAGES["not_integer"], *MESSAGES["out_of_range"])), bad
+    mail_admin.get("/api/mail/accounts/quota@auf.org", expect=404)
 
 
 def test_r1_ids_and_cursors_in_addresses_never_answer_a_server_error(given, mail_admin):
