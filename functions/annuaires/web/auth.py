@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from ..services import auth, values
 from ..services.errors import DomainError, InvalidInput, Unauthenticated
 from ..services.roles import GENERAL, ROLES, Principal, Role
-from . import edge, forms
+from . import carry, edge, forms
 from .areas import AREAS, refused, status_of
 from .iap import IAP_HEADER, verified_email
 
@@ -133,11 +133,16 @@ def _area_of_form() -> tuple[Role, object]:
 def page_sign_in() -> Response:
     role, area = _area_of_form()
     data = request.form.to_dict()
+    carried = carry.from_sign_in(data)
+    fields = {k: v for k, v in data.items() if not k.startswith(carry.PREFIX) and k not in (carry.TO, carry.FOR)}
     try:
-        principal, device = sign_in(data)
+        principal, device = sign_in(fields)
     except DomainError as error:
-        return area.sign_in_page(failed=refused("sign_in", error, data), status=status_of(error))
-    return with_cookies(edge.back(role.page), principal, device)
+        return area.sign_in_page(failed=refused("sign_in", error, fields), status=status_of(error), carried=carried)
+    # A form sent after the session ended comes back filled in, shown, not sent (R2); else the role's page.
+    shown = area.replay(principal, carried) if carried else None
+    other = bool(carried) and carried.subject not in ("", principal.subject)
+    return with_cookies(shown or edge.back(role.page, "carried_other_account" if other else ""), principal, device)
 
 
 @blueprint.post("/signout")

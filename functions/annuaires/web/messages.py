@@ -611,4 +611,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role_mail": ("Messagerie", "Mail"),
     "mailing_of_group": ("Envoi hebdomadaire", "Weekly mailing"),
     "mailing_none": ("aucun envoi hebdomadaire réglé", "no weekly mailing set"),
+    # issue 22, what people typed and a new volunteer's first minutes
+    "import_formats": ("Collez la liste, un membre par ligne, comme la donne un tableur ou un carnet d'adresses : "
+                       "« Nom <adresse> » (plusieurs sur une ligne aussi), « nom;adresse », « nom,adresse », colonnes "
+                       "séparées par des tabulations, ou l'adresse seule ; ou choisissez un fichier CSV. Vous verrez ce "
+                       "qui sera ajouté, et chaque ligne refusée, avant de confirmer.",
+                       "Paste the list, one member a line, as a spreadsheet or an address book gives it: "
+                       "\"Name <address>\" (several on a line too), \"name;address\", \"name,address\", columns "
+                       "separated by tabs, or the address alone; or choose a CSV file. You will see what will be added, "
+                       "and each line refused, before you confirm."),
+    "line_text": ("Texte de la ligne", "Line's text"),
+    "line_too_long": ("ligne trop longue (1 000 caractères au plus)", "line too long (1,000 characters at most)"),
+    "carried_kept": ("Ce que vous aviez saisi est gardé (sauf les mots de passe) : après la connexion, le formulaire "
+                     "sera de nouveau rempli, à vérifier puis à envoyer.",
+                     "What you typed is kept (passwords excepted): once signed in, the form will be filled in again, "
+                     "for you to check and send."),
+    "carried_back": ("Vous êtes de nouveau connecté·e : voici ce que vous aviez saisi, qui n'est pas encore enregistré. "
+                     "Vérifiez-le, puis envoyez le formulaire.",
+                     "You are signed in again: here is what you typed, not saved yet. Check it, then send the form."),
+    "carried_other_account": ("Connecté·e à un autre compte : ce qui avait été saisi pour le précédent n'est pas repris ici.",
+                              "Signed in to another account: what was typed for the previous one is not shown here."),
+    "at_most_characters": ("{n} caractères au plus", "{n} characters at most"),
+    "characters_typed": ("{typed} / {n} caractères", "{typed} / {n} characters"),
 }
