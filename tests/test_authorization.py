@@ -313,6 +313,8 @@ def observed(browser: Api, row: Row, names: dict[str, str]) -> str:
     status = answer.status_code
     if status in (302, 303):
         return "done" if "done=" in answer.headers["Location"] else "away"
+    if is_form and status == 401 and 'action="/signin"' in answer.get_data(as_text=True):
+        return "away"  # the sign-in page, carrying what the form held (R2)
     return str(status)
 
 
