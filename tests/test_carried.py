@@ -87,3 +87,35 @@ def test_r2_a_carried_form_is_not_shown_to_another_account_nor_acted_upon(given)
     elsewhere = given.new_api().client.post("/signin", data={**carried, "carried_to": "/api/group/message",
                                                              "group": code, "password": STRONG + "!"})
     assert elsewhere.status_code == 303  # not a page's form: the page, as after any sign-in
+
+
+def test_r2_a_new_export_token_is_asked_first_then_shown_once_and_a_reload_makes_no_other(given):
+    general = given.new_api().as_general()
+    asked = general.get("/confirm?to=/messagerie/export-token", headers={"Referer": "http://localhost/messagerie.html"})
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 200 and "L'actuel cessera aussitôt de fonctionner" in page
+    assert 'action="/messagerie/export-token"' in page and "Générer un nouveau jeton" in page
+    assert 'action="/messagerie/export-token"' not in general.get("/messagerie.html").get_data(as_text=True)  # asks first
+
+    made = form_post(general, "/messagerie/export-token")
+    assert made.status_code == 303 and made.headers["Location"] == "/messagerie/jeton?done=mail_token_made"
+    shown = general.get("/messagerie/jeton?done=mail_token_made")
+    token = re.search(r'<code class="token" id="new-token">([^<]+)</code>', shown.get_data(as_text=True)).group(1)
+    general.get("/api/mail/changes", headers={"Authorization": f"Bearer {token}"}, expect=200)  # the token that works
+    assert "annuaires_once=;" in shown.headers["Set-Cookie"]  # the browser drops it
+
+    for _ in range(2):  # reloads: the token is not shown again, and no other is made
+        again = html.unescape(general.get("/messagerie/jeton?done=mail_token_made").get_data(as_text=True))
+        assert token not in again and "déjà été affiché une fois" in again
+    general.get("/api/mail/changes", headers={"Authorization": f"Bearer {token}"}, expect=200)  # still the same one
+
+
+def test_r2_the_token_waiting_to_be_shown_opens_for_its_own_session_only(given):
+    general = given.new_api().as_general()
+    made = form_post(general, "/messagerie/export-token")
+    waiting = general.client.get_cookie("annuaires_once", path="/messagerie/jeton").value
+    assert made.status_code == 303 and waiting and len(waiting) < 200
+    other = given.new_api().as_general()  # another general admin's browser, handed the cookie
+    other.client.set_cookie("annuaires_once", waiting, path="/messagerie/jeton")
+    page = html.unescape(other.client.get("/messagerie/jeton").get_data(as_text=True))
+    assert 'id="new-token"' not in page and "déjà été affiché une fois" in page

@@ -633,4 +633,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "Signed in to another account: what was typed for the previous one is not shown here."),
     "at_most_characters": ("{n} caractères au plus", "{n} characters at most"),
     "characters_typed": ("{typed} / {n} caractères", "{typed} / {n} characters"),
+    "confirm_new_token": ("Générer un nouveau jeton d'export ? L'actuel cessera aussitôt de fonctionner : le serveur de "
+                          "messagerie et les sites qui suivent celui-ci devront recevoir le nouveau.",
+                          "Make a new export token? The current one stops working at once: the mail host and the sites "
+                          "following this one will need the new one."),
+    "mail_token_replaced": ("Jeton actuel : choisi le {at}.", "Current token: set on {at}."),
+    "mail_token_made": ("Nouveau jeton créé.", "New token made."),
+    "mail_token_already_shown": ("Ce jeton a déjà été affiché une fois, et ne l'est plus. S'il est perdu, générez-en un "
+                                 "nouveau depuis la page de la messagerie.",
+                                 "This token was shown once already, and is no more. If it is lost, make a new one from "
+                                 "the mail page."),
+    "mail_back_to_mail": ("← Retour à la messagerie", "← Back to the mail page"),
 }
