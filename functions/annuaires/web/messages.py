@@ -644,4 +644,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "This token was shown once already, and is no more. If it is lost, make a new one from "
                                  "the mail page."),
     "mail_back_to_mail": ("← Retour à la messagerie", "← Back to the mail page"),
+    "too_long_typed": ("trop long : {typed} caractères pour {n} au plus ; rien n'a été coupé, raccourcissez le texte",
+                       "too long: {typed} characters for {n} at most; nothing was cut, please shorten the text"),
 }
