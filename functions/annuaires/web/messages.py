@@ -646,4 +646,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mail_back_to_mail": ("← Retour à la messagerie", "← Back to the mail page"),
     "too_long_typed": ("trop long : {typed} caractères pour {n} au plus ; rien n'a été coupé, raccourcissez le texte",
                        "too long: {typed} characters for {n} at most; nothing was cut, please shorten the text"),
+    "handover_title": ("À transmettre : {name}", "To hand over: {name}"),
+    "handover_heading": ("Pour se connecter la première fois", "To sign in the first time"),
+    "handover_kind_directory": ("Annuaire", "Directory"),
+    "handover_kind_group": ("Groupe", "Group"),
+    "handover_kind_groupement": ("Groupement", "Groupement"),
+    "handover_sign_in_page": ("Page de connexion", "Sign-in page"),
+    "handover_code": ("Code", "Code"),
+    "handover_password_initial": ("à changer dès la première connexion, faite avec le code (pas les initiales) ; "
+                                  "valable jusqu'au {until}", "to be changed at the first sign-in, made with the code (not "
+                                  "the initials); valid until {until}"),
+    "handover_password_chosen": ("déjà choisi par ses responsables ; seule une remise à 0000 en donne un nouveau",
+                                 "already chosen by its people; only a reset to 0000 gives a new one"),
+    "handover_copy_text": ("Texte à copier", "Text to copy"),
+    "handover_help": ("Copiez ce texte dans un message, ou imprimez cette page : seule cette fiche s'imprime. "
+                      "Vous la retrouvez depuis la liste.",
+                      "Copy this text into a message, or print this page: only this sheet is printed. "
+                      "You find it again from the list."),
+    "handover_copy": ("Copier", "Copy"),
+    "handover_print": ("Imprimer", "Print"),
+    "handover_back": ("← Retour à la liste", "← Back to the list"),
+    "handover_show": ("À transmettre", "To hand over"),
+    "more_actions": ("Réglages et actions", "Settings and actions"),
 }
