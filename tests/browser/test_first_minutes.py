@@ -66,6 +66,9 @@ def test_a3_after_creating_a_directory_then_a_group_the_page_shows_what_to_hand_
     assert sheet(page)["Code"] == code
     listed = given.directories_admin().get("/api/directories").get_json()
     assert [d["name"] for d in listed].count(name) == 1
+    page.goto("/admingen.html")
+    row(page, "Annuaires", name).get_by_role("link", name="À transmettre").click()  # found again from the list
+    assert sheet(page)["Code"] == code
 
     # The directory's admin signs in with the code and 0000, chooses a password, creates a group: the same box.
     sign_in(page, told["Page de connexion"].removeprefix(server.url), "0000", identifier=code)
@@ -138,7 +141,7 @@ def test_r2_a_message_sent_after_the_session_ended_is_there_again_after_signing_
     message = page.locator("main form[action='/animateur/message']")
     expect(message.locator("#set_message-subject")).to_have_value(subject)
     expect(message.locator("#set_message-body")).to_have_value(body)
-    expect(message.locator("p.error[role=alert]")).to_contain_text("voici ce que vous aviez saisi")
+    expect(message.locator("p.notice[role=status]")).to_contain_text("voici ce que vous aviez saisi")
     expect(message.locator("#set_message-subject")).to_be_in_viewport()
     shot(page, "r2-message-back-after-sign-in")
     assert elsewhere.get("/api/group").get_json()["message"]["subject"] == ""  # shown again, not sent
@@ -210,7 +213,7 @@ def test_r2_a_comment_longer_than_its_limit_is_counted_refused_and_kept(server: 
     sign_in(page, "/adminloc.html", STRONG, identifier=code)
     settings = page.locator("main form[action='/adminloc/settings']")
     comment = settings.locator("#update_from_form-comment")
-    expect(settings.locator("#update_from_form-comment-help")).to_have_text("500 caractères au plus")
+    expect(settings.locator("#update_from_form-comment-help")).to_have_text("500 caractères au plus — 0 / 500")
     text = ("Les paniers de la semaine arrivent jeudi soir à la salle des fêtes, apportez vos sacs. " * 8)[:680]
     comment.focus()
     page.keyboard.insert_text(text)  # as a paste: nothing cut
