@@ -227,3 +227,46 @@ def test_r2_a_comment_longer_than_its_limit_is_counted_refused_and_kept(server: 
         "trop long : 680 caractères pour 500 au plus ; rien n'a été coupé, raccourcissez le texte")
     expect(comment).to_be_focused()
     shot(page, "r2-comment-too-long")
+
+
+def test_the_readme_first_people_in_order_on_an_empty_instance(empty_server: Server, new_page, shot) -> None:
+    """README's first section, step by step, on a datastore nobody has written to."""
+    page = new_page(empty_server)
+    sign_in_general(page, Given.GENERAL_ADMIN)  # 1. the general admin sets the directories-admin password
+    form = page.locator("main form[action='/admin/pwd.html']")
+    form.locator("#set_directories_admin_password-password").fill(Given.DIRECTORIES_PASSWORD)
+    form.locator("#set_directories_admin_password-confirm").fill(Given.DIRECTORIES_PASSWORD)
+    press(page, form.get_by_role("button", name="Enregistrer"))
+    expect(page.locator("main p.notice")).to_be_visible()
+
+    sign_in(page, "/admingen.html", Given.DIRECTORIES_PASSWORD)  # 2. the directories admin creates a directory
+    form = page.locator("main form[action='/admingen/directories']")
+    form.locator("#create_directory-name").fill("Alterconsos du Rhône")
+    form.locator("#create_directory-initials").fill("AR")
+    press(page, form.get_by_role("button", name="Créer"))
+    directory = sheet(page)
+
+    # 3. its admin signs in with the code and 0000 at the page handed over, chooses a password, creates a group
+    sign_in(page, directory["Page de connexion"].removeprefix(empty_server.url), "0000", identifier=directory["Code"])
+    change_password(page, "0000", STRONG)
+    create = page.locator("main form[action='/adminloc/groups/create']")
+    create.locator("#create_group-name").fill("Les Paniers de la Croix-Rousse")
+    create.locator("#create_group-initials").fill("PCR")
+    press(page, create.get_by_role("button", name="Créer"))
+    group = sheet(page)
+    assert group["Page de connexion"] == f"{empty_server.url}/animateur.html"
+
+    # 4. the group's animator signs in with its code and 0000, chooses a password, adds members, writes the message
+    animator = new_page(empty_server)
+    sign_in(animator, "/animateur.html", "0000", identifier=group["Code"])
+    change_password(animator, "0000", STRONG)
+    pasted = animator.locator("main form[action^='/animateur/members/import']")
+    pasted.locator("#import_members-text").fill("Alice Martin <alice@example.org>\nBruno;bruno@example.org")
+    press(animator, pasted.get_by_role("button", name="Vérifier la liste"))
+    press(animator, animator.locator("main #import").get_by_role("button", name="Ajouter ces 2 membres"))
+    expect_done(animator, "/animateur.html", "members_imported", "Membres ajoutés.")
+    message = animator.locator("main form[action='/animateur/message']")
+    message.locator("#set_message-subject").fill("Première livraison")
+    press(animator, message.get_by_role("button", name="Enregistrer"))
+    expect_done(animator, "/animateur.html", "saved", "Enregistré.")
+    shot(animator, "readme-step-4-animator")
