@@ -88,6 +88,8 @@ ROWS = [
         path="/api/directories/{dirX}/password-reset"),
     Row("POST", "/admingen/directories/<code>/password-reset", "away away done away away away away away away away away",
         path="/admingen/directories/{dirX}/password-reset"),
+    Row("GET", "/admingen/directories/<code>", "away away 200 away away away away away away away away",
+        path="/admingen/directories/{dirX}"),  # what to hand over
     # A directory's admin (A's group 1; B references nothing of A's until it adds a reference below)
     Row("GET", "/adminloc.html", "200 200 200 200 200 200 200 200 200 200 200"),
     Row("GET", "/api/directory", "401 403 403 200 200 403 403 403 403 403 401"),
@@ -111,6 +113,8 @@ ROWS = [
         path="/api/directory/groups/{g1}/mailing/last"),
     Row("GET", "/adminloc/groups/<code>/mailing", "away away away 404 404 away away away away away away",
         path="/adminloc/groups/{g1}/mailing"),
+    Row("GET", "/adminloc/groups/<code>", "away away away 200 404 away away away away away away",
+        path="/adminloc/groups/{g1}"),  # what to hand over: to the directories that reference it only
     Row("POST", "/api/directory/groups/<code>/mailing/resend", "401 403 403 404 404 403 403 403 403 403 401",
         path="/api/directory/groups/{g1}/mailing/resend"),
     Row("POST", "/adminloc/groups/<code>/mailing/resend", "away away away 404 404 away away away away away away",

@@ -615,11 +615,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import_formats": ("Collez la liste, un membre par ligne, comme la donne un tableur ou un carnet d'adresses : "
                        "« Nom <adresse> » (plusieurs sur une ligne aussi), « nom;adresse », « nom,adresse », colonnes "
                        "séparées par des tabulations, ou l'adresse seule ; ou choisissez un fichier CSV. Vous verrez ce "
-                       "qui sera ajouté, et chaque ligne refusée, avant de confirmer.",
+                       "qui sera ajouté, et chaque ligne refusée, avant de confirmer (400 lignes au plus).",
                        "Paste the list, one member a line, as a spreadsheet or an address book gives it: "
                        "\"Name <address>\" (several on a line too), \"name;address\", \"name,address\", columns "
                        "separated by tabs, or the address alone; or choose a CSV file. You will see what will be added, "
-                       "and each line refused, before you confirm."),
+                       "and each line refused, before you confirm (400 lines at most)."),
     "line_text": ("Texte de la ligne", "Line's text"),
     "line_too_long": ("ligne trop longue (1 000 caractères au plus)", "line too long (1,000 characters at most)"),
     "carried_kept": ("Ce que vous aviez saisi est gardé (sauf les mots de passe) : après la connexion, le formulaire "
