@@ -119,3 +119,27 @@ def test_r2_the_token_waiting_to_be_shown_opens_for_its_own_session_only(given):
     other.client.set_cookie("annuaires_once", waiting, path="/messagerie/jeton")
     page = html.unescape(other.client.get("/messagerie/jeton").get_data(as_text=True))
     assert 'id="new-token"' not in page and "déjà été affiché une fois" in page
+
+
+def test_r2_a_form_carried_through_a_reset_to_0000_waits_for_the_new_password_then_comes_back(given):
+    given.directories_admin()
+    _, paris = given.directory("Paris", "PA")
+    code = given.group(paris, name="Les Radis", initials="LR")["code"]
+    animator = given.animator(code)
+    paris.post(f"/api/directory/groups/{code}/password-reset", expect=204)  # A4: the animator's session ends
+    carried = hidden(form_post(animator, "/animateur/message", **MESSAGE).get_data(as_text=True))
+    first = animator.client.post("/signin", data={**carried, "group": code, "password": "0000"})
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200 and 'action="/password"' in page  # the new password first (A3)
+    form = re.search(r'<form method="post" action="/password".*?</form>', page, re.S).group(0)
+    kept = {m[0]: html.unescape(m[1]) for m in re.findall(r'<input type="hidden" name="(carried[^"]*)" value="([^"]*)"', form)}
+    assert kept["carried-body"] == MESSAGE["body"] and kept["carried_to"] == "/animateur/message"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    too_short = animator.client.post("/password", data={**kept, "csrf": csrf, "role": "group", "current": "0000", "new": "court"})
+    assert too_short.status_code == 400 and 'name="carried-body"' in too_short.get_data(as_text=True)  # still carried
+    changed = animator.client.post("/password", data={**kept, "csrf": csrf, "role": "group", "current": "0000", "new": STRONG})
+    shown = changed.get_data(as_text=True)
+    assert changed.status_code == 200 and "voici ce que vous aviez saisi" in shown
+    body = re.search(r'<textarea id="set_message-body"[^>]*>(.*?)</textarea>', shown, re.S).group(1)
+    assert html.unescape(body).replace("\r\n", "\n") == MESSAGE["body"]
+    assert given.new_api().as_group(code).get("/api/group").get_json()["message"]["subject"] == ""  # shown, not sent

@@ -87,8 +87,8 @@ class Area:
         """A page of the role for a signed-in principal (its main page, or `view` with the URL's `args`), with a
         refused form shown again (or what else `extra` adds)."""
         g.principal = principal
-        if principal.must_change_password:
-            return edge.page("password_first.html", status, who=principal, failed=failed)
+        if principal.must_change_password:  # (a form carried through sign-in waits for the new password, R2)
+            return edge.page("password_first.html", status, who=principal, failed=failed, carried=extra.get("carried"))
         template, context = (view or self._view)(principal, **(args or {}))
         return edge.page(template, status, who=principal, failed=failed, **context, **extra)
 
@@ -118,6 +118,8 @@ class Area:
         _, view, args = found
         if carried.subject and carried.subject != principal.subject:
             return None
+        if principal.must_change_password:
+            return self.render(principal, carried=carried)
         name, shown_on = view.replay  # type: ignore[attr-defined]
         failed = Failed("-".join([name, *map(str, args.values())]), message=translate("carried_back", g.get("lang", "fr")),
                         typed=carried.fields)

@@ -162,8 +162,15 @@ def page_change_password() -> Response:
     role, area = _area_of_form()
     principal = edge.signed_in(role, allow_password_change=True)
     data = request.form.to_dict()
+    carried = carry.from_sign_in(data)  # a form sent after the session ended, waiting for the first password (R2)
+    fields = {k: v for k, v in data.items() if not k.startswith(carry.PREFIX) and k not in (carry.TO, carry.FOR, "role")}
     try:
-        change_password(principal, {k: v for k, v in data.items() if k != "role"})
+        change_password(principal, fields)
     except DomainError as error:
-        return area.render(principal, refused("change_password", error, data), status_of(error))
+        return area.render(principal, refused("change_password", error, data), status_of(error), carried=carried)
+    if carried and principal.must_change_password:
+        principal.must_change_password = False
+        shown = area.replay(principal, carried)
+        if shown is not None:
+            return shown
     return edge.back(role.page, "password_changed")
