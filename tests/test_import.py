@@ -4,6 +4,7 @@ line named with its number and its text, and no input answers 5xx or writes on a
 from __future__ import annotations
 
 import html
+import io
 import re
 import time
 
@@ -35,14 +36,19 @@ def test_r1_import_reads_what_spreadsheets_csv_files_and_address_books_paste(giv
               "fanny@example.org\n"  # a bare address
               "Gaël Le Bihan gael@example.org\n"  # a name, then the address
               "Hugo <hugo@example.org>, Inès <ines@example.org>; \"Roux, Jade\" <jade@example.org>\n"  # an address book
-              "Karim;Benali;karim@example.org;;\n")  # first name and name in two columns, empty columns after
+              "Karim;Benali;karim@example.org;;\n"  # first name and name in two columns, empty columns after
+              "lea@example.org, marc@example.org; noe@example.org\n")  # addresses alone, several on a line
     result = check(radis, pasted)
     assert result["refused"] == []
     assert [(m["name"], m["email"]) for m in result["added"]] == [
         ("David", "david@example.org"), ("Emma Roux", "emma@example.org"), ("fanny", "fanny@example.org"),
         ("Gaël Le Bihan", "gael@example.org"), ("Hugo", "hugo@example.org"), ("Inès", "ines@example.org"),
-        ("Roux, Jade", "jade@example.org"), ("Karim Benali", "karim@example.org")]
+        ("Roux, Jade", "jade@example.org"), ("Karim Benali", "karim@example.org"), ("lea", "lea@example.org"),
+        ("marc", "marc@example.org"), ("noe", "noe@example.org")]
     assert check(radis, "name,email\r\nLiam,liam@example.org\r")["added"][0]["name"] == "Liam"  # a CSV's header, CR LF
+    upload = radis.client.post("/animateur/members/import", content_type="multipart/form-data", data={
+        "csrf": radis.csrf, "text": "", "file": (io.BytesIO("Zoé Noël;zoe@example.org\n".encode("cp1252")), "liste.csv")})
+    assert "Zoé Noël" in upload.get_data(as_text=True)  # a spreadsheet of Windows saves in its own encoding
 
 
 def test_r1_import_names_each_refused_line_by_its_number_and_its_text_and_drops_none_silently(given):

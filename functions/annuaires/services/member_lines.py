@@ -87,7 +87,16 @@ def _entries(line: str) -> list[tuple[str, tuple[str, str] | str]]:
         return [(line, "control_characters")]
     if "<" in line or ">" in line:
         return _address_book(line)
+    addresses = _bare_addresses(line)
+    if addresses:
+        return [(address, _checked("", address)) for address in addresses]
     return [(line, _checked(*_fields(line)))]
+
+
+def _bare_addresses(line: str) -> list[str]:
+    """Several addresses alone on a line, separated by commas, semicolons, tabs or spaces (none if not only that)."""
+    parts = [p for p in re.split(r"[,;\t ]+", line) if p]
+    return parts if len(parts) > 1 and all("@" in p and '"' not in p for p in parts) else []
 
 
 def _address_book(line: str) -> list[tuple[str, tuple[str, str] | str]]:
