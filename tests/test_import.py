@@ -62,6 +62,8 @@ def test_r1_import_names_each_refused_line_by_its_number_and_its_text_and_drops_
         {"line": 2, "reason": "invalid_line", "text": "no address here"},
         {"line": 3, "reason": "invalid_line", "text": "Two;two@example.org;deux@example.org"},
         {"line": 4, "reason": "duplicate_line", "text": "Ana again <ANA@example.org>"}]
+    spaced = check(radis, "Léo <leo@example.org> Mia <mia@example.org>")  # no comma between them: both
+    assert [m["email"] for m in spaced["added"]] == ["leo@example.org", "mia@example.org"] and spaced["refused"] == []
     garbled = check(radis, "Ana <ana@example.org>, <<>> trailing words")
     assert [m["email"] for m in garbled["added"]] == ["ana@example.org"]
     assert garbled["refused"] == [{"line": 1, "reason": "invalid_line", "text": "<<>> trailing words"}]

@@ -21,8 +21,8 @@ HEADER_WORDS = {"name", "nom", "prenom", "prénom", "email", "e-mail", "mail", "
                 "adresse e-mail", "adresse mail", "e-mail address", "email address"}
 CONTROL = {"Cc", "Cf", "Cs", "Co"}  # what the member form refuses too (services/values.py)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# One `Name <address>` of a line that may hold several, separated by commas, semicolons or tabs.
-ENTRY = re.compile(r'\s*(?:"(?P<quoted>[^"]*)"|(?P<plain>[^"<>,;\t]*?))\s*<(?P<address>[^<>]*)>\s*(?:[,;\t]|$)')
+# One `Name <address>` of a line that may hold several, separated by commas, semicolons, tabs or spaces.
+ENTRY = re.compile(r'\s*(?:"(?P<quoted>[^"]*)"|(?P<plain>[^"<>,;\t]*?))\s*<(?P<address>[^<>]*)>\s*[,;\t]?')
 
 
 @dataclass(frozen=True)
