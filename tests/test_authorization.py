@@ -88,6 +88,8 @@ ROWS = [
         path="/api/directories/{dirX}/password-reset"),
     Row("POST", "/admingen/directories/<code>/password-reset", "away away done away away away away away away away away",
         path="/admingen/directories/{dirX}/password-reset"),
+    Row("GET", "/admingen/directories/<code>", "away away 200 away away away away away away away away",
+        path="/admingen/directories/{dirX}"),  # what to hand over
     # A directory's admin (A's group 1; B references nothing of A's until it adds a reference below)
     Row("GET", "/adminloc.html", "200 200 200 200 200 200 200 200 200 200 200"),
     Row("GET", "/api/directory", "401 403 403 200 200 403 403 403 403 403 401"),
@@ -111,6 +113,8 @@ ROWS = [
         path="/api/directory/groups/{g1}/mailing/last"),
     Row("GET", "/adminloc/groups/<code>/mailing", "away away away 404 404 away away away away away away",
         path="/adminloc/groups/{g1}/mailing"),
+    Row("GET", "/adminloc/groups/<code>", "away away away 200 404 away away away away away away",
+        path="/adminloc/groups/{g1}"),  # what to hand over: to the directories that reference it only
     Row("POST", "/api/directory/groups/<code>/mailing/resend", "401 403 403 404 404 403 403 403 403 403 401",
         path="/api/directory/groups/{g1}/mailing/resend"),
     Row("POST", "/adminloc/groups/<code>/mailing/resend", "away away away 404 404 away away away away away away",
@@ -219,7 +223,8 @@ ROWS = [
         path="/messagerie/operators/q-{role}/delete"),
     Row("GET", "/api/mail/sync/runs", "401 200 403 403 403 403 403 403 200 403 401"),
     Row("PUT", "/api/mail/export-token", "401 204 403 403 403 403 403 403 204 403 401", body={"token": "un-jeton-assez-long-pour-{role}"}),
-    Row("POST", "/messagerie/export-token", "away 200 away away away away away away 200 403 away"),
+    Row("POST", "/messagerie/export-token", "away done away away away away away away done 403 away"),
+    Row("GET", "/messagerie/jeton", "away 200 away away away away away away 200 403 away"),
     Row("GET", "/api/mail/changes", "401 200 403 403 403 403 403 403 200 403 401"),
     Row("GET", "/api/mail/export/<name>", "401 200 403 403 403 403 403 403 200 403 401", path="/api/mail/export/virtual_mailbox_maps"),
     Row("GET", "/messagerie/mot-de-passe.html", "200 200 200 200 200 200 200 200 200 200 200"),
@@ -313,6 +318,8 @@ def observed(browser: Api, row: Row, names: dict[str, str]) -> str:
     status = answer.status_code
     if status in (302, 303):
         return "done" if "done=" in answer.headers["Location"] else "away"
+    if is_form and status == 401 and 'action="/signin"' in answer.get_data(as_text=True):
+        return "away"  # the sign-in page, carrying what the form held (R2)
     return str(status)
 
 

@@ -147,4 +147,6 @@ def test_a5_only_the_directory_s_own_admin_changes_its_name_and_initials(given):
 def form_refused(api, path: str, **data: str) -> bool:
     """Whether a page form sent with this client's session is refused (sign-in page or 403), nothing done."""
     answer = api.client.post(path, data={"csrf": api.csrf, **data})
+    if answer.status_code == 401:  # the sign-in page, carrying what was typed (R2)
+        return 'action="/signin"' in answer.get_data(as_text=True)
     return answer.status_code in (303, 403) and "/adminloc.html" in answer.headers.get("Location", "/adminloc.html")

@@ -114,17 +114,20 @@ def test_animator_adds_many_members_checking_first(given):
     radis.post("/api/group/members", {"name": "Zoé", "email": "zoe@example.org"}, expect=201)
     checked = radis.post("/api/group/members/import", {"text": IMPORT, "dry_run": True}, expect=200).get_json()
     assert [(m["name"], m["email"]) for m in checked["added"]] == [
-        ("Alice Martin", "alice@example.org"), ("Dupont, Bruno", "bruno@example.org"), ("Chloé Noël", "CHLOE@example.org")]
-    assert checked["refused"] == [{"line": 5, "reason": "invalid_line"}, {"line": 6, "reason": "duplicate_line"},
-                                  {"line": 7, "reason": "email_taken"}, {"line": 8, "reason": "required"}]
+        ("Alice Martin", "alice@example.org"), ("Dupont, Bruno", "bruno@example.org"), ("Chloé Noël", "CHLOE@example.org"),
+        ("empty", "empty@example.org")]  # no name: the address's own
+    assert checked["refused"] == [{"line": 5, "reason": "invalid_line", "text": "no address here"},
+                                  {"line": 6, "reason": "duplicate_line", "text": "Alice again,ALICE@example.org"},
+                                  {"line": 7, "reason": "email_taken", "text": "Zoé <zoe@example.org>"}]
     assert len(radis.get("/api/group").get_json()["members"]) == 1  # a dry run writes nothing
     done = radis.post("/api/group/members/import", {"text": IMPORT}, expect=200).get_json()
-    assert [m["email"] for m in done["added"]] == ["alice@example.org", "bruno@example.org", "CHLOE@example.org"]
+    assert [m["email"] for m in done["added"]] == ["alice@example.org", "bruno@example.org", "CHLOE@example.org",
+                                                   "empty@example.org"]
     listed = radis.get("/api/group/members").get_json()
     assert sorted(m["email"] for m in listed) == sorted(["zoe@example.org", *[m["email"] for m in done["added"]]])
     again = radis.post("/api/group/members/import", {"text": IMPORT}, expect=200).get_json()
     assert again["added"] == [] and {r["reason"] for r in again["refused"]} >= {"email_taken"}
-    assert any(e["action"] == "members_imported" and e["detail"] == "3" for e in radis.get("/api/group").get_json()["audit"])
+    assert any(e["action"] == "members_imported" and e["detail"] == "4" for e in radis.get("/api/group").get_json()["audit"])
 
 
 def test_member_import_is_bounded_and_checked(given):
@@ -132,7 +135,8 @@ def test_member_import_is_bounded_and_checked(given):
     many = "\n".join(f"M{n},m{n}@example.org" for n in range(401))
     radis.post("/api/group/members/import", {"text": many}, expect=400)
     radis.post("/api/group/members/import", {"text": 3}, expect=400)
-    radis.post("/api/group/members/import", {"text": "A,a@example.org\x00"}, expect=400)
+    refused = radis.post("/api/group/members/import", {"text": "A,a@example.org\x00"}, expect=200).get_json()["refused"]
+    assert refused == [{"line": 1, "reason": "control_characters", "text": "A,a@example.org\x00"}]  # the line, not the list
     assert radis.get("/api/group").get_json()["members"] == []
 
 
@@ -140,7 +144,7 @@ def test_member_import_page_shows_what_will_be_added_then_adds_it(given):
     *_, radis = farm_network(given)
     preview = radis.client.post("/animateur/members/import", data={"csrf": radis.csrf, "text": IMPORT})
     page = preview.get_data(as_text=True)
-    assert preview.status_code == 200 and "Seront ajoutés (4)" in page and "Lignes refusées (3)" in page
+    assert preview.status_code == 200 and "Seront ajoutés (5)" in page and "Lignes refusées (2)" in page
     assert "ligne illisible" in page and radis.get("/api/group").get_json()["members"] == []
     import io
 
@@ -149,7 +153,7 @@ def test_member_import_page_shows_what_will_be_added_then_adds_it(given):
     assert "Seront ajoutés (1)" in upload.get_data(as_text=True)
     confirmed = radis.client.post("/animateur/members/import", data={"csrf": radis.csrf, "text": IMPORT, "confirm": "1"})
     assert confirmed.status_code == 303 and confirmed.headers["Location"].endswith("done=members_imported")
-    assert len(radis.get("/api/group").get_json()["members"]) == 4
+    assert len(radis.get("/api/group").get_json()["members"]) == 5
 
 
 def test_a10_a_groupement_chooses_among_the_groups_it_may_deliver(given):

@@ -168,8 +168,9 @@ def test_a_mail_admin_names_an_operator_of_ticked_domains_and_removes_it(mail_ad
 
 def test_a_new_export_token_is_shown_once_and_opens_the_exports(mail_admin, api):
     assert "Aucun jeton" in text(mail_admin.get("/messagerie.html"))
-    page = text(form_post(mail_admin, "/messagerie/export-token"))
-    token = re.search(r'<code class="token">([^<]+)</code>', page).group(1)
+    assert form_post(mail_admin, "/messagerie/export-token").status_code == 303  # then the page that shows it once
+    page = text(mail_admin.get("/messagerie/jeton"))
+    token = re.search(r'<code class="token" id="new-token">([^<]+)</code>', page).group(1)
     assert len(token) >= 24 and "il ne sera plus jamais affiché" in page
     api.get("/api/mail/export/virtual_mailbox_domains", headers={"Authorization": f"Bearer {token}"}, expect=200)
     again = text(mail_admin.get("/messagerie.html"))

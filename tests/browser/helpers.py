@@ -163,10 +163,18 @@ def sideways(page: Page) -> str:
     return f"{width} px wide in {viewport}: " + "; ".join(page.evaluate(STICKING_OUT))
 
 
+def unfold(row_locator: Locator) -> Locator:
+    """Open what a row folds under it (its settings and actions, in a `<details>`), as a volunteer would; the row."""
+    folded = row_locator.locator("details:not([open]) > summary")
+    if folded.count():
+        folded.first.click()
+    return row_locator
+
+
 def click_in_row(page: Page, caption: str, text: str, button: str, subject: str | None = None) -> Response:
-    """Press a button in the row of a table; for an act that cannot be undone, the page that asks names
-    what it acts on (`subject`, read from the store), and its button does it."""
-    response = press(page, row(page, caption, text).get_by_role("button", name=button, exact=True))
+    """Press a button in the row of a table (unfolding its actions first); for an act that cannot be undone, the page
+    that asks names what it acts on (`subject`, read from the store), and its button does it."""
+    response = press(page, unfold(row(page, caption, text)).get_by_role("button", name=button, exact=True))
     if urlsplit(page.url).path == "/confirm":
         expect(page.locator("main h1")).to_have_text("Confirmer")
         if subject is not None:

@@ -32,6 +32,7 @@ from tests.browser.helpers import (
     sign_in_general,
     sign_out,
     table,
+    unfold,
     unique,
 )
 from tests.conftest import Given, Server
@@ -157,7 +158,11 @@ def test_directories_admin_creates_resets_deactivates_and_reactivates(server: Se
     form.locator("#create_directory-name").fill(name)
     form.locator("#create_directory-initials").fill(initials)
     press(page, form.get_by_role("button", name="Créer"))
-    expect_done(page, "/admingen.html", "directory_created", "Annuaire créé, avec le mot de passe 0000.")
+    # The page then shows what to hand over (A3): its code, 0000 and its sign-in page; then back to the list.
+    expect(page).to_have_url(re.compile(r"/admingen/directories/[a-z2-9]{8}\?done=directory_created$"))
+    expect(page.locator("main p.notice")).to_have_text("Annuaire créé, avec le mot de passe 0000.")
+    expect(page.locator("main .handover")).to_contain_text("0000")
+    page.goto("/admingen.html")
     created = row(page, "Annuaires", tail)
     expect(created).to_have_count(1)
     expect(created.locator("td b")).to_have_count(0)  # the HTML of the name is shown as text
@@ -283,8 +288,11 @@ def test_directory_admin_first_password_groups_mailing_rename_dereference(server
         create.locator("#create_group-name").fill(entity)
         create.locator("#create_group-initials").fill(entity_initials)
         press(page, create.get_by_role("button", name="Créer"))
-        expect_done(page, "/adminloc.html", "group_created", "Créé, avec le mot de passe 0000.")
-    group_row = row(page, REFERENCED, group_name)
+        expect(page).to_have_url(re.compile(r"/adminloc/groups/[a-z2-9]{8}\?done=group_created$"))  # what to hand over
+        expect(page.locator("main p.notice")).to_have_text("Créé, avec le mot de passe 0000.")
+        expect(page.locator("main .handover")).to_contain_text(entity)
+        page.goto("/adminloc.html")
+    group_row = unfold(row(page, REFERENCED, group_name))
     name_cell, kind_cell, code = cells(group_row)[:3]
     assert (name_cell, kind_cell) == (f"{group_name} ({group_initials})", "groupe")
     assert re.fullmatch(r"[a-z2-9]{8}", code)
@@ -300,6 +308,8 @@ def test_directory_admin_first_password_groups_mailing_rename_dereference(server
     mailer.select_option("C")
     press(page, group_row.get_by_role("button", name="Enregistrer"))
     expect_done(page, "/adminloc.html", "saved", "Enregistré.")
+    expect(group_row.locator("td").nth(3)).to_have_text("mardi, expéditeur C")  # the row says it, folded
+    unfold(group_row)
     expect(group_row.locator("select[name=day] option:checked")).to_have_text("mardi")
     expect(mailer.locator("option:checked")).to_have_text("C — Alterconsos Pentes <pentes@example.org>")
     shot(page, "3-directory-admin")

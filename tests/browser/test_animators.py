@@ -27,6 +27,7 @@ from tests.browser.helpers import (
     sign_in,
     sign_out,
     table,
+    unfold,
     unique,
 )
 from tests.conftest import Given, Server
@@ -226,7 +227,7 @@ def test_one_browser_keeps_a_session_per_role(server: Server, given: Given, new_
     page.goto("/adminloc.html")
     expect(page.locator("main h1")).to_have_text(f"{directory_name} ({initials_for(directory_name)})")
     expect_who(page, f"{DIRECTORY_SIGN_IN} — {directory_name}")
-    group_row = row(page, REFERENCED, group["name"])
+    group_row = unfold(row(page, REFERENCED, group["name"]))
     group_row.locator("select[name=day]").select_option("fri")
     group_row.locator("select[name=mailer]").select_option("D")
     press(page, group_row.get_by_role("button", name="Enregistrer"))  # each role's form carries its own token

@@ -23,6 +23,7 @@ from tests.browser.helpers import (
     press,
     row,
     sign_in,
+    unfold,
     unique,
 )
 from tests.conftest import Given, Server
@@ -103,7 +104,7 @@ def test_the_confirmation_page_names_the_group_from_the_store(server: Server, gi
 
     page = new_page()
     sign_in(page, "/adminloc.html", Given.STRONG, identifier=code)
-    press(page, row(page, REFERENCED, group["name"]).get_by_role("button", name="Remettre le mot de passe à 0000"))
+    press(page, unfold(row(page, REFERENCED, group["name"])).get_by_role("button", name="Remettre le mot de passe à 0000"))
     expect(page).to_have_url(re.compile(r"/confirm\?to="))
     expect(page.locator("main h1")).to_have_text("Confirmer")
     expect(page.locator("main .card")).to_contain_text(
@@ -149,7 +150,7 @@ def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, g
     # Lyon sees that Paris is responsible, and may take over once it says so.
     page = new_page()
     sign_in(page, "/adminloc.html", Given.STRONG, identifier=lyon_code)
-    lyon_row = row(page, REFERENCED, group["name"])
+    lyon_row = unfold(row(page, REFERENCED, group["name"]))
     expect(lyon_row.locator("p.help")).to_have_text(f"L'annuaire {paris_name} est responsable de cet envoi.")
     expect(lyon_row.locator("select[name=day] option:checked")).to_have_text("jeudi")
     take_over = lyon_row.get_by_label(f"Je prends la responsabilité de cet envoi : l'annuaire {paris_name} ne l'aura plus.")
@@ -157,14 +158,14 @@ def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, g
 
     other = new_page()  # Paris's page, open meanwhile: it is responsible
     sign_in(other, "/adminloc.html", Given.STRONG, identifier=paris_code)
-    paris_row = row(other, REFERENCED, group["name"])
+    paris_row = unfold(row(other, REFERENCED, group["name"]))
     expect(paris_row.locator("p.help, p.warning, input[name=take_over]")).to_have_count(0)
 
     take_over.check()
     press(page, lyon_row.get_by_role("button", name="Prendre la responsabilité"))
     expect_done(page, "/adminloc.html", "saved", "Enregistré.")
     expect(lyon_row.locator("p.help, p.warning, input[name=take_over]")).to_have_count(0)
-    expect(lyon_row.get_by_role("button", name="Enregistrer")).to_be_visible()
+    expect(unfold(lyon_row).get_by_role("button", name="Enregistrer")).to_be_visible()
 
     # Paris's page was shown before: saving from it does not take the mailing back silently; the row says why.
     paris_row.locator("select[name=day]").select_option("sat")
@@ -180,7 +181,7 @@ def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, g
     paris_row.locator("select[name=day]").select_option("sat")  # chosen again: see the test below
     press(other, paris_row.get_by_role("button", name="Prendre la responsabilité"))
     expect_done(other, "/adminloc.html", "saved", "Enregistré.")
-    expect(paris_row.locator("select[name=day] option:checked")).to_have_text("samedi")
+    expect(unfold(paris_row).locator("select[name=day] option:checked")).to_have_text("samedi")
 
     # A12: the responsible directory stops referencing the group: nobody is responsible, the mailing pauses.
     click_in_row(other, REFERENCED, group["name"], "Déréférencer", subject=labelled(group))
@@ -192,7 +193,7 @@ def test_mailing_responsibility_is_named_taken_over_and_paused(server: Server, g
         "pour le reprendre.")
     expect(lyon_row.locator("input[name=take_over]")).to_have_count(0)
     shot(page, "7-mailing-paused")
-    press(page, lyon_row.get_by_role("button", name="Enregistrer"))
+    press(page, unfold(lyon_row).get_by_role("button", name="Enregistrer"))
     expect_done(page, "/adminloc.html", "saved", "Enregistré.")
     expect(lyon_row.locator("p.help, p.warning")).to_have_count(0)
 
@@ -203,7 +204,7 @@ def test_a_refused_mailing_row_keeps_what_was_chosen(server: Server, given: Give
     page = new_page()
     sign_in(page, "/adminloc.html", Given.STRONG, identifier=paris_code)
     lyon.put(f"/api/directory/groups/{group['code']}/mailing", {"day": "thu", "mailer": "Z"}, expect=200)  # meanwhile
-    paris_row = row(page, REFERENCED, group["name"])
+    paris_row = unfold(row(page, REFERENCED, group["name"]))
     paris_row.locator("select[name=day]").select_option("sat")
     refused = press(page, paris_row.get_by_role("button", name="Enregistrer"))
     assert refused.status == 400

@@ -27,6 +27,7 @@ from tests.browser.helpers import (
     sign_in,
     sign_in_general,
     sign_out,
+    unfold,
     unique,
 )
 from tests.conftest import Given, Server
@@ -203,13 +204,20 @@ def every_page(page: Page, network: Network) -> Iterator[str]:
     yield "mail account"
     press(page, page.locator("main").get_by_role("button", name="Supprimer"))
     yield "mail confirm"
+    page.goto("/messagerie/jeton")
+    yield "mail token"
     sign_in(page, "/admingen.html", Given.DIRECTORIES_PASSWORD)
     expect(page.locator("main h1")).to_have_text(DIRECTORIES_SIGN_IN)
     yield "directories admin"
+    page.goto(f"/admingen/directories/{network.code}")
+    yield "directory handover"
 
     sign_in(page, "/adminloc.html", Given.STRONG, identifier=network.code)
     yield "directory admin"
-    press(page, row(page, REFERENCED, network.group["name"]).get_by_role("button", name="Déréférencer"))
+    page.goto(f"/adminloc/groups/{network.fresh['code']}")
+    yield "group handover"
+    page.goto("/adminloc.html")
+    press(page, unfold(row(page, REFERENCED, network.group["name"])).get_by_role("button", name="Déréférencer"))
     yield "confirm"
     page.goto("/adminloc.html")
     create = page.locator("main form[action='/adminloc/groups/create']")

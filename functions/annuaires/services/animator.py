@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-from email.utils import parseaddr
-
 from ..store import directories, groups, members, messages
 from ..store.base import in_transaction
 from ..store.directories import Directory
 from ..store.groups import Group
 from ..store.members import Member
-from . import audit, auth, values
+from . import audit, auth, member_lines, values
 from .context import Context
 from .directory_admin import responsible
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -228,71 +225,37 @@ def delivery_name(ctx: Context, principal: Principal, code: str) -> str:
 
 
 IMPORT_LINES = 400  # members one import adds at most: one transaction writes them all, or none
+IMPORT_LENGTH = 1_000_000  # characters of a pasted list
 
 
 def import_members(ctx: Context, principal: Principal, text: str, *, dry_run: bool) -> dict:
-    """Add many members from text, one a line: `Name <address>` or `name,address` (a CSV with a header too).
+    """Add many members from text, one a line, as people paste them (services/member_lines.py).
 
-    Each refused line says why; with `dry_run` nothing is written. The accepted lines are added
-    together, in one transaction that checks again which addresses the group already has.
+    Each refused line is named with its number, its text and why; with `dry_run` nothing is written. The
+    accepted lines are added together, in one transaction that checks again which addresses the group has.
     """
-    lines = values.text(1_000_000, min_length=0, multiline=True)(text).split("\n")
-    if len([line for line in lines if line.strip()]) > IMPORT_LINES:
+    if not isinstance(text, str):
+        raise InvalidInput({"text": "not_text"})
+    if len(text) > IMPORT_LENGTH:
+        raise InvalidInput({"text": "too_long"})
+    if sum(1 for line in member_lines.lines_of(text) if line.strip()) > IMPORT_LINES:
         raise InvalidInput({"text": "too_many_lines"})
-    parsed, refused = members_from_lines(lines)
+    entries, refused = member_lines.read(text)
 
-    def work() -> list[Member]:
+    def work() -> tuple[list[Member], list[dict]]:
         existing = {m.email_norm for m in members.all_of_group(ctx.client, principal.subject)}
-        accepted: list[Member] = []
-        for number, name, email in parsed:
-            if email.lower() in existing:
-                refused.append({"line": number, "reason": "email_taken"})
+        accepted, taken = [], []
+        for entry in entries:
+            if entry.email.lower() in existing:
+                taken.append({"line": entry.line, "reason": "email_taken",
+                              "text": member_lines.shown(f"{entry.name} <{entry.email}>")})
                 continue
-            existing.add(email.lower())
-            accepted.append(members.new(principal.subject, name, email, ctx.now()))
+            existing.add(entry.email.lower())
+            accepted.append(members.new(principal.subject, entry.name, entry.email, ctx.now()))
         if not dry_run and accepted:
             members.put_new_many(ctx.client, accepted)
             audit.record(ctx, principal, "members_imported", detail=str(len(accepted)))
-        return accepted
+        return accepted, taken
 
-    accepted = work() if dry_run else in_transaction(ctx.client, work)
-    return {"added": [member_view(m) for m in accepted], "refused": sorted(refused, key=lambda r: r["line"])}
-
-
-def members_from_lines(lines: list[str]) -> tuple[list[tuple[int, str, str]], list[dict]]:
-    """The members the lines name (line number, name, e-mail), and the lines refused with their reason."""
-    parsed: list[tuple[int, str, str]] = []
-    refused: list[dict] = []
-    seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        line = line.strip()
-        if not line or (number == 1 and "".join(line.lower().split()) in ("name,email", "nom,email", "nom,adresse")):
-            continue
-        try:
-            name, email = _member_line(line)
-            given = values.checked(name=(values.MEMBER_NAME, name), email=(values.email, email))
-        except InvalidInput as error:
-            refused.append({"line": number, "reason": next(iter(error.fields.values()))})
-            continue
-        except ValueError as error:
-            refused.append({"line": number, "reason": str(error)})
-            continue
-        if given["email"].lower() in seen:
-            refused.append({"line": number, "reason": "duplicate_line"})
-            continue
-        seen.add(given["email"].lower())
-        parsed.append((number, given["name"], given["email"]))
-    return parsed, refused
-
-
-def _member_line(line: str) -> tuple[str, str]:
-    """A line's name and address: `Name <address>` or `name,address` (CSV quoting allowed)."""
-    if line.endswith(">") and "<" in line:
-        name, address = parseaddr(line)
-        if not address:
-            raise ValueError("invalid_line")
-        return name or line.split("<", 1)[0].strip().strip('"'), address
-    fields = next(csv.reader([line]))
-    if len(fields) != 2:
-        raise ValueError("invalid_line")
-    return fields[0].strip(), fields[1].strip()
+    accepted, taken = work() if dry_run else in_transaction(ctx.client, work)
+    return {"added": [member_view(m) for m in accepted], "refused": sorted(refused + taken, key=lambda r: r["line"])}

@@ -20,8 +20,8 @@ MEMBER_FIELDS = [forms.Field("name", values.MEMBER_NAME), forms.Field("email", v
 MEMBER_UPDATE_FIELDS = [*MEMBER_FIELDS, forms.Field("active", values.boolean)]
 MESSAGE_FIELDS = [forms.Field("subject", values.SUBJECT), forms.Field("body", values.BODY)]
 DELIVERY_FIELDS = [forms.Field("group", values.text(80))]
-IMPORT_TEXT = values.text(1_000_000, min_length=0, multiline=True)
-IMPORT_FIELDS = [forms.Field("text", IMPORT_TEXT), forms.Field("dry_run", values.boolean, required=False)]
+# The list is read line by line by the service: a line it cannot read is refused on its own, never the list.
+IMPORT_FIELDS = [forms.Field("text", lambda v: v), forms.Field("dry_run", values.boolean, required=False)]
 
 
 @area.page
@@ -124,21 +124,35 @@ def import_members(given: dict) -> dict:
     return service.import_members(edge.ctx(), edge.who(), given["text"], dry_run=given.get("dry_run", False))
 
 
+def _uploaded(data: bytes) -> str:
+    """A CSV file's text: UTF-8 (with or without a byte-order mark), or what spreadsheets of Windows write."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
 @blueprint.post("/animateur/members/import")
 def page_import_members() -> Response:
-    """Paste a list or upload a CSV: first see what would be added and what is refused, then confirm."""
-    principal = area.form_session()
-    if isinstance(principal, Response):
-        return principal
+    """Paste a list or upload a CSV: first see what would be added and what is refused, then confirm.
+
+    The list stays in its field after each step (R2), and the page opens on the preview (`#import`).
+    """
     text = request.form.get("text", "")
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        text = "\n".join(part for part in (text.strip(), upload.read().decode("utf-8-sig", errors="replace")) if part)
+        text = "\n".join(part for part in (text.strip(), _uploaded(upload.read())) if part)
+    principal = area.form_session(typed={"text": text})
+    if isinstance(principal, Response):
+        return principal
     confirmed = request.form.get("confirm") == "1"
     try:
         result = service.import_members(edge.ctx(), principal, text, dry_run=not confirmed)
     except InvalidInput as error:
-        return area.render(principal, refused("import_members", error, {"text": text[:20000]}), 400)
+        return area.render(principal, refused("import_members", error, {"text": text}), 400)
     if confirmed:
         return edge.back(GROUP.page, "members_imported")
     return area.render(principal, import_preview=result, import_text=text)
+
+
+page_import_members.replay = ("import_members", None)  # type: ignore[attr-defined]  # a list sent too late comes back (R2)

@@ -36,8 +36,9 @@ HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 40
 RETRY_AFTER_SECONDS = 30  # when a page or a call is worth trying again while Datastore does not answer
 log = logging.getLogger(__name__)
 
-# Pages need no script at all; styles come from /static, plus the colour swatch's inline style.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+# Pages need no script at all (one optional one, from /static, counts characters); styles come from /static, plus
+# the colour swatch's inline style.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..services.errors import DomainError, InvalidInput, TooManyAttempts
 from ..services.roles import Principal, Role
-from . import edge, forms
+from . import carry, edge, forms
 from .i18n import translate
 
 # Each role's area, by role name: its sign-in page is where sessions of that role begin and end.
@@ -87,21 +87,43 @@ class Area:
         """A page of the role for a signed-in principal (its main page, or `view` with the URL's `args`), with a
         refused form shown again (or what else `extra` adds)."""
         g.principal = principal
-        if principal.must_change_password:
-            return edge.page("password_first.html", status, who=principal, failed=failed)
+        if principal.must_change_password:  # (a form carried through sign-in waits for the new password, R2)
+            return edge.page("password_first.html", status, who=principal, failed=failed, carried=extra.get("carried"))
         template, context = (view or self._view)(principal, **(args or {}))
         return edge.page(template, status, who=principal, failed=failed, **context, **extra)
 
-    def form_session(self) -> Principal | Response:
-        """The principal a page's form acts for (CSRF checked), or the way back to the sign-in page."""
+    def form_session(self, typed: dict[str, str] | None = None) -> Principal | Response:
+        """The principal a page's form acts for (CSRF checked), or the sign-in page: carrying what the form
+        held when there is something typed to keep (R2, web/carry.py), else the way back to it."""
         principal, reason = self.session()
         if principal is None:
+            carried = carry.from_form(request.cookies.get(edge.session_cookie(self.role), ""), typed)
+            if carried:
+                return self.sign_in_page(reason or "session_closed", status=401, carried=carried)
             return edge.back(self.role.page, reason=reason or "session_closed")
         return self.signed_in()
 
-    def sign_in_page(self, reason: str = "", failed: Failed | None = None, status: int = 200) -> Response:
-        """The role's sign-in form, saying why the person is there."""
-        return edge.page(f"{self.templates}/sign_in.html", status, role=self.role, reason=reason, failed=failed)
+    def sign_in_page(self, reason: str = "", failed: Failed | None = None, status: int = 200,
+                     carried: carry.Carried | None = None) -> Response:
+        """The role's sign-in form, saying why the person is there (and carrying a form sent too late)."""
+        return edge.page(f"{self.templates}/sign_in.html", status, role=self.role, reason=reason, failed=failed,
+                         carried=carried)
+
+    def replay(self, principal: Principal, carried: carry.Carried) -> Response | None:
+        """After signing in again: the page of the form that was carried, filled in with what was typed and not
+        sent (R2); None when it is not a form of this area, or was typed for another account."""
+        found = carry.form_of(carried)
+        if found is None or not found[0].startswith(f"{self.blueprint.name}."):
+            return None
+        _, view, args = found
+        if carried.subject and carried.subject != principal.subject:
+            return None
+        if principal.must_change_password:
+            return self.render(principal, carried=carried)
+        name, shown_on = view.replay  # type: ignore[attr-defined]
+        failed = Failed("-".join([name, *map(str, args.values())]), message=translate("carried_back", g.get("lang", "fr")),
+                        typed=carried.fields)
+        return self.render(principal, failed, view=shown_on, args=args if shown_on else None)
 
     def page(self, view: Callable[[Principal], tuple[str, dict]]) -> Callable:
         """The role's page: not signed in, its sign-in form; on 0000, the password change first (A3)."""
@@ -191,6 +213,7 @@ class Area:
                     return edge.back(edge.site_path(path), notice(result) if callable(notice) else notice)
 
                 form_route.confirm = confirm  # type: ignore[attr-defined]
+                form_route.replay = (name, shown_on) if fields else None  # type: ignore[attr-defined]
                 self.blueprint.add_url_rule(form, endpoint=f"form_{name}", view_func=form_route, methods=["POST"])
             return act
 

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from ..services import auth, values
 from ..services.errors import DomainError, InvalidInput, Unauthenticated
 from ..services.roles import GENERAL, ROLES, Principal, Role
-from . import edge, forms
+from . import carry, edge, forms
 from .areas import AREAS, refused, status_of
 from .iap import IAP_HEADER, verified_email
 
@@ -138,11 +138,16 @@ def _area_of_form() -> tuple[Role, object]:
 def page_sign_in() -> Response:
     role, area = _area_of_form()
     data = request.form.to_dict()
+    carried = carry.from_sign_in(data)
+    fields = {k: v for k, v in data.items() if not k.startswith(carry.PREFIX) and k not in (carry.TO, carry.FOR)}
     try:
-        principal, device = sign_in(data)
+        principal, device = sign_in(fields)
     except DomainError as error:
-        return area.sign_in_page(failed=refused("sign_in", error, data), status=status_of(error))
-    return with_cookies(edge.back(role.page), principal, device)
+        return area.sign_in_page(failed=refused("sign_in", error, fields), status=status_of(error), carried=carried)
+    # A form sent after the session ended comes back filled in, shown, not sent (R2); else the role's page.
+    shown = area.replay(principal, carried) if carried else None
+    other = bool(carried) and carried.subject not in ("", principal.subject)
+    return with_cookies(shown or edge.back(role.page, "carried_other_account" if other else ""), principal, device)
 
 
 @blueprint.post("/signout")
@@ -162,8 +167,15 @@ def page_change_password() -> Response:
     role, area = _area_of_form()
     principal = edge.signed_in(role, allow_password_change=True)
     data = request.form.to_dict()
+    carried = carry.from_sign_in(data)  # a form sent after the session ended, waiting for the first password (R2)
+    fields = {k: v for k, v in data.items() if not k.startswith(carry.PREFIX) and k not in (carry.TO, carry.FOR, "role")}
     try:
-        change_password(principal, {k: v for k, v in data.items() if k != "role"})
+        change_password(principal, fields)
     except DomainError as error:
-        return area.render(principal, refused("change_password", error, data), status_of(error))
+        return area.render(principal, refused("change_password", error, data), status_of(error), carried=carried)
+    if carried and principal.must_change_password:
+        principal.must_change_password = False
+        shown = area.replay(principal, carried)
+        if shown is not None:
+            return shown
     return edge.back(role.page, "password_changed")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from flask import request
 from werkzeug.wrappers import Response
 
 from ..services import directories_admin as service
-from ..services import values
-from ..services.roles import DIRECTORIES, Principal
+from ..services import handover, values
+from ..services.roles import DIRECTORIES, DIRECTORY, Principal
 from . import edge, forms
 from .areas import Area
 
@@ -38,8 +39,16 @@ def audit() -> Response:
     return edge.listed(*service.audit_of_directories_admin(edge.ctx(), edge.cursor_arg()))
 
 
+@area.subpage("/admingen/directories/<code>")
+def directory_sheet(principal: Principal, code: str) -> tuple[str, dict]:
+    """What to hand over to a directory's admin: its code, 0000, the address of its sign-in page (a GET: a reload
+    shows it again, never creates again)."""
+    return "handover.html", {"sheet": handover.of_directory(edge.ctx(), principal, code),
+                             "sign_in_url": request.url_root.rstrip("/") + DIRECTORY.page, "back_to": DIRECTORIES.page}
+
+
 @area.act(api=("POST", "/api/directories"), form="/admingen/directories", fields=CREATE_FIELDS, status=201,
-          notice="directory_created")
+          notice="directory_created", back=lambda created: f"/admingen/directories/{created['code']}")
 def create_directory(given: dict) -> dict:
     return service.create_directory(edge.ctx(), edge.who(), **given)
 

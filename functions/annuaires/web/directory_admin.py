@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from flask import request
 from werkzeug.wrappers import Response
 
 from ..services import audit as audit_service
 from ..services import directory_admin as service
-from ..services import mailers, mailing_report, values
-from ..services.roles import DIRECTORY, Principal
+from ..services import handover, mailers, mailing_report, values
+from ..services.roles import DIRECTORY, GROUP, Principal
 from . import charts, edge, forms
 from .areas import Area
 
@@ -94,8 +95,15 @@ def update_from_form(given: dict) -> dict:
     return service.update(edge.ctx(), edge.who(), **given)
 
 
+@area.subpage("/adminloc/groups/<code>")
+def group_sheet(principal: Principal, code: str) -> tuple[str, dict]:
+    """What to hand over to a new group's or groupement's animator: its code, 0000, the address of its sign-in page."""
+    return "handover.html", {"sheet": handover.of_group(edge.ctx(), principal, code),
+                             "sign_in_url": request.url_root.rstrip("/") + GROUP.page, "back_to": DIRECTORY.page}
+
+
 @area.act(api=("POST", "/api/directory/groups"), form="/adminloc/groups/create", fields=CREATE_FIELDS, status=201,
-          notice="group_created")
+          notice="group_created", back=lambda created: f"/adminloc/groups/{created['code']}")
 def create_group(given: dict) -> dict:
     return service.create_group(edge.ctx(), edge.who(), **given)
 

@@ -5,6 +5,7 @@ password page; the exports and the change feed the mail host and following insta
 from __future__ import annotations
 
 import secrets
+from zoneinfo import ZoneInfo
 
 from flask import request
 from werkzeug.wrappers import Response
@@ -14,7 +15,7 @@ from ..services import mail_accounts as service
 from ..services import mail_changes, mail_exports, mail_operators, mail_sync, mail_values, mailbox, values
 from ..services.errors import DomainError
 from ..services.roles import GENERAL, MAIL, MAILBOX, Principal
-from . import edge, forms
+from . import edge, forms, once
 from .areas import Area, refused, status_of
 from .auth import with_device
 
@@ -261,15 +262,40 @@ def set_export_token(given: dict) -> None:
     mail_changes.set_export_token(edge.ctx(), edge.who(), given["token"])
 
 
+TOKEN_PAGE = "/messagerie/jeton"
+
+
+def _token_now(principal: Principal, **_: str) -> str:
+    """What a new token replaces, for the page that asks first."""
+    at = mail_changes.export_token_set_at(edge.ctx(), principal)
+    return edge.t("mail_token_replaced", at=edge.localtime(at, ZoneInfo(edge.ctx().config.timezone))) if at else \
+        edge.t("mail_no_token")
+
+
 @blueprint.post("/messagerie/export-token")
 def page_new_export_token() -> Response:
-    """A new random token, shown once on the page to copy into the mail host's and the followers' settings."""
+    """A new random token (asked first, on /confirm), then the page that shows it once (post, redirect, show)."""
     principal = area.form_session()
     if isinstance(principal, Response):
         return principal
     token = secrets.token_urlsafe(32)
     mail_changes.set_export_token(edge.ctx(), principal, token)
-    return area.render(principal, new_token=token)
+    return once.keep(edge.back(TOKEN_PAGE, "mail_token_made"), principal, TOKEN_PAGE, token)
+
+
+page_new_export_token.confirm = ("confirm_new_token", "mail_new_token", _token_now)  # type: ignore[attr-defined]
+
+
+@blueprint.get(TOKEN_PAGE)
+def page_token() -> Response:
+    """The new token, shown to the admin who made it, once: a reload says it was shown and makes none."""
+    principal, _ = area.session()
+    if principal is None or principal.must_change_password:
+        return edge.back(MAIL.page)
+    at = mail_changes.export_token_set_at(edge.ctx(), principal)  # a mail admin's only
+    token = once.take(principal, TOKEN_PAGE)
+    response = area.render(principal, view=lambda _: ("mail/token.html", {"new_token": token, "token_set_at": at}))
+    return once.forget(response, TOKEN_PAGE) if token else response
 
 
 def export_reader() -> None:

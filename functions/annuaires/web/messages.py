@@ -635,4 +635,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "port, STARTTLS ou l'identifiant changent sans qu'il soit retapé.",
                              "A password is stored: leave empty to keep it. It is cleared if the server, the port, STARTTLS "
                              "or the username change without it being typed again."),
+    # issue 22, what people typed and a new volunteer's first minutes
+    "import_formats": ("Collez la liste, un membre par ligne, comme la donne un tableur ou un carnet d'adresses : "
+                       "« Nom <adresse> » (plusieurs sur une ligne aussi), « nom;adresse », « nom,adresse », colonnes "
+                       "séparées par des tabulations, ou l'adresse seule ; ou choisissez un fichier CSV. Vous verrez ce "
+                       "qui sera ajouté, et chaque ligne refusée, avant de confirmer (400 lignes au plus).",
+                       "Paste the list, one member a line, as a spreadsheet or an address book gives it: "
+                       "\"Name <address>\" (several on a line too), \"name;address\", \"name,address\", columns "
+                       "separated by tabs, or the address alone; or choose a CSV file. You will see what will be added, "
+                       "and each line refused, before you confirm (400 lines at most)."),
+    "line_text": ("Texte de la ligne", "Line's text"),
+    "line_too_long": ("ligne trop longue (1 000 caractères au plus)", "line too long (1,000 characters at most)"),
+    "carried_kept": ("Ce que vous aviez saisi est gardé (sauf les mots de passe) : après la connexion, le formulaire "
+                     "sera de nouveau rempli, à vérifier puis à envoyer.",
+                     "What you typed is kept (passwords excepted): once signed in, the form will be filled in again, "
+                     "for you to check and send."),
+    "carried_back": ("Vous êtes de nouveau connecté·e : voici ce que vous aviez saisi, qui n'est pas encore enregistré. "
+                     "Vérifiez-le, puis envoyez le formulaire.",
+                     "You are signed in again: here is what you typed, not saved yet. Check it, then send the form."),
+    "carried_other_account": ("Connecté·e à un autre compte : ce qui avait été saisi pour le précédent n'est pas repris ici.",
+                              "Signed in to another account: what was typed for the previous one is not shown here."),
+    "at_most_characters": ("{n} caractères au plus", "{n} characters at most"),
+    "characters_typed": ("{typed} / {n} caractères", "{typed} / {n} characters"),
+    "confirm_new_token": ("Générer un nouveau jeton d'export ? L'actuel cessera aussitôt de fonctionner : le serveur de "
+                          "messagerie et les sites qui suivent celui-ci devront recevoir le nouveau.",
+                          "Make a new export token? The current one stops working at once: the mail host and the sites "
+                          "following this one will need the new one."),
+    "mail_token_replaced": ("Jeton actuel : choisi le {at}.", "Current token: set on {at}."),
+    "mail_token_made": ("Nouveau jeton créé.", "New token made."),
+    "mail_token_already_shown": ("Ce jeton a déjà été affiché une fois, et ne l'est plus. S'il est perdu, générez-en un "
+                                 "nouveau depuis la page de la messagerie.",
+                                 "This token was shown once already, and is no more. If it is lost, make a new one from "
+                                 "the mail page."),
+    "mail_back_to_mail": ("← Retour à la messagerie", "← Back to the mail page"),
+    "too_long_typed": ("trop long : {typed} caractères pour {n} au plus ; rien n'a été coupé, raccourcissez le texte",
+                       "too long: {typed} characters for {n} at most; nothing was cut, please shorten the text"),
+    "handover_title": ("À transmettre : {name}", "To hand over: {name}"),
+    "handover_heading": ("Pour se connecter la première fois", "To sign in the first time"),
+    "handover_kind_directory": ("Annuaire", "Directory"),
+    "handover_kind_group": ("Groupe", "Group"),
+    "handover_kind_groupement": ("Groupement", "Groupement"),
+    "handover_sign_in_page": ("Page de connexion", "Sign-in page"),
+    "handover_code": ("Code", "Code"),
+    "handover_password_initial": ("à changer dès la première connexion, faite avec le code (pas les initiales) ; "
+                                  "valable jusqu'au {until}", "to be changed at the first sign-in, made with the code (not "
+                                  "the initials); valid until {until}"),
+    "handover_password_chosen": ("déjà choisi par ses responsables ; seule une remise à 0000 en donne un nouveau",
+                                 "already chosen by its people; only a reset to 0000 gives a new one"),
+    "handover_copy_text": ("Texte à copier", "Text to copy"),
+    "handover_help": ("Copiez ce texte dans un message, ou imprimez cette page : seule cette fiche s'imprime. "
+                      "Vous la retrouvez depuis la liste.",
+                      "Copy this text into a message, or print this page: only this sheet is printed. "
+                      "You find it again from the list."),
+    "handover_copy": ("Copier", "Copy"),
+    "handover_print": ("Imprimer", "Print"),
+    "handover_back": ("← Retour à la liste", "← Back to the list"),
+    "handover_show": ("À transmettre", "To hand over"),
+    "more_actions": ("Réglages et actions", "Settings and actions"),
 }
