@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
-from ..services import auth, mailers, technical, values
+from ..services import auth, mailers, technical, values, versions
+from ..services.errors import NotFound
 from ..services.roles import GENERAL, Principal
 from . import edge, forms
 from .areas import Area
@@ -28,7 +29,8 @@ MAILER_FIELDS = [
 def page(principal: Principal) -> tuple[str, dict]:
     ctx = edge.ctx()
     state = technical.technical_state(ctx, with_counts=request.args.get("count") == "1")
-    return "general_admin/overview.html", {"mailers": mailers.list_mailers(ctx), "state": state,
+    shown = mailers.list_mailers(ctx)
+    return "general_admin/overview.html", {"mailers": shown, "state": state, "mailers_seen": versions.parts(_mailers(shown)),
                                            "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp}
 
 
@@ -38,14 +40,29 @@ def set_directories_admin_password(given: dict) -> None:
     auth.set_directories_admin_password(edge.ctx(), edge.who(), forms.confirmed(given, "password")["password"])
 
 
+def _mailers(shown: list[dict]) -> list[tuple[str, object, int]]:
+    """The mailers an answer or the form shows, with their versions (its ETag, R2)."""
+    return [("Mailer", m["letter"], m["version"]) for m in shown]
+
+
 @area.api("/api/mailers")
 def list_mailers() -> Response:
-    return edge.answer(mailers.list_mailers(edge.ctx()))
+    shown = mailers.list_mailers(edge.ctx())
+    return edge.tagged(edge.answer(shown), _mailers(shown))
+
+
+@area.api("/api/mailers/<letter>")
+def get_mailer(letter: str) -> Response:
+    """One mailer, with its ETag (R2)."""
+    shown = [m for m in mailers.list_mailers(edge.ctx()) if m["letter"] == letter]
+    if not shown:
+        raise NotFound()
+    return edge.tagged(edge.answer(shown[0]), _mailers(shown))
 
 
 @area.act(api=("PUT", "/api/mailers/<letter>"), fields=MAILER_FIELDS)
 def set_mailer(given: dict, letter: str) -> dict:
-    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given)
+    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=edge.seen())
 
 
 MAILER_FORM_FIELDS = [*(f for f in MAILER_FIELDS if f.name != "starttls"), forms.Field("letter", values.text(1)),
@@ -62,7 +79,7 @@ def set_mailer_from_form(given: dict) -> dict:
         given.pop("password", None)
     if given.pop("clear_password", False):
         given["password"] = ""
-    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given)
+    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=edge.seen())
 
 
 @area.api("/api/technical-state")

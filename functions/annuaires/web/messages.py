@@ -611,4 +611,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role_mail": ("Messagerie", "Mail"),
     "mailing_of_group": ("Envoi hebdomadaire", "Weekly mailing"),
     "mailing_none": ("aucun envoi hebdomadaire réglé", "no weekly mailing set"),
+    # issue 22, versions (R2: lost updates refused)
+    "changed_elsewhere": ("Ceci a été modifié ailleurs (un autre onglet ou une autre personne) depuis que vous l'avez "
+                          "ouvert : rien n'a été enregistré. Ce qui est enregistré maintenant est indiqué sous chaque "
+                          "champ, et ce que vous avez tapé est gardé : enregistrez à nouveau pour le remplacer.",
+                          "This was changed elsewhere (another tab or another person) since you opened it: nothing was "
+                          "saved. What is stored now is shown under each field, and what you typed is kept: save again "
+                          "to replace it."),
+    "version_unreadable": ("La version envoyée (If-Match) ne correspond à rien d'enregistré : relisez puis recommencez.",
+                           "The version sent (If-Match) matches nothing stored: read it again, then retry."),
+    "stored_meanwhile": ("Enregistré entre-temps :", "Saved meanwhile:"),
+    "stored_empty": ("(vide)", "(empty)"),
 }
