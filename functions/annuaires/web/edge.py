@@ -169,7 +169,7 @@ def if_match(header: str) -> versions.Seen:
         for name, found in versions.seen_parts(item[1:-1]).by_tag.items():
             by_tag.setdefault(name, set()).update(found)
     if not items:
-        raise ValueError("empty")
+        raise ValueError("no entity-tag")
     return versions.Seen({name: frozenset(found) for name, found in by_tag.items()})
 
 
