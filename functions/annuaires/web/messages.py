@@ -618,8 +618,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "This was changed elsewhere (another tab or another person) since you opened it: nothing was "
                           "saved. What is stored now is shown under each field, and what you typed is kept: save again "
                           "to replace it."),
-    "version_unreadable": ("La version envoyée (If-Match) ne correspond à rien d'enregistré : relisez puis recommencez.",
-                           "The version sent (If-Match) matches nothing stored: read it again, then retry."),
+    "version_unreadable": ("La version envoyée (celle du formulaire, ou If-Match) ne correspond à rien d'enregistré : "
+                           "rien n'a été enregistré. Rechargez la page, puis recommencez.",
+                           "The version sent (the form's, or If-Match) matches nothing stored: nothing was saved. "
+                           "Reload the page, then try again."),
     "stored_meanwhile": ("Enregistré entre-temps :", "Saved meanwhile:"),
     "stored_empty": ("(vide)", "(empty)"),
 }
