@@ -85,6 +85,23 @@ def test_r2_without_if_match_or_with_star_a_write_is_taken_as_it_comes(two_tabs)
     assert tab_a.get("/api/directory").get_json()["comment"] == "any"
 
 
+def test_r2_concurrent_writes_with_one_etag_one_wins(two_tabs):
+    """The version is checked and moved on in the transaction that writes: of ten tabs saving at once over the same
+    version, one wins, the others are told, and the stored comment is the winner's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, tab_a, _, _ = two_tabs
+    seen = if_match(tab_a.get("/api/directory", expect=200))
+    tabs = tab_a.copies(10)
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda i: tabs[i].patch("/api/directory", {"comment": f"onglet {i}"}, headers=seen),
+                                range(10)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] + [412] * 9, statuses
+    winner = next(i for i, a in enumerate(answers) if a.status_code == 200)
+    assert tab_a.get("/api/directory").get_json()["comment"] == f"onglet {winner}"
+
+
 @pytest.mark.parametrize("header", [
     'W/"00000000-0"', "garbage", '"zzzzzzzz-1"', '"', '""', '"0123abcd-"', '"0123abcd-1x"', '"0123abcd-١"',
     '"0123abcd-99999999999999999999"', ",", '"a" "b"', "*, *", '"' + "0123abcd-1." * 3000 + '"',

@@ -87,18 +87,17 @@ def seen_in_form(text: str) -> Seen:
     return Seen(single=int(text)) if _digits(text) else seen_parts(text)
 
 
-def check(seen: Seen | None, kind: str, name: object, record: Versioned, current: Mapping[str, Any]) -> None:
-    """Inside the transaction that writes `record`: refuse the write unless its writer saw this version of it (no
-    `seen`: a script's write, taken as it comes), then move the version on. `current`: what the refusal shows."""
-    if seen is not None and not seen.saw(kind, name, record.version):
-        raise ChangedElsewhere(current)
-    record.version += 1
-
-
 def unchanged(seen: Seen | None, kind: str, name: object, record: Versioned, current: Mapping[str, Any]) -> None:
-    """Inside the transaction that deletes `record`: refuse unless its writer saw this version of it."""
+    """Inside the transaction that deletes `record`: refuse unless its writer saw this version of it (no `seen`: a
+    script's write, taken as it comes). `current`: what the refusal shows of what is stored now."""
     if seen is not None and not seen.saw(kind, name, record.version):
         raise ChangedElsewhere(current)
+
+
+def check(seen: Seen | None, kind: str, name: object, record: Versioned, current: Mapping[str, Any]) -> None:
+    """Inside the transaction that writes `record`: refuse as `unchanged` does, then move its version on."""
+    unchanged(seen, kind, name, record, current)
+    record.version += 1
 
 
 def bump(record: Versioned) -> None:
