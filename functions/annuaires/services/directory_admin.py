@@ -258,11 +258,11 @@ def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, 
 
     def work() -> Group:
         group = _referenced(ctx, principal, code)
-        versions.check(seen, "Group", group.code, group, group_view(group)["mailing"])
         if not take_over and group.mailing_responsible not in (None, principal.subject):
             in_charge = responsible(group, directories.SCHEMA.get_many(ctx.client, [group.mailing_responsible]))
             if in_charge is not None:
                 raise InvalidInput({"take_over": "take_over_confirm"})
+        versions.check(seen, "Group", group.code, group, group_view(group)["mailing"])  # after: taking over says more
         group.mailing_day, group.mailer, group.mailing_responsible = given["day"], given["mailer"], principal.subject
         groups.SCHEMA.put(ctx.client, group)
         _log(ctx, principal, "mailing_configured", group, f"{given['day'] or '-'} / {given['mailer']}")
