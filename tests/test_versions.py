@@ -102,15 +102,16 @@ def test_r2_concurrent_writes_with_one_etag_one_wins(two_tabs):
     assert tab_a.get("/api/directory").get_json()["comment"] == f"onglet {winner}"
 
 
-@pytest.mark.parametrize("header", [
-    'W/"00000000-0"', "garbage", '"zzzzzzzz-1"', '"', '""', '"0123abcd-"', '"0123abcd-1x"', '"0123abcd-١"',
-    '"0123abcd-99999999999999999999"', ",", '"a" "b"', "*, *", '"' + "0123abcd-1." * 3000 + '"',
-])
-def test_r2_a_malformed_if_match_is_412_and_changes_nothing(two_tabs, header):
+MALFORMED = ['W/"00000000-0"', "garbage", '"zzzzzzzz-1"', '"', '""', '"0123abcd-"', '"0123abcd-1x"', '"0123abcd-١"',
+             '"0123abcd-99999999999999999999"', ",", '"a" "b"', "*, *", '"' + "0123abcd-1." * 3000 + '"']
+
+
+def test_r2_a_malformed_if_match_is_412_and_changes_nothing(two_tabs):
     """A version that cannot be read cannot be the one stored (RFC 9110: the condition is false): 412, not 400,
     so that a client has one answer to handle (read again, then write)."""
     _, tab_a, _, _ = two_tabs
-    refused(tab_a.patch("/api/directory", {"comment": "jamais"}, headers={"If-Match": header}, expect=412))
+    for header in MALFORMED:
+        refused(tab_a.patch("/api/directory", {"comment": "jamais"}, headers={"If-Match": header}, expect=412))
     assert tab_a.get("/api/directory").get_json()["comment"] == ""
 
 
@@ -242,7 +243,7 @@ HEADERS = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=8
     st.from_regex(r'(W/)?"[0-9a-f]{0,9}-?[0-9]{0,3}"', fullmatch=True), max_size=4).map(", ".join)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @generated(header=HEADERS)
 def test_r2_any_if_match_answers_412_or_goes_through_never_5xx(two_tabs, header):
     """Whatever If-Match holds: a clean 412, or (only for `*` or the version stored) the write."""
