@@ -10,7 +10,7 @@ from ..services import audit as audit_service
 from ..services import mailing_report, values, weekly_email
 from ..services.errors import InvalidInput
 from ..services.roles import GROUP, Principal
-from . import edge, forms
+from . import edge, forms, preconditions
 from .areas import Area, refused
 
 area = Area("animator", GROUP, "animator")
@@ -46,7 +46,7 @@ def _members(group: str, shown: list[dict]) -> list[tuple[str, object, int]]:
 def overview() -> Response:
     view = service.overview(edge.ctx(), edge.who())
     things = [("Message", view["code"], view["message"]["version"]), *_members(view["code"], view["members"])]
-    return edge.tagged(edge.answer(view), things)
+    return preconditions.tagged(edge.answer(view), things)
 
 
 @area.api("/api/group/mailing/preview")
@@ -57,7 +57,7 @@ def mailing_preview() -> Response:
 @area.api("/api/group/members")
 def members() -> Response:
     shown, next_cursor = service.members_page(edge.ctx(), edge.who(), edge.cursor_arg())
-    return edge.tagged(edge.listed(shown, next_cursor), _members(edge.who().subject, shown))
+    return preconditions.tagged(edge.listed(shown, next_cursor), _members(edge.who().subject, shown))
 
 
 @area.api("/api/group/suppliers")
@@ -83,17 +83,17 @@ def add_member(given: dict) -> dict:
 
 @area.act(api=("PATCH", "/api/group/members/<member_id>"), fields=MEMBER_UPDATE_FIELDS, partial=True)
 def update_member(given: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, **given, seen=edge.seen())
+    return service.update_member(edge.ctx(), edge.who(), member_id, **given, seen=preconditions.seen())
 
 
 @area.act(form="/animateur/members/<member_id>/activate")
 def activate_member(_: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, active=True, seen=edge.seen())
+    return service.update_member(edge.ctx(), edge.who(), member_id, active=True, seen=preconditions.seen())
 
 
 @area.act(form="/animateur/members/<member_id>/deactivate")
 def deactivate_member(_: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, active=False, seen=edge.seen())
+    return service.update_member(edge.ctx(), edge.who(), member_id, active=False, seen=preconditions.seen())
 
 
 def _member(principal: Principal, member_id: str, **_: str) -> str:
@@ -103,12 +103,12 @@ def _member(principal: Principal, member_id: str, **_: str) -> str:
 @area.act(api=("DELETE", "/api/group/members/<member_id>"), form="/animateur/members/<member_id>/remove", status=204,
           notice="member_removed", confirm=("confirm_member_remove", "remove", _member))
 def remove_member(_: dict, member_id: str) -> None:
-    service.remove_member(edge.ctx(), edge.who(), member_id, seen=edge.seen())
+    service.remove_member(edge.ctx(), edge.who(), member_id, seen=preconditions.seen())
 
 
 @area.act(api=("PUT", "/api/group/message"), form="/animateur/message", fields=MESSAGE_FIELDS)
 def set_message(given: dict) -> dict:
-    return service.set_message(edge.ctx(), edge.who(), **given, seen=edge.seen())
+    return service.set_message(edge.ctx(), edge.who(), **given, seen=preconditions.seen())
 
 
 @area.act(api=("POST", "/api/group/deliveries"), form="/animateur/deliveries", fields=DELIVERY_FIELDS, status=201,

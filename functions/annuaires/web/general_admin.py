@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from ..services import auth, mailers, technical, values, versions
 from ..services.errors import NotFound
 from ..services.roles import GENERAL, Principal
-from . import edge, forms
+from . import edge, forms, preconditions
 from .areas import Area
 
 area = Area("general_admin", GENERAL, "general_admin")
@@ -48,7 +48,7 @@ def _mailers(shown: list[dict]) -> list[tuple[str, object, int]]:
 @area.api("/api/mailers")
 def list_mailers() -> Response:
     shown = mailers.list_mailers(edge.ctx())
-    return edge.tagged(edge.answer(shown), _mailers(shown))
+    return preconditions.tagged(edge.answer(shown), _mailers(shown))
 
 
 @area.api("/api/mailers/<letter>")
@@ -57,12 +57,12 @@ def get_mailer(letter: str) -> Response:
     shown = [m for m in mailers.list_mailers(edge.ctx()) if m["letter"] == letter]
     if not shown:
         raise NotFound()
-    return edge.tagged(edge.answer(shown[0]), _mailers(shown))
+    return preconditions.tagged(edge.answer(shown[0]), _mailers(shown))
 
 
 @area.act(api=("PUT", "/api/mailers/<letter>"), fields=MAILER_FIELDS)
 def set_mailer(given: dict, letter: str) -> dict:
-    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=edge.seen())
+    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=preconditions.seen())
 
 
 MAILER_FORM_FIELDS = [*(f for f in MAILER_FIELDS if f.name != "starttls"), forms.Field("letter", values.text(1)),
@@ -79,7 +79,7 @@ def set_mailer_from_form(given: dict) -> dict:
         given.pop("password", None)
     if given.pop("clear_password", False):
         given["password"] = ""
-    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=edge.seen())
+    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=preconditions.seen())
 
 
 @area.api("/api/technical-state")

@@ -14,7 +14,7 @@ from ..services import mail_accounts as service
 from ..services import mail_changes, mail_exports, mail_operators, mail_sync, mail_values, mailbox, values
 from ..services.errors import DomainError
 from ..services.roles import GENERAL, MAIL, MAILBOX, Principal
-from . import edge, forms
+from . import edge, forms, preconditions
 from .areas import Area, refused, status_of
 
 area = Area("mail", MAIL, "mail", also=(GENERAL,))
@@ -134,7 +134,7 @@ def list_accounts() -> Response:
     search = values.checked(q=(SEARCH, request.args.get("q", "")))["q"]
     shown, next_cursor = service.list_accounts(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg(),
                                                search)
-    return edge.tagged(edge.listed(shown, next_cursor), _versions("MailAccount", "address", shown))
+    return preconditions.tagged(edge.listed(shown, next_cursor), _versions("MailAccount", "address", shown))
 
 
 @area.act(api=("POST", "/api/mail/accounts"), fields=ACCOUNT_FIELDS, status=201)
@@ -152,45 +152,45 @@ def create_account_from_form(given: dict, domain: str) -> dict:
 @area.api("/api/mail/accounts/<address>")
 def get_account(address: str) -> Response:
     shown = service.get_account(edge.ctx(), edge.who(), address)
-    return edge.tagged(edge.answer(shown), _versions("MailAccount", "address", [shown]))
+    return preconditions.tagged(edge.answer(shown), _versions("MailAccount", "address", [shown]))
 
 
 @area.act(api=("PATCH", "/api/mail/accounts/<address>"), fields=ACCOUNT_CHANGES, partial=True)
 def update_account(given: dict, address: str) -> dict:
     if "address" in given:
         given["new_address"] = given.pop("address")
-    return service.update_account(edge.ctx(), edge.who(), address, **given, seen=edge.seen())
+    return service.update_account(edge.ctx(), edge.who(), address, **given, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/describe", fields=DESCRIBE_FIELDS, back="/messagerie/accounts/{address}",
           shown_on=account_page)
 def describe_account(given: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, **given, seen=edge.seen())
+    return service.update_account(edge.ctx(), edge.who(), address, **given, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice="mail_account_renamed",
           back=_account_page, shown_on=account_page)
 def rename_account(given: dict, address: str) -> dict:
     new_address = _in_domain(given["address"], _domain_of(address))
-    return service.update_account(edge.ctx(), edge.who(), address, new_address=new_address, seen=edge.seen())
+    return service.update_account(edge.ctx(), edge.who(), address, new_address=new_address, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/password", fields=RESET_FIELDS, notice="mail_password_reset",
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def reset_account_password(given: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, **forms.confirmed(given, "password"), seen=edge.seen())
+    return service.update_account(edge.ctx(), edge.who(), address, **forms.confirmed(given, "password"), seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/activate", notice="mail_account_activated",
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def activate_account(_: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, active=True, seen=edge.seen())
+    return service.update_account(edge.ctx(), edge.who(), address, active=True, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/deactivate", notice="mail_account_deactivated",
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def deactivate_account(_: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, active=False, seen=edge.seen())
+    return service.update_account(edge.ctx(), edge.who(), address, active=False, seen=preconditions.seen())
 
 
 def _account(principal: Principal, address: str, **_: str) -> str:
@@ -202,7 +202,7 @@ def _account(principal: Principal, address: str, **_: str) -> str:
           notice="mail_account_deleted", confirm=("confirm_mail_account_delete", "delete", _account),
           back=lambda _, address: _domain_page(address), shown_on=account_page)
 def delete_account(_: dict, address: str) -> None:
-    service.delete_account(edge.ctx(), edge.who(), address, seen=edge.seen())
+    service.delete_account(edge.ctx(), edge.who(), address, seen=preconditions.seen())
 
 
 # Aliases
@@ -210,7 +210,7 @@ def delete_account(_: dict, address: str) -> None:
 @area.api("/api/mail/aliases")
 def list_aliases() -> Response:
     shown, next_cursor = service.list_aliases(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg())
-    return edge.tagged(edge.listed(shown, next_cursor), _versions("MailAlias", "address", shown))
+    return preconditions.tagged(edge.listed(shown, next_cursor), _versions("MailAlias", "address", shown))
 
 
 @area.act(api=("POST", "/api/mail/aliases"), fields=ALIAS_FIELDS, status=201)
@@ -235,7 +235,7 @@ def _alias(principal: Principal, address: str, **_: str) -> str:
           back=lambda _, address: _domain_page(address),
           shown_on=lambda principal, address: domain_page(principal, _domain_of(address)))
 def delete_alias(_: dict, address: str) -> None:
-    service.delete_alias(edge.ctx(), edge.who(), address, seen=edge.seen())
+    service.delete_alias(edge.ctx(), edge.who(), address, seen=preconditions.seen())
 
 
 # Operators
@@ -243,7 +243,7 @@ def delete_alias(_: dict, address: str) -> None:
 @area.api("/api/mail/operators")
 def list_operators() -> Response:
     shown = mail_operators.list_operators(edge.ctx(), edge.who())
-    return edge.tagged(edge.answer(shown), _versions("MailOperator", "login", shown))
+    return preconditions.tagged(edge.answer(shown), _versions("MailOperator", "login", shown))
 
 
 @area.act(api=("POST", "/api/mail/operators"), form="/messagerie/operators", fields=OPERATOR_FIELDS, status=201,
@@ -259,7 +259,7 @@ def _operator(principal: Principal, login: str, **_: str) -> str:
 @area.act(api=("DELETE", "/api/mail/operators/<login>"), form="/messagerie/operators/<login>/delete", status=204,
           notice="mail_operator_deleted", confirm=("confirm_mail_operator_delete", "delete", _operator))
 def delete_operator(_: dict, login: str) -> None:
-    mail_operators.delete_operator(edge.ctx(), edge.who(), login, seen=edge.seen())
+    mail_operators.delete_operator(edge.ctx(), edge.who(), login, seen=preconditions.seen())
 
 
 # The export token, the feed, the sync, the exports
