@@ -261,3 +261,15 @@ def if_match_names(header: str, before: dict) -> bool:
     from annuaires.services.versions import part
 
     return part("Directory", before["code"], before["version"]) in header
+
+
+def test_r2_an_entity_stored_before_versions_reads_as_version_0(two_tabs, ctx):
+    """No migration: a Directory without the property is at version 0, and its ETag opens it as any other."""
+    code, tab_a, _, _ = two_tabs
+    key = ctx.client.key("Directory", code)
+    entity = ctx.client.get(key)
+    del entity["version"]
+    ctx.client.put(entity)
+    before = tab_a.get("/api/directory", expect=200)
+    assert before.get_json()["version"] == 0
+    assert tab_a.patch("/api/directory", {"comment": "après"}, headers=if_match(before), expect=200).get_json()["version"] == 1
