@@ -64,6 +64,7 @@ ROWS = [
     # The general admin
     Row("GET", "/admin/pwd.html", "200 200 200 200 200 200 200 200 200 200 200"),
     Row("GET", "/api/mailers", "401 200 403 403 403 403 403 403 403 403 401"),
+    Row("GET", "/api/mailers/<letter>", "401 200 403 403 403 403 403 403 403 403 401", path="/api/mailers/C"),
     Row("PUT", "/api/mailers/<letter>", "401 200 403 403 403 403 403 403 403 403 401",
         path="/api/mailers/C",
         body={"from": "{role} <envoi@example.org>", "smtp_host": "smtp.example.org", "smtp_port": 587, "username": "", "starttls": True}),

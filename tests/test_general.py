@@ -17,7 +17,8 @@ def test_mailers_are_listed_without_passwords(api):
     assert [m["letter"] for m in mailers] == list("ABCDEFGHIJKLMNOPQRSTUVWXY")
     saved = api.put("/api/mailers/C", RELAY, expect=200).get_json()
     assert saved == {"letter": "C", "from": "envoi@example.org", "smtp_host": "smtp.example.org", "smtp_port": 587,
-                     "username": "envoi", "starttls": True, "has_password": True, "per_minute": None, "per_day": None}
+                     "username": "envoi", "starttls": True, "has_password": True, "per_minute": None, "per_day": None,
+                     "version": 1}
     listed = api.get("/api/mailers").get_data(as_text=True)
     assert "smtp-secret" not in listed and "password_sealed" not in listed
 

@@ -15,7 +15,7 @@ def farm_network(given):
 def test_animator_manages_members(given, new_api):
     *_, radis_animator = farm_network(given)
     alice = radis_animator.post("/api/group/members", {"name": "Alice", "email": "alice@Example.ORG"}, expect=201).get_json()
-    assert alice == {"id": alice["id"], "name": "Alice", "email": "alice@example.org", "active": True}
+    assert alice == {"id": alice["id"], "name": "Alice", "email": "alice@example.org", "active": True, "version": 0}
     radis_animator.post("/api/group/members", {"name": "Alice 2", "email": "ALICE@example.org"}, expect=400)
     changed = radis_animator.patch(f"/api/group/members/{alice['id']}", {"active": False, "name": "Alice B."}, expect=200).get_json()
     assert (changed["active"], changed["name"]) == (False, "Alice B.")
@@ -41,7 +41,7 @@ def test_animator_writes_the_weekly_message(given, new_api):
     *_, radis_animator = farm_network(given)
     radis_animator.put("/api/group/message", {"subject": "Cette semaine", "body": "Des radis.\nEt des <b>choux</b>."}, expect=200)
     message = radis_animator.get("/api/group").get_json()["message"]
-    assert message == {"subject": "Cette semaine", "body": "Des radis.\nEt des <b>choux</b>."}
+    assert message == {"subject": "Cette semaine", "body": "Des radis.\nEt des <b>choux</b>.", "version": 1}
     radis_animator.put("/api/group/message", {"subject": "x" * 201, "body": ""}, expect=400)
 
 

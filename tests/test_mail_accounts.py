@@ -35,7 +35,7 @@ def test_b1_b3_an_account_gets_its_companions_and_follows_a_rename(admin):
     created = account(admin, "Prenom.Nom@AUF.org", quota_mb=2048)
     assert created == {"address": "Prenom.Nom@auf.org", "display_name": "Prénom Nom", "active": True, "quota_mb": 2048,
                        "origin": "local", "companions": {"secours": "prenom.nom@fr.secours", "backup": "prenom.nom@fr.backup",
-                                                         "archives": "prenom.nom@fr.archives"}}
+                                                         "archives": "prenom.nom@fr.archives"}, "version": created["version"]}
     assert admin.get("/api/mail/accounts/PRENOM.NOM@auf.org", expect=200).get_json() == created  # compared without case
     assert [a["address"] for a in admin.get("/api/mail/accounts?domain=auf.org", expect=200).get_json()] == [
         "Prenom.Nom@auf.org"]
@@ -106,7 +106,8 @@ def test_b1_aliases_refuse_themselves_loops_and_bad_targets(admin):
     account(admin, "jean@auf.org")
     created = admin.post("/api/mail/aliases", {"address": "contact@auf.org", "targets": ["Jean@auf.org", "x@example.org"]},
                          expect=201).get_json()
-    assert created == {"address": "contact@auf.org", "targets": ["jean@auf.org", "x@example.org"], "origin": "local"}
+    assert created == {"address": "contact@auf.org", "targets": ["jean@auf.org", "x@example.org"], "origin": "local",
+                       "version": created["version"]}
     admin.post("/api/mail/aliases", {"address": "a@auf.org", "targets": ["b@auf.org"]}, expect=201)
     admin.post("/api/mail/aliases", {"address": "b@auf.org", "targets": ["c@auf.org"]}, expect=201)
     for body, reason in (({"address": "c@auf.org", "targets": ["a@auf.org"]}, "alias_loop"),

@@ -155,7 +155,8 @@ def test_a_mail_admin_names_an_operator_of_ticked_domains_and_removes_it(mail_ad
         "csrf": mail_admin.csrf, "login": "Accueil", "password": "donné par la DSI", "domains": ["auf.org", "autre.org"]})
     assert answer.status_code == 303
     listed = mail_admin.get("/api/mail/operators", expect=200).get_json()
-    assert listed == [{"login": "accueil", "domains": ["auf.org", "autre.org"], "admin": False, "active": True}]
+    assert listed == [{"login": "accueil", "domains": ["auf.org", "autre.org"], "admin": False, "active": True,
+                       "version": listed[0]["version"]}]
     refused = mail_admin.client.post("/messagerie/operators", data={
         "csrf": mail_admin.csrf, "login": "compta", "password": "donné par la DSI", "domains": ["auf.org", "inconnu.org"]})
     page = text(refused)

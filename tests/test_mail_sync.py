@@ -82,7 +82,8 @@ def test_b5_every_change_at_the_reference_reaches_the_site_after_one_sync(emulat
     assert now["carol@auf.org"]["active"] is False and now["zed@auf.org"]["origin"] == "local"
     assert Passwords("fast").verify(stored(emulator, site, "bob@auf.org").password_hash, new_password)
     assert here.get("/api/mail/aliases?domain=auf.org", expect=200).get_json() == [
-        {"address": "contact@auf.org", "targets": ["alice.martin@auf.org", "x@example.org"], "origin": "reference"}]
+        {"address": "contact@auf.org", "targets": ["alice.martin@auf.org", "x@example.org"], "origin": "reference",
+         "version": 0}]
     assert set(accounts_of(here, "local.org")) == {"eve@local.org"}
     runs = here.get("/api/mail/sync/runs", expect=200).get_json()
     assert [r["applied"] for r in runs][:2] == [second["applied"], 0]

@@ -7,7 +7,7 @@ from ..store.base import in_transaction
 from ..store.directories import Directory
 from ..store.groups import Group
 from ..store.members import Member
-from . import audit, auth, member_lines, values
+from . import audit, auth, member_lines, values, versions
 from .context import Context
 from .directory_admin import responsible
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -61,7 +61,7 @@ def overview(ctx: Context, principal: Principal) -> dict:
         "deliveries": [{**short_group(delivered[c]), "suspended": not shares_active_directory(group, delivered[c], directory_of)}
                        for c in group.deliveries if c in delivered],
         "suppliers": [{**short_group(s), "suspended": not shares_active_directory(s, group, directory_of)} for s in suppliers],
-        "message": {"subject": message.subject, "body": message.body},
+        "message": {"subject": message.subject, "body": message.body, "version": message.version},
         "mailing": {"day": group.mailing_day, "mailer": group.mailer or values.NO_MAILER, "responsible": in_charge,
                     "responsible_name": directory_of[in_charge].name if in_charge else None},
         "audit": entries,
@@ -98,14 +98,15 @@ def add_member(ctx: Context, principal: Principal, name: str, email: str) -> dic
 
 
 def update_member(ctx: Context, principal: Principal, member_id: str, name: str | None = None,
-                  email: str | None = None, active: bool | None = None) -> dict:
-    """Change a member's name, e-mail or active flag."""
+                  email: str | None = None, active: bool | None = None, *, seen: versions.Seen | None = None) -> dict:
+    """Change a member's name, e-mail or active flag (as `seen`, R2)."""
     given = {k: v for k, v in {"name": (values.MEMBER_NAME, name), "email": (values.email, email),
                                "active": (values.boolean, active)}.items() if v[1] is not None}
     changes = values.checked(**given)
 
     def work() -> Member:
         member = _member(ctx, principal, member_id)
+        versions.check(seen, "Member", f"{member.group}/{member.id}", member, member_view(member))
         if "email" in changes and changes["email"].lower() != member.email_norm:
             if _email_taken(ctx, principal.subject, changes["email"]):
                 raise InvalidInput({"email": "email_taken"})
@@ -122,11 +123,12 @@ def update_member(ctx: Context, principal: Principal, member_id: str, name: str 
     return member_view(in_transaction(ctx.client, work))
 
 
-def remove_member(ctx: Context, principal: Principal, member_id: str) -> None:
-    """Remove a member."""
+def remove_member(ctx: Context, principal: Principal, member_id: str, *, seen: versions.Seen | None = None) -> None:
+    """Remove a member (as `seen`, R2)."""
 
     def work() -> None:
         member = _member(ctx, principal, member_id)
+        versions.unchanged(seen, "Member", f"{member.group}/{member.id}", member, member_view(member))
         ctx.client.delete(members.SCHEMA.key(ctx.client, member.id, principal.subject))
         audit.record(ctx, principal, "member_removed", detail=f"{member.name} <{member.email}>")
 
@@ -139,14 +141,17 @@ def member_label(ctx: Context, principal: Principal, member_id: str) -> str:
     return f"{member.name} <{member.email}>"
 
 
-def set_message(ctx: Context, principal: Principal, subject: str, body: str) -> dict:
-    """Write the weekly message."""
+def set_message(ctx: Context, principal: Principal, subject: str, body: str, *, seen: versions.Seen | None = None) -> dict:
+    """Write the weekly message (over the one `seen`, R2)."""
     given = values.checked(subject=(values.SUBJECT, subject), body=(values.BODY, body))
 
     def work() -> dict:
-        messages.SCHEMA.put(ctx.client, messages.Message(principal.subject, given["subject"], given["body"], ctx.now()))
+        message = messages.SCHEMA.get(ctx.client, principal.subject) or messages.Message(principal.subject)
+        versions.check(seen, "Message", principal.subject, message, {"subject": message.subject, "body": message.body})
+        message.subject, message.body, message.updated = given["subject"], given["body"], ctx.now()
+        messages.SCHEMA.put(ctx.client, message)
         audit.record(ctx, principal, "message_updated", detail=given["subject"])
-        return {"subject": given["subject"], "body": given["body"]}
+        return {"subject": given["subject"], "body": given["body"], "version": message.version}
 
     return in_transaction(ctx.client, work)
 

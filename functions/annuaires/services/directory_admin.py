@@ -10,7 +10,7 @@ from ..store import directories, groups
 from ..store.base import in_transaction
 from ..store.directories import Directory
 from ..store.groups import Group
-from . import audit, auth, passwords, values
+from . import audit, auth, passwords, values, versions
 from .claims import claim_names
 from .context import Context
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -95,8 +95,8 @@ def reactivation_deadline(ctx: Context, group: Group, directory: str) -> object 
 
 
 def update(ctx: Context, principal: Principal, name: str | None = None, initials: str | None = None,
-           color: str | None = None, comment: str | None = None) -> dict:
-    """Rename the directory (name and initials stay unique, A1) or change its colour and comment."""
+           color: str | None = None, comment: str | None = None, *, seen: versions.Seen | None = None) -> dict:
+    """Rename the directory (name and initials stay unique, A1) or change its colour and comment (as `seen`, R2)."""
     given = {k: v for k, v in {"name": (values.NAME, name), "initials": (values.initials, initials),
                                "color": (values.color, color), "comment": (values.COMMENT, comment)}.items()
              if v[1] is not None}
@@ -104,6 +104,7 @@ def update(ctx: Context, principal: Principal, name: str | None = None, initials
 
     def work() -> Directory:
         directory = directories.SCHEMA.get(ctx.client, principal.subject)
+        versions.check(seen, "Directory", directory.code, directory, directory_view(directory))
         claim_names(ctx.client, "directory", directory, changes.get("name"), changes.get("initials"))
         for field, value in changes.items():
             setattr(directory, field, value)
@@ -250,7 +251,7 @@ def reset_group_password(ctx: Context, principal: Principal, code: str) -> None:
 
 
 def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, mailer: str, *,
-                take_over: bool = True) -> dict:
+                take_over: bool = True, seen: versions.Seen | None = None) -> dict:
     """Set a group's mailing day and mailer; this directory becomes responsible for it (A12).
 
     Without `take_over`, a mailing another active directory is responsible for is left to it.
@@ -263,6 +264,7 @@ def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, 
             in_charge = responsible(group, directories.SCHEMA.get_many(ctx.client, [group.mailing_responsible]))
             if in_charge is not None:
                 raise InvalidInput({"take_over": "take_over_confirm"})
+        versions.check(seen, "Group", group.code, group, group_view(group)["mailing"])  # after: taking over says more
         group.mailing_day, group.mailer, group.mailing_responsible = given["day"], given["mailer"], principal.subject
         groups.SCHEMA.put(ctx.client, group)
         _log(ctx, principal, "mailing_configured", group, f"{given['day'] or '-'} / {given['mailer']}")

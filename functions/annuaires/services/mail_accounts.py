@@ -14,7 +14,7 @@ from ..store import mail as store
 from ..store import mail_feed
 from ..store.base import in_transaction, lookup
 from ..store.mail import MailAccount, MailAddress, MailAlias, MailDomain, MailSite
-from . import audit, mail_values, values
+from . import audit, mail_values, values, versions
 from .context import Context
 from .errors import Conflict, InvalidInput, NotFound
 from .mail_operators import may_manage, must_be_mail_admin, visible_domains
@@ -104,7 +104,7 @@ def _real_domain(ctx: Context, name: str) -> tuple[MailDomain, MailSite]:
 def account_row(account: MailAccount, site: MailSite) -> dict:
     return {"address": f"{account.local}@{account.domain}", "display_name": account.display_name,
             "active": account.active, "quota_mb": account.quota_mb, "origin": account.origin,
-            "companions": mail_values.companions(account.address, site)}
+            "companions": mail_values.companions(account.address, site), "version": account.version}
 
 
 def _take(ctx: Context, claims: list[MailAddress], renamed_from: str = "") -> None:
@@ -136,7 +136,7 @@ def create_account(ctx: Context, principal: Principal, address: str, password: s
     def work() -> tuple[dict, list[tuple[str, str]]]:
         _, site = _real_domain(ctx, where.domain)
         account = MailAccount(where.key, where.domain, where.local, given["display_name"], sort_key(given["display_name"]),
-                              password_hash, True, given["quota_mb"], created=at, updated=at)
+                              password_hash, True, given["quota_mb"], created=at, updated=at, version=versions.first(at))
         _take(ctx, mail_values.account_claims(where.key, site))
         store.ACCOUNTS.put(ctx.client, account)
         _record(ctx, principal, "mail_account_created", where.domain, where.key)
@@ -214,9 +214,10 @@ def domain_overview(ctx: Context, principal: Principal, domain: str, cursor: str
             "next_aliases": next_aliases}
 
 
-def update_account(ctx: Context, principal: Principal, address: str, **changes: Any) -> dict:
+def update_account(ctx: Context, principal: Principal, address: str, *, seen: versions.Seen | None = None,
+                   **changes: Any) -> dict:
     """Change an account's display name, quota, activity or password (a reset), or rename it (`new_address`):
-    its companions follow (B3)."""
+    its companions follow (B3); only the account `seen` (R2)."""
     current = _account(ctx, principal, address)
     local_only(current)
     checks = {"display_name": DISPLAY_NAME, "active": values.boolean, "quota_mb": mail_values.quota_mb,
@@ -238,6 +239,7 @@ def update_account(ctx: Context, principal: Principal, address: str, **changes: 
         if account is None:
             raise NotFound()
         _, site = _real_domain(ctx, account.domain)
+        versions.check(seen, "MailAccount", account.address, account, account_row(account, site))
         changed = [("MailAccount", account.address)]
         if renamed is not None and renamed.key != account.address:
             _, new_site = _real_domain(ctx, renamed.domain)
@@ -271,8 +273,8 @@ def update_account(ctx: Context, principal: Principal, address: str, **changes: 
     return in_mail_transaction(ctx, work)
 
 
-def delete_account(ctx: Context, principal: Principal, address: str) -> None:
-    """Delete an account and its companions' claims (the mailboxes' content is the mail host's)."""
+def delete_account(ctx: Context, principal: Principal, address: str, *, seen: versions.Seen | None = None) -> None:
+    """Delete an account and its companions' claims (the mailboxes' content is the mail host's); only as `seen` (R2)."""
     current = _account(ctx, principal, address)
     local_only(current)
 
@@ -281,6 +283,7 @@ def delete_account(ctx: Context, principal: Principal, address: str) -> None:
         if account is None:
             raise NotFound()
         _, site = _real_domain(ctx, account.domain)
+        versions.unchanged(seen, "MailAccount", account.address, account, account_row(account, site))
         _release(ctx, mail_values.account_claims(account.address, site))
         ctx.client.delete(store.ACCOUNTS.key(ctx.client, account.address, account.domain))
         _record(ctx, principal, "mail_account_deleted", account.domain, account.address)
@@ -292,7 +295,7 @@ def delete_account(ctx: Context, principal: Principal, address: str) -> None:
 # Aliases
 
 def alias_row(alias: MailAlias) -> dict:
-    return {"address": alias.address, "targets": alias.targets, "origin": alias.origin}
+    return {"address": alias.address, "targets": alias.targets, "origin": alias.origin, "version": alias.version}
 
 
 def _targets(address: str, given: Any) -> list[str]:
@@ -339,7 +342,7 @@ def create_alias(ctx: Context, principal: Principal, address: str, targets: Any)
         _real_domain(ctx, where.domain)
         _take(ctx, [mail_values.alias_claim(where.key)])
         _check_no_loop(ctx, where.key, chosen)
-        alias = MailAlias(where.key, where.domain, chosen, created=at, updated=at)
+        alias = MailAlias(where.key, where.domain, chosen, created=at, updated=at, version=versions.first(at))
         store.ALIASES.put(ctx.client, alias)
         _record(ctx, principal, "mail_alias_created", where.domain, where.key, detail=", ".join(chosen))
         return alias_row(alias), [("MailAlias", where.key)]
@@ -356,7 +359,8 @@ def alias_label(ctx: Context, principal: Principal, address: str) -> str:
     return f"{alias.address} → {', '.join(alias.targets)}"
 
 
-def delete_alias(ctx: Context, principal: Principal, address: str) -> None:
+def delete_alias(ctx: Context, principal: Principal, address: str, *, seen: versions.Seen | None = None) -> None:
+    """Delete an alias (only as `seen`, R2)."""
     where = _managed(principal, address)
 
     def work() -> tuple[None, list[tuple[str, str]]]:
@@ -364,6 +368,7 @@ def delete_alias(ctx: Context, principal: Principal, address: str) -> None:
         if alias is None:
             raise NotFound()
         local_only(alias)
+        versions.unchanged(seen, "MailAlias", alias.address, alias, alias_row(alias))
         _release(ctx, [mail_values.alias_claim(where.key)])
         ctx.client.delete(store.ALIASES.key(ctx.client, where.key, where.domain))
         _record(ctx, principal, "mail_alias_deleted", where.domain, where.key)

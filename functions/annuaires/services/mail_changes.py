@@ -23,7 +23,7 @@ MIN_TOKEN, MAX_TOKEN = 24, 200
 PAGE = 500
 STATES = {"MailSite": store.SITES, "MailDomain": store.DOMAINS, "MailAccount": store.ACCOUNTS, "MailAlias": store.ALIASES}
 PARENTED = {"MailAccount", "MailAlias"}  # children of their domain
-NOT_SHARED = {"origin", "search_name", "created", "updated"}  # each instance's own
+NOT_SHARED = {"origin", "search_name", "created", "updated", "version"}  # each instance's own
 
 
 def _digest(token: str) -> str:

@@ -8,7 +8,7 @@ import re
 from ..store import mail as mail_store
 from ..store.base import in_transaction
 from ..store.mail_operators import OPERATORS, MailOperator, every
-from . import audit, password_policy, values
+from . import audit, password_policy, values, versions
 from .context import Context
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .roles import GENERAL, MAIL, Principal
@@ -43,7 +43,8 @@ def visible_domains(principal: Principal, names: list[str]) -> list[str]:
 
 
 def operator_row(operator: MailOperator) -> dict:
-    return {"login": operator.login, "domains": operator.domains, "admin": operator.admin, "active": operator.active}
+    return {"login": operator.login, "domains": operator.domains, "admin": operator.admin, "active": operator.active,
+            "version": operator.version}
 
 
 def list_operators(ctx: Context, principal: Principal) -> list[dict]:
@@ -82,7 +83,7 @@ def create_operator(ctx: Context, principal: Principal, login: str, password: st
         if OPERATORS.get(ctx.client, given["login"]) is not None:
             raise Conflict("login_taken", field="login")
         operator = MailOperator(given["login"], given["login"], password_hash, given["domains"], given["admin"], True, at,
-                                True, at)
+                                True, at, version=versions.first(at))
         OPERATORS.put(ctx.client, operator)
         audit.record(ctx, principal, "mail_operator_created", target=f"mail:{operator.login}", target_name=operator.login,
                      detail=", ".join(operator.domains) or ("admin" if operator.admin else ""),
@@ -110,14 +111,15 @@ def operator_label(ctx: Context, principal: Principal, login: str) -> str:
     return f"{operator.login} ({', '.join(operator.domains)})" if operator.domains else operator.login
 
 
-def delete_operator(ctx: Context, principal: Principal, login: str) -> None:
-    """Remove an operator (its sessions end with it); a mail admin only by the general admin."""
+def delete_operator(ctx: Context, principal: Principal, login: str, *, seen: versions.Seen | None = None) -> None:
+    """Remove an operator (its sessions end with it); a mail admin only by the general admin; only as `seen` (R2)."""
     must_be_mail_admin(principal)
 
     def work() -> None:
         operator = _named(ctx, login)
         if operator.admin and principal.role is not GENERAL:
             raise Forbidden()
+        versions.unchanged(seen, "MailOperator", operator.login, operator, operator_row(operator))
         ctx.client.delete(OPERATORS.key(ctx.client, operator.login))
         audit.record(ctx, principal, "mail_operator_deleted", target=f"mail:{operator.login}", target_name=operator.login,
                      also=[f"domain:{d}" for d in operator.domains])

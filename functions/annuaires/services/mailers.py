@@ -7,7 +7,7 @@ from email.utils import getaddresses
 from ..store import mailers
 from ..store.base import in_transaction
 from ..store.mailers import Mailer
-from . import audit, values
+from . import audit, values, versions
 from .context import Context
 from .errors import InvalidInput, NotFound
 from .roles import Principal
@@ -38,7 +38,7 @@ def mailer_view(letter: str, mailer: Mailer | None) -> dict:
     return {
         "letter": letter, "from": mailer.sender, "smtp_host": mailer.smtp_host, "smtp_port": mailer.smtp_port,
         "username": mailer.username, "starttls": mailer.starttls, "has_password": bool(mailer.password_sealed),
-        "per_minute": mailer.per_minute, "per_day": mailer.per_day,
+        "per_minute": mailer.per_minute, "per_day": mailer.per_day, "version": mailer.version,
     }
 
 
@@ -63,7 +63,7 @@ def list_mailers(ctx: Context) -> list[dict]:
     return [mailer_view(letter, found.get(letter)) for letter in LETTERS]
 
 
-def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict) -> dict:
+def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict, *, seen: versions.Seen | None = None) -> dict:
     """Configure one mailer; a missing password keeps the stored one only while what it was given for stays the same
     (PASSWORD_BOUND_TO); empty username and password mean no authentication."""
     if letter not in LETTERS:
@@ -88,6 +88,7 @@ def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict) 
 
     def work() -> Mailer:
         mailer = mailers.SCHEMA.get(ctx.client, letter) or Mailer(letter)
+        versions.check(seen, "Mailer", letter, mailer, mailer_view(letter, mailer))  # as it was seen (R2)
         moved = any(getattr(mailer, field) != given[field] for field in PASSWORD_BOUND_TO)
         for field, value in given.items():
             setattr(mailer, field, value)

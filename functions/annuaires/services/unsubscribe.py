@@ -9,7 +9,7 @@ from ..store import groups, members
 from ..store.base import in_transaction
 from ..store.groups import Group
 from ..store.members import Member
-from . import audit, values
+from . import audit, values, versions
 from .context import Context
 from .errors import NotFound
 from .roles import GROUP
@@ -40,6 +40,7 @@ def unsubscribe(ctx: Context, group: str, member_id: str, token: str) -> Member:
             raise NotFound()
         if fresh.active:
             fresh.active = False
+            versions.bump(fresh)  # an animator's form shown before says active: its save must not undo this (R2)
             members.SCHEMA.put(ctx.client, fresh)
             audit.record_as(ctx, f"member:{fresh.id}", fresh.name, "member_unsubscribed", target=f"{GROUP.name}:{group}",
                             detail=f"{fresh.name} <{fresh.email}>")

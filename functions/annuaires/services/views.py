@@ -13,6 +13,7 @@ def group_view(group: Group) -> dict:
     return {
         "code": group.code, "type": group.type, "name": group.name, "initials": group.initials, "active": group.active,
         "mailing": {"day": group.mailing_day, "mailer": group.mailer or NO_MAILER, "responsible": group.mailing_responsible},
+        "version": group.version,
     }
 
 
@@ -32,9 +33,9 @@ def directory_row(directory: Directory) -> dict:
 
 def directory_view(directory: Directory) -> dict:
     """A directory as its own admin sees it."""
-    return {**_directory(directory), "color": directory.color, "comment": directory.comment}
+    return {**_directory(directory), "color": directory.color, "comment": directory.comment, "version": directory.version}
 
 
 def member_view(member: Member) -> dict:
     """A member of a group (alterconso) or groupement (producteur)."""
-    return {"id": str(member.id), "name": member.name, "email": member.email, "active": member.active}
+    return {"id": str(member.id), "name": member.name, "email": member.email, "active": member.active, "version": member.version}

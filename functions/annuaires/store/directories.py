@@ -16,6 +16,7 @@ class Directory(Account):
 
     color: str = ""
     comment: str = ""
+    version: int = 0  # of what its admin edits: name, initials, colour, comment (R2)
 
 
 SCHEMA = Schema("Directory", Directory, "code", unindexed=(*ACCOUNT_UNINDEXED, "color", "comment"), secret=("password_hash",))

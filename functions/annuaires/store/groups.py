@@ -25,6 +25,7 @@ class Group(Account):
     mailer: str = "Z"
     mailing_responsible: str | None = None
     deliveries: list[str] = field(default_factory=list)  # groups a groupement delivers
+    version: int = 0  # of its mailing configuration, the part directories edit (R2)
 
 
 SCHEMA = Schema("Group", Group, "code", unindexed=(*ACCOUNT_UNINDEXED, "history"), secret=("password_hash",))

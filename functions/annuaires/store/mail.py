@@ -63,6 +63,7 @@ class MailAccount:
     origin: str = LOCAL
     created: datetime | None = None
     updated: datetime | None = None
+    version: int = 0  # of what its admins edit (R2); each instance its own
 
 
 @dataclass
@@ -75,6 +76,7 @@ class MailAlias:
     origin: str = LOCAL
     created: datetime | None = None
     updated: datetime | None = None
+    version: int = 0  # (R2)
 
 
 @dataclass

@@ -24,6 +24,7 @@ class MailOperator:
     active: bool = True
     created: datetime | None = None
     sessions_epoch: int = 0
+    version: int = 0  # of what a mail admin edits (R2)
 
 
 OPERATORS = Schema("MailOperator", MailOperator, "login", secret=("password_hash",),

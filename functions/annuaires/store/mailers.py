@@ -24,6 +24,7 @@ class Mailer:
     per_minute: int | None = None  # the relay's sending limits
     per_day: int | None = None
     updated: datetime | None = None
+    version: int = 0  # (R2)
 
 
 SCHEMA = Schema("Mailer", Mailer, "letter", unindexed=("password_sealed", "sender", "username"), secret=("password_sealed",))

@@ -21,6 +21,7 @@ class Member:
     email_norm: str = ""  # one address once in a group
     active: bool = True
     created: datetime | None = None
+    version: int = 0  # of its name, address and state (R2)
 
 
 SCHEMA = Schema("Member", Member, "id", unindexed=("name", "email"), parent_kind="Group", parent_field="group")

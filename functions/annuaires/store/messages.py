@@ -16,6 +16,7 @@ class Message:
     subject: str = ""
     body: str = ""
     updated: datetime | None = None
+    version: int = 0  # (R2)
 
 
 SCHEMA = Schema("Message", Message, "group", unindexed=("subject", "body", "updated"))

@@ -10,7 +10,7 @@ from ..services import audit as audit_service
 from ..services import mailing_report, values, weekly_email
 from ..services.errors import InvalidInput
 from ..services.roles import GROUP, Principal
-from . import edge, forms
+from . import edge, forms, preconditions
 from .areas import Area, refused
 
 area = Area("animator", GROUP, "animator")
@@ -37,9 +37,16 @@ def page(principal: Principal) -> tuple[str, dict]:
                                       "last_batch": last, "not_reached": not_reached}
 
 
+def _members(group: str, shown: list[dict]) -> list[tuple[str, object, int]]:
+    """The members an answer shows, with their versions (its ETag, R2)."""
+    return [("Member", f"{group}/{m['id']}", m["version"]) for m in shown]
+
+
 @area.api("/api/group")
 def overview() -> Response:
-    return edge.answer(service.overview(edge.ctx(), edge.who()))
+    view = service.overview(edge.ctx(), edge.who())
+    things = [("Message", view["code"], view["message"]["version"]), *_members(view["code"], view["members"])]
+    return preconditions.tagged(edge.answer(view), things)
 
 
 @area.api("/api/group/mailing/preview")
@@ -49,7 +56,8 @@ def mailing_preview() -> Response:
 
 @area.api("/api/group/members")
 def members() -> Response:
-    return edge.listed(*service.members_page(edge.ctx(), edge.who(), edge.cursor_arg()))
+    shown, next_cursor = service.members_page(edge.ctx(), edge.who(), edge.cursor_arg())
+    return preconditions.tagged(edge.listed(shown, next_cursor), _members(edge.who().subject, shown))
 
 
 @area.api("/api/group/suppliers")
@@ -75,17 +83,17 @@ def add_member(given: dict) -> dict:
 
 @area.act(api=("PATCH", "/api/group/members/<member_id>"), fields=MEMBER_UPDATE_FIELDS, partial=True)
 def update_member(given: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, **given)
+    return service.update_member(edge.ctx(), edge.who(), member_id, **given, seen=preconditions.seen())
 
 
 @area.act(form="/animateur/members/<member_id>/activate")
 def activate_member(_: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, active=True)
+    return service.update_member(edge.ctx(), edge.who(), member_id, active=True, seen=preconditions.seen())
 
 
 @area.act(form="/animateur/members/<member_id>/deactivate")
 def deactivate_member(_: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, active=False)
+    return service.update_member(edge.ctx(), edge.who(), member_id, active=False, seen=preconditions.seen())
 
 
 def _member(principal: Principal, member_id: str, **_: str) -> str:
@@ -95,12 +103,12 @@ def _member(principal: Principal, member_id: str, **_: str) -> str:
 @area.act(api=("DELETE", "/api/group/members/<member_id>"), form="/animateur/members/<member_id>/remove", status=204,
           notice="member_removed", confirm=("confirm_member_remove", "remove", _member))
 def remove_member(_: dict, member_id: str) -> None:
-    service.remove_member(edge.ctx(), edge.who(), member_id)
+    service.remove_member(edge.ctx(), edge.who(), member_id, seen=preconditions.seen())
 
 
 @area.act(api=("PUT", "/api/group/message"), form="/animateur/message", fields=MESSAGE_FIELDS)
 def set_message(given: dict) -> dict:
-    return service.set_message(edge.ctx(), edge.who(), **given)
+    return service.set_message(edge.ctx(), edge.who(), **given, seen=preconditions.seen())
 
 
 @area.act(api=("POST", "/api/group/deliveries"), form="/animateur/deliveries", fields=DELIVERY_FIELDS, status=201,

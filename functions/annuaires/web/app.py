@@ -23,6 +23,7 @@ from ..services.context import Context, utc_now
 from ..services.errors import DomainError, InvalidInput, TooManyAttempts
 from ..services.passwords import Passwords
 from ..services.secrets_box import keys_of
+from ..services.versions import ChangedElsewhere
 from ..store.base import InvalidCursor, make_client
 from . import edge, forms
 from .areas import status_of
@@ -106,6 +107,8 @@ def create_app(
             body: dict = {"code": error.code, "message": message}
             if fields is not None:
                 body["fields"] = {name: translate(key, g.lang) for name, key in fields.items()}
+            if isinstance(error, ChangedElsewhere) and error.current:
+                body["current"] = error.current  # what is stored now, to show beside what the client sent (R2)
             response = edge.answer({"error": body}, status)
         else:
             response = edge.error_page(status, message, fields or {})

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..services.errors import DomainError, InvalidInput, TooManyAttempts
 from ..services.roles import Principal, Role
+from ..services.versions import ChangedElsewhere
 from . import carry, edge, forms
 from .i18n import translate
 
@@ -24,6 +25,7 @@ AREAS: dict[str, Area] = {}
 STATUS = {
     "invalid_input": 400, "unauthenticated": 401, "forbidden": 403, "password_change_required": 403,
     "not_found": 404, "name_taken": 409, "initials_taken": 409, "conflict": 409, "too_many_attempts": 429,
+    "changed_elsewhere": 412,
 }
 # Fields whose value a refused form never shows again.
 SECRET_FIELDS = {"password", "current", "new", "confirm"}
@@ -39,6 +41,7 @@ class Failed:
     typed: dict[str, str] = field(default_factory=dict)
     params: dict[str, object] = field(default_factory=dict)  # what the field errors' messages name
     at_top: bool = False  # a button with no fields (a row's act): its refusal shows at the top of the page
+    current: dict[str, object] = field(default_factory=dict)  # changed elsewhere meanwhile: what is stored now (R2)
 
     def first(self) -> str | None:
         """The first field in error (it gets the focus)."""
@@ -53,7 +56,8 @@ def refused(form: str, error: DomainError, data: dict[str, str]) -> Failed:
         errors = {str(error.params["field"]): error.message_key}  # a name, initials or an address taken
     message = "" if errors else translate(error.message_key, lang, **error.params)
     typed = {k: v for k, v in data.items() if k not in SECRET_FIELDS and k != "csrf"}
-    return Failed(form, errors, message, typed, dict(error.params))
+    current = error.current if isinstance(error, ChangedElsewhere) else {}
+    return Failed(form, errors, message, typed, dict(error.params), current=current)
 
 
 def status_of(error: DomainError) -> int:
@@ -198,12 +202,13 @@ class Area:
                     if isinstance(principal, Response):
                         return principal
                     data: dict[str, Any] = request.form.to_dict()
+                    data.pop("version", None)  # the version the form was shown with: edge.seen() reads it (R2)
                     data.update({field: request.form.getlist(field) for field in many if field in request.form})
                     try:
                         given = forms.parse(data, list(fields), partial=partial) if fields else {}
                         result = act(given, **kwargs)
                     except DomainError as error:
-                        if isinstance(error, TooManyAttempts | InvalidInput) or status_of(error) in (403, 404, 409):
+                        if isinstance(error, TooManyAttempts | InvalidInput) or status_of(error) in (403, 404, 409, 412):
                             form_id = "-".join([name, *map(str, kwargs.values())])  # a row's form names its row
                             failed = refused(form_id, error, data)
                             failed.at_top = not fields

@@ -9,7 +9,7 @@ from ..services import audit as audit_service
 from ..services import directory_admin as service
 from ..services import handover, mailers, mailing_report, values
 from ..services.roles import DIRECTORY, GROUP, Principal
-from . import charts, edge, forms
+from . import charts, edge, forms, preconditions
 from .areas import Area
 
 area = Area("directory_admin", DIRECTORY, "directory_admin")
@@ -61,14 +61,21 @@ def resend(_: dict, code: str) -> dict:
     return mailing_report.resend(edge.ctx(), edge.who(), code)
 
 
+def _groups(shown: list[dict]) -> list[tuple[str, object, int]]:
+    """The groups' mailing configurations an answer shows, with their versions (its ETag, R2)."""
+    return [("Group", g["code"], g["version"]) for g in shown]
+
+
 @area.api("/api/directory")
 def overview() -> Response:
-    return edge.answer(service.overview(edge.ctx(), edge.who()))
+    view = service.overview(edge.ctx(), edge.who())
+    return preconditions.tagged(edge.answer(view), [("Directory", view["code"], view["version"]), *_groups(view["groups"])])
 
 
 @area.api("/api/directory/groups")
 def groups() -> Response:
-    return edge.listed(*service.groups_page(edge.ctx(), edge.who(), edge.cursor_arg()))
+    shown, next_cursor = service.groups_page(edge.ctx(), edge.who(), edge.cursor_arg())
+    return preconditions.tagged(edge.listed(shown, next_cursor), _groups(shown))
 
 
 @area.api("/api/directory/former")
@@ -83,7 +90,7 @@ def audit() -> Response:
 
 @area.act(api=("PATCH", "/api/directory"), fields=UPDATE_FIELDS, partial=True)
 def update(given: dict) -> dict:
-    return service.update(edge.ctx(), edge.who(), **given)
+    return service.update(edge.ctx(), edge.who(), **given, seen=preconditions.seen())
 
 
 @area.act(form="/adminloc/settings", fields=[*UPDATE_FIELDS, forms.Field("no_color", values.boolean, required=False)],
@@ -92,7 +99,7 @@ def update_from_form(given: dict) -> dict:
     """The settings form: a colour input always sends a colour, so a box says "none"."""
     if given.pop("no_color", False):
         given["color"] = ""
-    return service.update(edge.ctx(), edge.who(), **given)
+    return service.update(edge.ctx(), edge.who(), **given, seen=preconditions.seen())
 
 
 @area.subpage("/adminloc/groups/<code>")
@@ -135,7 +142,7 @@ def reset_group_password(_: dict, code: str) -> None:
 
 @area.act(api=("PUT", "/api/directory/groups/<code>/mailing"), fields=MAILING_FIELDS)
 def set_mailing(given: dict, code: str) -> dict:
-    return service.set_mailing(edge.ctx(), edge.who(), code, given["day"], given["mailer"])
+    return service.set_mailing(edge.ctx(), edge.who(), code, given["day"], given["mailer"], seen=preconditions.seen())
 
 
 @area.act(form="/adminloc/groups/<code>/mailing",
@@ -143,4 +150,4 @@ def set_mailing(given: dict, code: str) -> dict:
 def set_mailing_from_form(given: dict, code: str) -> dict:
     """The page asks first before taking over a mailing another directory is responsible for."""
     return service.set_mailing(edge.ctx(), edge.who(), code, given["day"], given["mailer"],
-                               take_over=given.get("take_over", False))
+                               take_over=given.get("take_over", False), seen=preconditions.seen())

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
-from ..services import auth, mailers, technical, values
+from ..services import auth, mailers, technical, values, versions
+from ..services.errors import NotFound
 from ..services.roles import GENERAL, Principal
-from . import edge, forms
+from . import edge, forms, preconditions
 from .areas import Area
 
 area = Area("general_admin", GENERAL, "general_admin")
@@ -32,6 +33,7 @@ def page(principal: Principal) -> tuple[str, dict]:
     # ?mailer=C: that mailer's form filled in for editing (never its password), when it is configured.
     editing = next((m for m in listed if m["letter"] == request.args.get("mailer") and m["smtp_host"]), None)
     return "general_admin/overview.html", {"mailers": listed, "state": state, "editing": editing,
+                                           "mailers_seen": versions.parts(_mailers(listed)),
                                            "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp}
 
 
@@ -41,14 +43,29 @@ def set_directories_admin_password(given: dict) -> None:
     auth.set_directories_admin_password(edge.ctx(), edge.who(), forms.confirmed(given, "password")["password"])
 
 
+def _mailers(shown: list[dict]) -> list[tuple[str, object, int]]:
+    """The mailers an answer or the form shows, with their versions (its ETag, R2)."""
+    return [("Mailer", m["letter"], m["version"]) for m in shown]
+
+
 @area.api("/api/mailers")
 def list_mailers() -> Response:
-    return edge.answer(mailers.list_mailers(edge.ctx()))
+    shown = mailers.list_mailers(edge.ctx())
+    return preconditions.tagged(edge.answer(shown), _mailers(shown))
+
+
+@area.api("/api/mailers/<letter>")
+def get_mailer(letter: str) -> Response:
+    """One mailer, with its ETag (R2)."""
+    shown = [m for m in mailers.list_mailers(edge.ctx()) if m["letter"] == letter]
+    if not shown:
+        raise NotFound()
+    return preconditions.tagged(edge.answer(shown[0]), _mailers(shown))
 
 
 @area.act(api=("PUT", "/api/mailers/<letter>"), fields=MAILER_FIELDS)
 def set_mailer(given: dict, letter: str) -> dict:
-    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given)
+    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=preconditions.seen())
 
 
 MAILER_FORM_FIELDS = [*(f for f in MAILER_FIELDS if f.name != "starttls"), forms.Field("letter", values.text(1)),
@@ -65,7 +82,7 @@ def set_mailer_from_form(given: dict) -> dict:
         given.pop("password", None)
     if given.pop("clear_password", False):
         given["password"] = ""
-    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given)
+    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=preconditions.seen())
 
 
 @area.api("/api/technical-state")

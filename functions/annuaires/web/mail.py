@@ -15,7 +15,7 @@ from ..services import mail_accounts as service
 from ..services import mail_changes, mail_exports, mail_operators, mail_sync, mail_values, mailbox, values
 from ..services.errors import DomainError
 from ..services.roles import GENERAL, MAIL, MAILBOX, Principal
-from . import edge, forms, once
+from . import edge, forms, once, preconditions
 from .areas import Area, refused, status_of
 from .auth import with_device
 
@@ -126,11 +126,17 @@ def domain_audit(domain: str) -> Response:
 
 # Accounts
 
+def _versions(kind: str, key: str, shown: list[dict]) -> list[tuple[str, object, int]]:
+    """The accounts, aliases or operators an answer shows, with their versions (its ETag, R2)."""
+    return [(kind, item[key].lower() if kind == "MailAccount" else item[key], item["version"]) for item in shown]
+
+
 @area.api("/api/mail/accounts")
 def list_accounts() -> Response:
     search = values.checked(q=(SEARCH, request.args.get("q", "")))["q"]
-    return edge.listed(*service.list_accounts(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg(),
-                                              search))
+    shown, next_cursor = service.list_accounts(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg(),
+                                               search)
+    return preconditions.tagged(edge.listed(shown, next_cursor), _versions("MailAccount", "address", shown))
 
 
 @area.act(api=("POST", "/api/mail/accounts"), fields=ACCOUNT_FIELDS, status=201)
@@ -147,45 +153,46 @@ def create_account_from_form(given: dict, domain: str) -> dict:
 
 @area.api("/api/mail/accounts/<address>")
 def get_account(address: str) -> Response:
-    return edge.answer(service.get_account(edge.ctx(), edge.who(), address))
+    shown = service.get_account(edge.ctx(), edge.who(), address)
+    return preconditions.tagged(edge.answer(shown), _versions("MailAccount", "address", [shown]))
 
 
 @area.act(api=("PATCH", "/api/mail/accounts/<address>"), fields=ACCOUNT_CHANGES, partial=True)
 def update_account(given: dict, address: str) -> dict:
     if "address" in given:
         given["new_address"] = given.pop("address")
-    return service.update_account(edge.ctx(), edge.who(), address, **given)
+    return service.update_account(edge.ctx(), edge.who(), address, **given, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/describe", fields=DESCRIBE_FIELDS, back="/messagerie/accounts/{address}",
           shown_on=account_page)
 def describe_account(given: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, **given)
+    return service.update_account(edge.ctx(), edge.who(), address, **given, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice="mail_account_renamed",
           back=_account_page, shown_on=account_page)
 def rename_account(given: dict, address: str) -> dict:
     new_address = _in_domain(given["address"], _domain_of(address))
-    return service.update_account(edge.ctx(), edge.who(), address, new_address=new_address)
+    return service.update_account(edge.ctx(), edge.who(), address, new_address=new_address, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/password", fields=RESET_FIELDS, notice="mail_password_reset",
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def reset_account_password(given: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, **forms.confirmed(given, "password"))
+    return service.update_account(edge.ctx(), edge.who(), address, **forms.confirmed(given, "password"), seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/activate", notice="mail_account_activated",
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def activate_account(_: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, active=True)
+    return service.update_account(edge.ctx(), edge.who(), address, active=True, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/deactivate", notice="mail_account_deactivated",
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def deactivate_account(_: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, active=False)
+    return service.update_account(edge.ctx(), edge.who(), address, active=False, seen=preconditions.seen())
 
 
 def _account(principal: Principal, address: str, **_: str) -> str:
@@ -197,14 +204,15 @@ def _account(principal: Principal, address: str, **_: str) -> str:
           notice="mail_account_deleted", confirm=("confirm_mail_account_delete", "delete", _account),
           back=lambda _, address: _domain_page(address), shown_on=account_page)
 def delete_account(_: dict, address: str) -> None:
-    service.delete_account(edge.ctx(), edge.who(), address)
+    service.delete_account(edge.ctx(), edge.who(), address, seen=preconditions.seen())
 
 
 # Aliases
 
 @area.api("/api/mail/aliases")
 def list_aliases() -> Response:
-    return edge.listed(*service.list_aliases(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg()))
+    shown, next_cursor = service.list_aliases(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg())
+    return preconditions.tagged(edge.listed(shown, next_cursor), _versions("MailAlias", "address", shown))
 
 
 @area.act(api=("POST", "/api/mail/aliases"), fields=ALIAS_FIELDS, status=201)
@@ -229,14 +237,15 @@ def _alias(principal: Principal, address: str, **_: str) -> str:
           back=lambda _, address: _domain_page(address),
           shown_on=lambda principal, address: domain_page(principal, _domain_of(address)))
 def delete_alias(_: dict, address: str) -> None:
-    service.delete_alias(edge.ctx(), edge.who(), address)
+    service.delete_alias(edge.ctx(), edge.who(), address, seen=preconditions.seen())
 
 
 # Operators
 
 @area.api("/api/mail/operators")
 def list_operators() -> Response:
-    return edge.answer(mail_operators.list_operators(edge.ctx(), edge.who()))
+    shown = mail_operators.list_operators(edge.ctx(), edge.who())
+    return preconditions.tagged(edge.answer(shown), _versions("MailOperator", "login", shown))
 
 
 @area.act(api=("POST", "/api/mail/operators"), form="/messagerie/operators", fields=OPERATOR_FIELDS, status=201,
@@ -252,7 +261,7 @@ def _operator(principal: Principal, login: str, **_: str) -> str:
 @area.act(api=("DELETE", "/api/mail/operators/<login>"), form="/messagerie/operators/<login>/delete", status=204,
           notice="mail_operator_deleted", confirm=("confirm_mail_operator_delete", "delete", _operator))
 def delete_operator(_: dict, login: str) -> None:
-    mail_operators.delete_operator(edge.ctx(), edge.who(), login)
+    mail_operators.delete_operator(edge.ctx(), edge.who(), login, seen=preconditions.seen())
 
 
 # The export token, the feed, the sync, the exports

@@ -692,4 +692,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "handover_back": ("← Retour à la liste", "← Back to the list"),
     "handover_show": ("À transmettre", "To hand over"),
     "more_actions": ("Réglages et actions", "Settings and actions"),
+    # issue 22, versions (R2: lost updates refused)
+    "changed_elsewhere": ("Ceci a été modifié ailleurs (un autre onglet ou une autre personne) depuis que vous l'avez "
+                          "ouvert : rien n'a été enregistré. Ce qui est enregistré maintenant est indiqué sous chaque "
+                          "champ, et ce que vous avez tapé est gardé : enregistrez à nouveau pour le remplacer.",
+                          "This was changed elsewhere (another tab or another person) since you opened it: nothing was "
+                          "saved. What is stored now is shown under each field, and what you typed is kept: save again "
+                          "to replace it."),
+    "version_unreadable": ("La version envoyée (celle du formulaire, ou If-Match) ne correspond à rien d'enregistré : "
+                           "rien n'a été enregistré. Rechargez la page, puis recommencez.",
+                           "The version sent (the form's, or If-Match) matches nothing stored: nothing was saved. "
+                           "Reload the page, then try again."),
+    "stored_meanwhile": ("Enregistré entre-temps :", "Saved meanwhile:"),
+    "stored_empty": ("(vide)", "(empty)"),
 }

@@ -48,4 +48,5 @@ def confirm() -> Response:
     question, button, describe = act
     back_to = edge.page_shown_before() if request.referrer else area.role.page  # the page the button was on
     return edge.page("confirm.html", to=edge.site_path(to), label=edge.t(button), question=question,
-                     subject=describe(principal, **args), back_to=back_to, who=principal)
+                     subject=describe(principal, **args), back_to=back_to, who=principal,
+                     version=request.args.get("version", "")[:40])  # what the button's page showed (R2)

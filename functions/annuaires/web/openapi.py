@@ -198,6 +198,30 @@ NDJSON_ANSWERS, NDJSON_BODIES = {("get", "/api/dump")}, {("post", "/api/reload")
 TEXT_ANSWERS = {("get", "/api/mail/export/{name}")}
 NEXT_CURSOR = {"X-Next-Cursor": {"description": "the cursor of the next page; absent on the last page", "schema": S}}
 
+# Lost updates refused (R2). An ETag names the version of each editable thing its answer shows, as
+# `"<tag>-<version>.<tag>-<version>…"` (tag: 8 hexadecimal digits naming the thing, the same in every answer that
+# shows it); a write taking If-Match checks only the version of the thing it changes.
+ETAG_ANSWERS = {("get", p) for p in ("/api/directory", "/api/directory/groups", "/api/group", "/api/group/members",
+                                     "/api/mailers", "/api/mailers/{letter}", "/api/mail/accounts",
+                                     "/api/mail/accounts/{address}", "/api/mail/aliases", "/api/mail/operators")}
+IF_MATCH_WRITES = {("patch", "/api/directory"), ("put", "/api/directory/groups/{code}/mailing"), ("put", "/api/group/message"),
+                   ("patch", "/api/group/members/{id}"), ("delete", "/api/group/members/{id}"), ("put", "/api/mailers/{letter}"),
+                   ("patch", "/api/mail/accounts/{address}"), ("delete", "/api/mail/accounts/{address}"),
+                   ("delete", "/api/mail/aliases/{address}"), ("delete", "/api/mail/operators/{login}")}
+ETAG = {"ETag": {"schema": S, "description": "the versions of the editable things this answer shows, one part each "
+                 "(`<tag>-<version>`, dots between): send it back in If-Match to write only over what was seen"}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": S, "description":
+            "an ETag of an answer that showed the thing this write changes (several, comma-separated: any may match), "
+            "or `*`. When that thing's version is no longer the one the ETag names, or the ETag does not name it, or "
+            "the header cannot be read (a weak ETag never matches): 412 `changed_elsewhere` and nothing changes; the "
+            "error's `current` holds what is stored now. A change to another thing of the same answer does not count. "
+            "Without If-Match, the write is taken as it comes (scripts)."}
+VERSION = {"type": "integer", "description": "moves on with each change people make to it (R2)"}
+for _schema in (MEMBER, MAILER, MAIL_ACCOUNT, MAIL_ALIAS, OPERATOR):
+    _schema["properties"]["version"] = VERSION
+OPERATIONS += [("get", "/api/mailers/{letter}", "One mailer, without its password (general admin)", None,
+                {200: MAILER, 404: ERROR})]
+
 
 def _operation(method: str, path: str, summary: str, body: dict | None, answers: dict[int, dict | None]) -> dict:
     operation: dict = {"summary": summary, "operationId": f"{method}_{path}".replace("/", "_").replace("{", "").replace("}", ""),
@@ -209,6 +233,9 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
                            "schema": {"type": "string", "enum": ["general", "directories", "directory", "group"]},
                            "description": "the session meant, when this client holds more than one"})
     parameters += MORE_PARAMETERS.get((method, path), [])
+    if (method, path) in IF_MATCH_WRITES:
+        parameters.append(IF_MATCH)
+        answers = {**answers, 412: ERROR}
     if method == "get" and path in PAGED:
         parameters.append({"name": "cursor", "in": "query", "required": False, "schema": S,
                            "description": "where the next page starts (from the previous answer)"})
@@ -230,6 +257,8 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
             entry["content"] = {media: {"schema": schema}}
         if status == 200 and method == "get" and path in PAGED:
             entry["headers"] = NEXT_CURSOR
+        if status == 200 and (method, path) in ETAG_ANSWERS:
+            entry["headers"] = {**entry.get("headers", {}), **ETAG}
         operation["responses"][str(status)] = entry
     return operation
 
@@ -243,10 +272,12 @@ def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Annuaires", "version": "1.0.0",
-                 "description": "Administration of directories, groups and groupements (see API.md)."},
+                 "description": "Administration of directories, groups and groupements (see API.md). Lost updates are "
+                                "refused: editable answers carry an ETag, writes take If-Match (412 `changed_elsewhere`)."},
         "paths": paths,
         "components": {"schemas": {
-            "Error": obj(("error",), error=obj(("code", "message"), code=S, message=S, fields={"type": "object"})),
-            "Group": obj(code=S, type=S, name=S, initials=S, mailing=MAILING),
+            "Error": obj(("error",), error=obj(("code", "message"), code=S, message=S, fields={"type": "object"},
+                                               current={"type": "object"})),
+            "Group": obj(code=S, type=S, name=S, initials=S, mailing=MAILING, version=VERSION),
         }},
     }
