@@ -97,8 +97,8 @@ def check_key(raw: Any, schema: Schema) -> None:
     for element, field in zip(path, fields, strict=True):
         named = element.WhichOneof("id_type") == "name"
         if named != (str in typing.get_args(hints[field]) or hints[field] is str):
-            raise LineError(f"a {element.kind}'s key has {'an id' if named else 'a name'} where its {field} is "
-                            f"{'a name' if not named else 'a number'}")
+            raise LineError(f"a {element.kind}'s key has {'a name' if named else 'an id'} where its {field} is "
+                            f"{'a number' if named else 'a name'}")
         if named and (RESERVED.fullmatch(element.name) or len(element.name.encode()) > MAX_KEY_PART_BYTES):
             raise LineError(f"a {element.kind}'s key name is reserved by Datastore (__…__) or longer than 1,500 bytes")
         if not named and element.id <= 0:
