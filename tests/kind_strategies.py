@@ -62,7 +62,7 @@ def value_of(shape: reload_check.Shape, indexed: bool) -> st.SearchStrategy[Any]
         elif kind == "array_value":
             options.append(st.lists(value_of(shape.item, indexed), max_size=4).map(_array))
         elif kind == "entity_value":
-            options.append(st.fixed_dictionaries({name: value_of(inner, indexed) for name, inner in shape.fields})
+            options.append(st.fixed_dictionaries({name: value_of(inner, True) for name, inner in shape.fields})
                            .map(_embedded))
     return st.one_of(options)
 

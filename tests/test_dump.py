@@ -6,7 +6,6 @@ import base64
 import dataclasses
 import json
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from cryptography.exceptions import InvalidTag

@@ -89,20 +89,27 @@ def check_key(raw: Any, schema: Schema) -> None:
     """A key of the kind's shape: under its parent's kind when it has one, an id or a name as the record's field
     says, and none of Datastore's reserved or oversized names."""
     path = raw.key.path
-    expected = [schema.parent_kind, schema.kind] if schema.parent_kind else [schema.kind]
+    expected, fields = _key_shape(schema)
     if [element.kind for element in path] != expected:
         raise LineError(f"a {schema.kind}'s key is {' / '.join(expected)}, not {' / '.join(e.kind[:80] for e in path)}")
-    hints = typing.get_type_hints(schema.record)
-    fields = [schema.parent_field, schema.key_field] if schema.parent_kind else [schema.key_field]
-    for element, field in zip(path, fields, strict=True):
+    for element, (field, by_name) in zip(path, fields, strict=True):
         named = element.WhichOneof("id_type") == "name"
-        if named != (str in typing.get_args(hints[field]) or hints[field] is str):
+        if named != by_name:
             raise LineError(f"a {element.kind}'s key has {'a name' if named else 'an id'} where its {field} is "
                             f"{'a number' if named else 'a name'}")
         if named and (RESERVED.fullmatch(element.name) or len(element.name.encode()) > MAX_KEY_PART_BYTES):
             raise LineError(f"a {element.kind}'s key name is reserved by Datastore (__…__) or longer than 1,500 bytes")
         if not named and element.id <= 0:
             raise LineError(f"a {element.kind}'s key id is not a positive number")
+
+
+@functools.cache
+def _key_shape(schema: Schema) -> tuple[list[str], list[tuple[str, bool]]]:
+    """The kinds of a key's path, and for each element its record's field and whether it is a name (else an id)."""
+    hints = typing.get_type_hints(schema.record)
+    fields = [schema.parent_field, schema.key_field] if schema.parent_kind else [schema.key_field]
+    kinds_ = [schema.parent_kind, schema.kind] if schema.parent_kind else [schema.kind]
+    return kinds_, [(field, hints[field] is str or str in typing.get_args(hints[field])) for field in fields]
 
 
 def check_entity(raw: Any, schema: Schema) -> None:
@@ -133,8 +140,8 @@ def check_limits(raw: Any) -> None:
             if value.exclude_from_indexes:  # Datastore wants it on each value, and refuses the write otherwise
                 raise LineError(f"{name} is an array marked excludeFromIndexes (each of its values is marked)")
             pending += [(name, item, excluded) for item in value.array_value.values]
-        elif which == "entity_value":
-            pending += [(f"{name}.{inner}", item, excluded) for inner, item in value.entity_value.properties.items()]
+        elif which == "entity_value":  # (Datastore indexes an embedded entity's properties, unless each is excluded)
+            pending += [(f"{name}.{inner}", item, False) for inner, item in value.entity_value.properties.items()]
         elif not excluded:
             entries += 1
             if which in ("string_value", "blob_value") and len(
@@ -174,12 +181,17 @@ def _packed(text: str, record: type, name: str) -> None:
         found = None
     if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
         raise LineError(f"{name} should be a JSON list of {record.__name__} records")
-    hints = typing.get_type_hints(record)
-    required = {f.name for f in dataclasses.fields(record)
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    hints, required = _record_fields(record)
     for item in found:
         if not required <= item.keys() <= hints.keys() or not all(_json_fits(v, hints[k]) for k, v in item.items()):
             raise LineError(f"{name} holds a {record.__name__} record without its fields, or with others")
+
+
+@functools.cache
+def _record_fields(record: type) -> tuple[dict[str, Any], set[str]]:
+    """A packed record's fields and their hints, and those without a default."""
+    return typing.get_type_hints(record), {f.name for f in dataclasses.fields(record)
+                                           if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
 
 
 def _json_fits(found: Any, hint: Any) -> bool:
