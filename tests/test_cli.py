@@ -16,15 +16,19 @@ from google.cloud import datastore
 
 from emulator import datastore as datastore_emulator
 from emulator import processes
+from emulator.datastore import free_port
 from emulator.processes import group_peak_kib
-from tests.conftest import DIRECTORIES_PASSWORD, PROJECT, Given, running_server
+from tests.conftest import DIRECTORIES_PASSWORD, PROJECT, ROOT, Given, running_server
 
 COMMAND = Path(sys.executable).parent / "annuaires"  # installed by the set-up, beside the virtual environment's python
 
 
-def annuaires(*args: str, password: str = DIRECTORIES_PASSWORD) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ANNUAIRES_DIRECTORIES_PASSWORD": password}
-    env.pop("ANNUAIRES_DUMP_PASSPHRASE", None)
+def annuaires(*args: str, password: str = DIRECTORIES_PASSWORD, **env: str) -> subprocess.CompletedProcess:
+    """Run the command of this checkout (its code first on the path), as a person would, with this environment."""
+    env = {**os.environ, "ANNUAIRES_DIRECTORIES_PASSWORD": password, "PYTHONPATH": str(ROOT / "functions"), **env}
+    for name in ("ANNUAIRES_DUMP_PASSPHRASE", "ANNUAIRES_URL", "PORT"):
+        if name not in env or not env[name]:
+            env.pop(name, None)
     return subprocess.run([str(COMMAND), *args], env=env, capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)
 
@@ -66,6 +70,44 @@ def test_a15_the_command_names_the_bad_line_and_a_wrong_password(server, tmp_pat
     assert refused.returncode == 1 and f"Ligne {len(lines)} du fichier" in refused.stderr, refused.stderr
     wrong = annuaires("--url", server.url, "dump", password="pas le bon mot de passe")
     assert wrong.returncode == 1 and "401" in wrong.stderr
+
+
+def test_a15_the_command_follows_annuaires_url_or_port_and_says_when_no_annuaires_is_there(server, tmp_path):
+    server.given().directories_admin()
+    port = server.url.rsplit(":", 1)[1]
+    nobody = f"http://127.0.0.1:{free_port()}"
+    for env, lang, said in (({"ANNUAIRES_URL": nobody}, "fr_FR.UTF-8", f"Pas d'Annuaires à {nobody}"),
+                            ({"ANNUAIRES_URL": nobody}, "en_GB.UTF-8", f"No Annuaires at {nobody}"),
+                            ({"ANNUAIRES_URL": "http://127.0.0.1:9/"}, "C.UTF-8", "Pas d'Annuaires à http://127.0.0.1:9")):
+        for args in (("dump", "-o", str(tmp_path / "x.jsonl")), ("reload", str(Path(__file__)))):
+            done = annuaires(*args, LANG=lang, LC_ALL="", **env)
+            assert done.returncode == 1 and said in done.stderr and "Traceback" not in done.stderr, done.stderr
+            assert len(done.stderr.splitlines()) <= 3, done.stderr
+    for env in ({"ANNUAIRES_URL": server.url}, {"PORT": port}):  # make run's PORT is found when ANNUAIRES_URL is not set
+        done = annuaires("dump", "--kinds", "Settings", "-o", str(tmp_path / "settings.jsonl"), **env)
+        assert done.returncode == 0 and "1 entités écrites" in done.stderr, done.stderr
+    english = annuaires("--url", server.url, "dump", "--kinds", "Settings", "-o", str(tmp_path / "s.jsonl"), LANG="en_US.UTF-8",
+                        LC_ALL="")
+    assert "1 entities written" in english.stderr, english.stderr
+
+
+def test_a15_a_short_wrong_password_says_wrong_password_and_a_directory_is_named_by_its_initials(server, tmp_path):
+    given = server.given()
+    given.directories_admin()
+    code, paris = given.directory("Annuaire des initiales", "ADI")
+    file = tmp_path / "adi.jsonl"
+    for args in (("dump", "-o", str(file)), ("reload", str(Path(__file__))), ("reload", "--dry-run", str(Path(__file__)))):
+        wrong = annuaires("--url", server.url, *args, password="court")  # shorter than a passphrase: still a password
+        assert wrong.returncode == 1 and "Mot de passe erroné" in wrong.stderr, wrong.stderr
+        assert "phrase de passe" not in wrong.stderr and "Traceback" not in wrong.stderr, wrong.stderr
+    short = annuaires("--url", server.url, "dump", "-o", str(file), ANNUAIRES_DUMP_PASSPHRASE="court")
+    assert short.returncode == 1 and "12 caractères au moins" in short.stderr, short.stderr
+    done = annuaires("--url", server.url, "dump", "--directory", "adi", "-o", str(file))
+    assert done.returncode == 0, done.stderr
+    head, *lines = file.read_text().split("\n")[:-1]
+    assert json.loads(head)["directory"] == code and any(f'"name":"{code}"' in line for line in lines)
+    unknown = annuaires("--url", server.url, "dump", "--directory", "ZZZ", "-o", str(file))
+    assert unknown.returncode == 1 and "(annuaire : Introuvable.)" in unknown.stderr, unknown.stderr
 
 
 def peak_kib(server) -> int:

@@ -25,9 +25,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from ..store import kinds, raw
 from ..store.entity_json import Value, keys_of, pb_line, to_pb
+from .auth import resolve
 from .context import Context
 from .dump_scope import of_directory
 from .errors import InvalidInput
+from .roles import DIRECTORY
 
 FORMAT = "annuaires-dump/1"
 MIN_PASSPHRASE = 12
@@ -96,8 +98,13 @@ def checked_kinds(client: Any, names: list[str] | None) -> list[str]:
 
 def dump(ctx: Context, passphrase: str, kind_names: list[str] | None = None, directory: str | None = None) -> Iterator[str]:
     """The lines of a dump (each ending with a newline): its description, then every entity of the kinds asked
-    for (all of them by default), or only those of one directory and what it references."""
+    for (all of them by default), or only those of one directory (its code or initials) and what it references."""
     chosen, passphrase = checked_kinds(ctx.client, kind_names), checked_passphrase(passphrase)
+    if directory:  # by its code or its initials, as its admin signs in
+        found = resolve(ctx, DIRECTORY, directory)
+        if found is None:
+            raise InvalidInput({"directory": "not_found"})
+        directory = found.code
     project, namespace = ctx.client.project, ctx.client.namespace or ""
     salt = project_salt(project)
     sealer = Sealer(passphrase, salt)
