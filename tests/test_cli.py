@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 from google.cloud import datastore
+from hypothesis import HealthCheck, Phase, given, settings
 
+from annuaires.store import raw as raw_store
 from emulator import datastore as datastore_emulator
 from emulator import processes
 from emulator.datastore import free_port
 from emulator.processes import group_peak_kib
+from tests import kind_strategies
 from tests.conftest import DIRECTORIES_PASSWORD, PROJECT, ROOT, Given, running_server
 
 COMMAND = Path(sys.executable).parent / "annuaires"  # installed by the set-up, beside the virtual environment's python
@@ -108,6 +111,30 @@ def test_a15_a_short_wrong_password_says_wrong_password_and_a_directory_is_named
     assert json.loads(head)["directory"] == code and any(f'"name":"{code}"' in line for line in lines)
     unknown = annuaires("--url", server.url, "dump", "--directory", "ZZZ", "-o", str(file))
     assert unknown.returncode == 1 and "(annuaire : Introuvable.)" in unknown.stderr, unknown.stderr
+
+
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, phases=[Phase.generate])
+@given(entities=kind_strategies.world())
+def test_a15_every_kind_generated_from_its_schema_comes_back_through_the_command(entities, emulator, tasks_emulator,
+                                                                                empty_server, tmp_path):
+    source = datastore.Client(project=emulator.project, namespace=empty_server.namespace)
+    for raw in entities:
+        raw.key.partition_id.project_id, raw.key.partition_id.namespace_id = source.project, source.namespace
+    raw_store.upsert(source, [raw.SerializeToString() for raw in entities])
+    first, again = tmp_path / "first.jsonl", tmp_path / "again.jsonl"
+    assert annuaires("--url", empty_server.url, "dump", "-o", str(first)).returncode == 0
+    assert len(first.read_text().split("\n")) - 2 == len(entities)
+    checked = annuaires("reload", "--dry-run", str(first))
+    assert checked.returncode == 0 and f"il écrirait {len(entities)} entités" in checked.stderr, checked.stderr
+    with running_server(emulator, tasks_emulator, tmp_path) as target:
+        settings_ = kind_strategies.settings_entity()  # the directories admin's password, and nothing else there
+        target_client = datastore.Client(project=emulator.project, namespace=target.namespace)
+        settings_.key.partition_id.project_id, settings_.key.partition_id.namespace_id = source.project, target.namespace
+        raw_store.upsert(target_client, [settings_.SerializeToString()])
+        reloaded = annuaires("--url", target.url, "reload", str(first))
+        assert reloaded.returncode == 0 and f"{len(entities)} entités rechargées" in reloaded.stderr, reloaded.stderr
+        assert annuaires("--url", target.url, "dump", "-o", str(again)).returncode == 0
+    assert again.read_text().split("\n")[1:] == first.read_text().split("\n")[1:]
 
 
 def peak_kib(server) -> int:
