@@ -207,6 +207,8 @@ def test_a15_hostile_files_answer_400_naming_the_line_never_5xx(fresh):
             ([head(), '{"key": {"path": [{"kind": "Message", "name": "a"}]}, "properties": {"subject": '
                       '{"integerValue": "' + "9" * 5000 + '"}}}'], 2, "integer of 64 bits"),
             ([head(), *members(2), ""], 4, "not valid JSON"),
+            ([head(), json.dumps({"key": {"path": [{"kind": "Mailer", "name": "A"}]},
+                                  "properties": {"password_sealed": {"blobValue": "Àé=="}}})], 2, "is not base64"),
             ([head(), json.dumps({"key": {"path": [{"kind": "RecipientChunk", "id": "1"}]}})], 2, "MailingBatch / RecipientChunk"),
             ([head(), json.dumps({"key": {"path": [{"kind": "MailingBatch", "name": "g:w"}, {"kind": "RecipientChunk",
                                                                                               "id": "1"}]},

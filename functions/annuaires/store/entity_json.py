@@ -321,7 +321,7 @@ def _blob(found: Any, into: Any, name: str) -> None:
     text = _text(found, name).replace("-", "+").replace("_", "/")  # standard or URL-safe, padded or not
     try:
         into.blob_value = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except binascii.Error as error:
+    except (binascii.Error, ValueError) as error:  # (a non-ASCII text is a ValueError of its own)
         raise _NotDatastoreForm(f"{name} is not base64") from error
 
 
