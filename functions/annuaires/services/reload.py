@@ -1,5 +1,9 @@
 """Reloading a dump (A15) into a test datastore: every line checked before the first write, then written in batches.
 
+A reload is a door like a form (R1): each line is read through its kind's schema (`reload_check`), into this
+datastore's own partition only, with what its kind seals opened (the schema says what, never the file), Datastore's
+limits checked, one line a key; lines are read 2 MiB at most, so a huge one costs no more memory than that.
+
 The checked entities wait in a spool (in memory up to a bound, then on disk), so that a bad line anywhere,
 the last one included, leaves the datastore as it was, and no dump is ever held whole in memory. Names stay
 unique (A1), and so do mail addresses (B1): the claims a dump holds and those their owners need are checked
@@ -91,7 +95,7 @@ def _entity(line: bytes, sealer: Sealer, partition: tuple[str, str, str]) -> Any
     """One line's entity, read through its kind's schema, its secrets opened; LineError saying why it cannot be."""
     text = line[:-1] if line.endswith(b"\n") else line
     if len(text) > LINE_LIMIT:
-        raise LineError(f"longer than {LINE_LIMIT // 1024 // 1024} MiB (no entity of Datastore is)")
+        raise LineError(f"longer than {LINE_LIMIT // 1024 // 1024} MiB (an entity of Datastore is 1 MiB at most)")
     raw = line_pb(text.decode())
     schema = reload_check.schema_of(raw)
     _within(raw, partition)
