@@ -62,6 +62,7 @@ Annuaires runs at {url}/
   Animators:          {url}/animateur.html
   Mail admins:        {url}/messagerie.html  (the general admin's session works there too)
   Mailbox users:      {url}/messagerie/mot-de-passe.html
+  Dump and reload:    export ANNUAIRES_URL={url}; .venv/bin/annuaires dump -o annuaires.jsonl
 Weekly mailing:
   SMTP sink:          127.0.0.1:{sink.port} (give it to a mailer: no STARTTLS, no username); every message it
                       receives is kept in .data/mail/ as a .eml file

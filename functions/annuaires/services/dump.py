@@ -13,6 +13,7 @@ same entities give the same lines whichever namespace they are dumped from.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import itertools
 import json
@@ -24,24 +25,22 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from ..store import kinds, raw
 from ..store.entity_json import Value, keys_of, pb_line, to_pb
+from .auth import resolve
 from .context import Context
 from .dump_scope import of_directory
 from .errors import InvalidInput
+from .roles import DIRECTORY
 
 FORMAT = "annuaires-dump/1"
-NOT_DUMPED = frozenset({"Session", "Throttle"})  # they end by themselves and open accounts: they never leave the store
 MIN_PASSPHRASE = 12
 KDF = {"name": "argon2id", "time_cost": 3, "memory_kib": 64 * 1024, "parallelism": 1}  # RFC 9106's second choice
 
 
-def dumped_kinds(client: Any) -> list[str]:
-    """The kinds a total dump holds: the service's own in the registry's order, then any other the datastore holds
-    (a test datastore may hold others), but sessions and sign-in counters."""
-    q = client.query(kind="__kind__")
-    q.keys_only()
-    present = sorted(e.key.name for e in q.fetch() if not e.key.name.startswith("__"))
-    every = [schema.kind for schema in kinds.ALL] + [name for name in present if name not in kinds.BY_KIND]
-    return [name for name in every if name not in NOT_DUMPED]
+def dumped_kinds() -> list[str]:
+    """The kinds a total dump holds, in the registry's order: the service's own, but sessions, sign-in counters, the
+    mail roles and the export token (`kinds.NOT_DUMPED`). A kind the service does not declare is never dumped: a
+    reload reads every entity through its kind's schema."""
+    return [schema.kind for schema in kinds.DUMPED]
 
 
 def secret_properties(kind: str) -> tuple[str, ...]:
@@ -56,19 +55,25 @@ def project_salt(project: str) -> bytes:
 
 
 class Sealer:
-    """Seals and opens the secret values of one dump, under the key its passphrase and salt give."""
+    """Seals and opens the secret values of one dump, under the key its passphrase and salt give (derived when first
+    needed: a file without secrets, or refused before its first one, costs no key derivation)."""
 
     def __init__(self, passphrase: str, salt: bytes) -> None:
-        key = hash_secret_raw(passphrase.encode(), salt, time_cost=KDF["time_cost"], memory_cost=KDF["memory_kib"],
+        self.passphrase, self.salt = passphrase, salt
+
+    @functools.cached_property
+    def cipher(self) -> AESSIV:
+        key = hash_secret_raw(self.passphrase.encode(), self.salt, time_cost=KDF["time_cost"], memory_cost=KDF["memory_kib"],
                               parallelism=KDF["parallelism"], hash_len=64, type=Type.ID)
-        self.cipher = AESSIV(key)
+        return AESSIV(key)
 
     def seal(self, value: Any, place: bytes) -> bytes:
         """A Datastore value, encrypted and bound to its place (key path and property)."""
         return self.cipher.encrypt(value.SerializeToString(), [place])
 
     def open(self, sealed: bytes, place: bytes) -> Any:
-        """The Datastore value sealed here (cryptography's InvalidTag for another passphrase or place)."""
+        """The Datastore value sealed here (cryptography's InvalidTag for another passphrase or place; protobuf's
+        DecodeError when what was sealed is not a value)."""
         return Value.FromString(self.cipher.decrypt(sealed, [place]))
 
 
@@ -83,7 +88,7 @@ def checked_passphrase(passphrase: str | None) -> str:
 
 def checked_kinds(client: Any, names: list[str] | None) -> list[str]:
     """The kinds asked for (all that are dumped, when none), or InvalidInput naming `kinds`."""
-    every = dumped_kinds(client)
+    every = dumped_kinds()
     if not names:
         return every
     if any(name not in every for name in names):
@@ -93,8 +98,13 @@ def checked_kinds(client: Any, names: list[str] | None) -> list[str]:
 
 def dump(ctx: Context, passphrase: str, kind_names: list[str] | None = None, directory: str | None = None) -> Iterator[str]:
     """The lines of a dump (each ending with a newline): its description, then every entity of the kinds asked
-    for (all of them by default), or only those of one directory and what it references."""
+    for (all of them by default), or only those of one directory (its code or initials) and what it references."""
     chosen, passphrase = checked_kinds(ctx.client, kind_names), checked_passphrase(passphrase)
+    if directory:  # by its code or its initials, as its admin signs in
+        found = resolve(ctx, DIRECTORY, directory)
+        if found is None:
+            raise InvalidInput({"directory": "not_found"})
+        directory = found.code
     project, namespace = ctx.client.project, ctx.client.namespace or ""
     salt = project_salt(project)
     sealer = Sealer(passphrase, salt)

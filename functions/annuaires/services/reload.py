@@ -1,5 +1,9 @@
 """Reloading a dump (A15) into a test datastore: every line checked before the first write, then written in batches.
 
+A reload is a door like a form (R1): each line is read through its kind's schema (`reload_check`), into this
+datastore's own partition only, with what its kind seals opened (the schema says what, never the file), Datastore's
+limits checked, one line a key; lines are read 2 MiB at most, so a huge one costs no more memory than that.
+
 The checked entities wait in a spool (in memory up to a bound, then on disk), so that a bad line anywhere,
 the last one included, leaves the datastore as it was, and no dump is ever held whole in memory. Names stay
 unique (A1), and so do mail addresses (B1): the claims a dump holds and those their owners need are checked
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import struct
 import tempfile
@@ -18,11 +23,13 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from cryptography.exceptions import InvalidTag
+from google.protobuf.message import DecodeError
 
 from ..store import claims, directories, groups, mail
 from ..store import raw as raw_store
 from ..store.base import lookup
-from ..store.entity_json import LineError, keys_of, line_pb
+from ..store.entity_json import LineError, keys_of, line_pb, too_deep
+from . import reload_check
 from .context import Context
 from .dump import FORMAT, Sealer, checked_passphrase, place
 from .errors import BadDumpLine, Forbidden
@@ -31,6 +38,9 @@ BATCH = 500  # entities a write (Datastore's limit)
 BATCH_BYTES = 3 * 1024 * 1024  # and bytes: under the 4 MiB a gRPC message may have by default (the emulator's limit)
 SPOOL_IN_MEMORY = 16 * 1024 * 1024  # bytes of checked entities kept in memory before the spool goes to disk
 LENGTH = struct.Struct(">I")
+LINE_LIMIT = 2 * 1024 * 1024  # bytes of a line: an entity is 1 MiB at most, its JSON rarely more than a third larger
+HEAD_LIMIT = 64 * 1024  # bytes of the first line
+SALT_BYTES = (8, 64)  # argon2's least, and more than any dump uses (16)
 
 
 def reload(ctx: Context, passphrase: str, lines: Iterable[bytes]) -> int:
@@ -39,8 +49,9 @@ def reload(ctx: Context, passphrase: str, lines: Iterable[bytes]) -> int:
     if not ctx.config.test_datastore:
         raise Forbidden("not_a_test_datastore")
     count, unique = 0, (Names(), MailAddresses())
+    partition = (ctx.client.project, ctx.client.namespace or "", ctx.client.database or "")
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        for number, raw in checked(passphrase, lines, ctx.client.project, ctx.client.namespace or ""):
+        for number, raw in checked(passphrase, lines, *partition):
             for each in unique:
                 each.note(raw, number)
             data = raw.SerializeToString()
@@ -54,22 +65,44 @@ def reload(ctx: Context, passphrase: str, lines: Iterable[bytes]) -> int:
     return count
 
 
-def checked(passphrase: str, lines: Iterable[bytes], project: str, namespace: str) -> Iterator[tuple[int, Any]]:
-    """Each entity of a dump's lines, checked, its secrets opened and its keys in the given partition, as
-    Datastore's message, with its line's number; BadDumpLine at the first line that cannot be reloaded."""
+def lines_of(stream: IO[bytes]) -> Iterator[bytes]:
+    """A dump's lines as a stream gives them, none read beyond LINE_LIMIT (a longer one comes cut, and is refused)."""
+    while line := stream.readline(LINE_LIMIT + 2):
+        yield line
+
+
+def checked(passphrase: str, lines: Iterable[bytes], project: str, namespace: str,
+            database: str = "") -> Iterator[tuple[int, Any]]:
+    """Each entity of a dump's lines, checked through its kind's schema, its secrets opened and its key in the given
+    partition, as Datastore's message, with its line's number; BadDumpLine at the first line that cannot be reloaded."""
     passphrase, lines = checked_passphrase(passphrase), iter(lines)
     head = _head(next(lines, b""))
-    sealer = Sealer(passphrase, _salt(head))
-    sealed = head["sealed"]["properties"]
+    sealer, seen = Sealer(passphrase, _salt(head)), set()
     for number, line in enumerate(lines, start=2):
         try:
-            raw = line_pb(line.decode())
-            _within(raw, head["project"])
-            _open(raw, sealed.get(raw.key.path[-1].kind, ()), sealer)
+            raw = _entity(line, sealer, (project, namespace, database))
         except (LineError, UnicodeDecodeError) as error:
             raise BadDumpLine(number, str(error)) from error
-        _into(raw, project, namespace)
+        _into(raw, project, namespace, database)
+        key = hashlib.blake2b(raw.key.SerializeToString(deterministic=True), digest_size=8).digest()
+        if key in seen:  # (8 bytes a key: two of a million keys share a digest once in 10^7 dumps, refused then)
+            raise BadDumpLine(number, "a key an earlier line has already")
+        seen.add(key)
         yield number, raw
+
+
+def _entity(line: bytes, sealer: Sealer, partition: tuple[str, str, str]) -> Any:
+    """One line's entity, read through its kind's schema, its secrets opened; LineError saying why it cannot be."""
+    text = line[:-1] if line.endswith(b"\n") else line
+    if len(text) > LINE_LIMIT:
+        raise LineError(f"longer than {LINE_LIMIT // 1024 // 1024} MiB (an entity of Datastore is 1 MiB at most)")
+    raw = line_pb(text.decode())
+    schema = reload_check.schema_of(raw)
+    _within(raw, partition)
+    reload_check.check_key(raw, schema)
+    _open(raw, schema.secret, sealer)
+    reload_check.check_entity(raw, schema)
+    return raw
 
 
 class Claims:
@@ -186,48 +219,63 @@ class MailAddresses(Claims):
 
 
 def _head(line: bytes) -> dict:
+    """The first line, which describes the dump; BadDumpLine naming line 1 when it does not."""
     try:
-        head = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        head = json.loads(line) if len(line) <= HEAD_LIMIT and not too_deep(line.decode()) else None
+    except (ValueError, RecursionError) as error:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
         raise BadDumpLine(1, "the first line does not describe a dump (not JSON)") from error
     if not isinstance(head, dict) or head.get("format") != FORMAT:
         raise BadDumpLine(1, f"the first line does not describe a dump of format {FORMAT}")
-    if not isinstance(head.get("project"), str) or not isinstance(head.get("sealed", {}).get("properties"), dict):
-        raise BadDumpLine(1, "the first line does not name the dump's project and its sealed properties")
+    sealed = head.get("sealed")
+    if not isinstance(head.get("project"), str) or not isinstance(head.get("namespace", ""), str) or not isinstance(
+            sealed, dict) or not isinstance(sealed.get("kdf"), dict):
+        raise BadDumpLine(1, "the first line does not name the dump's project, namespace and how its secrets are sealed")
     return head
 
 
 def _salt(head: dict) -> bytes:
+    """The salt the first line gives (what a kind seals comes from its schema, never from this line)."""
+    salt = head["sealed"]["kdf"].get("salt")
     try:
-        return base64.b64decode(head["sealed"]["kdf"]["salt"], validate=True)
-    except (KeyError, TypeError, binascii.Error) as error:
-        raise BadDumpLine(1, "the first line does not give the key's salt") from error
+        found = base64.b64decode(salt, validate=True) if isinstance(salt, str) and len(salt) <= 128 else b""
+    except (ValueError, binascii.Error) as error:
+        raise BadDumpLine(1, "the first line does not give the key's salt in base64") from error
+    if not SALT_BYTES[0] <= len(found) <= SALT_BYTES[1]:
+        raise BadDumpLine(1, f"the first line does not give a salt of {SALT_BYTES[0]} to {SALT_BYTES[1]} bytes")
+    return found
 
 
-def _within(raw: Any, project: str) -> None:
-    """A key naming another project than the dump's, for the entity or in a property, is refused."""
+def _within(raw: Any, partition: tuple[str, str, str]) -> None:
+    """A key is relative to the dump's partition (it goes into this datastore's), or names this datastore's own
+    project, namespace and database: a key naming any other is refused."""
+    project, namespace, database = partition
     for key in keys_of(raw):
-        if key.partition_id.project_id and key.partition_id.project_id != project:
-            raise LineError(f"a key of another project ({key.partition_id.project_id})")
+        named = key.partition_id
+        if named.project_id and named.project_id != project:
+            raise LineError(f"a key of another project ({named.project_id[:80]})")
+        if (named.project_id or named.namespace_id or named.database_id) and (
+                named.namespace_id != namespace or named.database_id != database):
+            raise LineError(f"a key of another namespace ({named.namespace_id[:80] or 'the default one'})")
 
 
 def _open(raw: Any, names: Iterable[str], sealer: Sealer) -> None:
+    """Open what the kind seals (its schema says which): a sealed blob, or null for a secret never set."""
     for name in names:
-        if name in raw.properties:
+        if name in raw.properties and raw.properties[name].WhichOneof("value_type") != "null_value":
             value = raw.properties[name]
             if value.WhichOneof("value_type") != "blob_value":
                 raise LineError(f"{name} should be sealed and is not")
             try:
                 raw.properties[name].CopyFrom(sealer.open(value.blob_value, place(raw.key, name)))
-            except (InvalidTag, ValueError) as error:
+            except (InvalidTag, ValueError, DecodeError) as error:
                 raise LineError(f"the passphrase does not open {name} (another passphrase, or a value moved)") from error
 
 
-def _into(raw: Any, project: str, namespace: str) -> None:
+def _into(raw: Any, project: str, namespace: str, database: str) -> None:
     """Keys relative to the dump's partition go into this datastore's."""
     for key in keys_of(raw):
-        if not key.partition_id.project_id:
-            key.partition_id.project_id, key.partition_id.namespace_id = project, namespace
+        key.partition_id.project_id, key.partition_id.namespace_id = project, namespace
+        key.partition_id.database_id = database
 
 
 def _batches(entities: Iterator[bytes]) -> Iterator[list[bytes]]:

@@ -80,13 +80,35 @@ def to_line(entity: datastore.Entity) -> str:
     return pb_line(to_pb(entity))
 
 
+MAX_DEPTH = 64  # arrays and objects nested in a line (an entity of the service nests 9): deeper is refused unread
+_STRINGS = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)  # possessive: no backtracking, whatever the line
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def too_deep(text: str) -> bool:
+    """Whether JSON text nests arrays and objects more than MAX_DEPTH deep (strings set aside), found without parsing
+    it: a parser would recurse once a level."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
 def line_pb(line: str) -> Any:
     """The Datastore entity message one line describes; LineError when it is not valid JSON or not an entity
     with a complete key."""
+    if too_deep(line):
+        raise LineError(f"JSON nested more than {MAX_DEPTH} deep")
     try:
         found = json.loads(line)
     except json.JSONDecodeError as error:
         raise LineError(f"not valid JSON ({error.msg} at character {error.pos})") from error
+    except (ValueError, RecursionError) as error:  # an integer of 5,000 digits, say
+        raise LineError("not valid JSON (a number or a nesting beyond what is read)") from error
     if not isinstance(found, dict):
         raise LineError("not a JSON object")
     raw = Entity()
@@ -94,6 +116,8 @@ def line_pb(line: str) -> Any:
         _entity_pb(found, raw)
     except _NotDatastoreForm as error:
         raise LineError(f"not an entity in Datastore's JSON form: {error}") from error
+    except UnicodeError as error:  # a lone surrogate (\ud800) is JSON, not UTF-8: Datastore's texts are UTF-8
+        raise LineError("not an entity in Datastore's JSON form: a text that is not Unicode (a lone surrogate)") from error
     path = raw.key.path
     if not path or not all(element.kind and (element.id or element.name) for element in path):
         raise LineError("its key is missing or incomplete (every element needs a kind and an id or a name)")
@@ -200,7 +224,7 @@ def _text(found: Any, what: str) -> str:
 
 
 def _integer(found: Any, what: str, within: range = INT64) -> int:
-    if isinstance(found, str) and DECIMAL.fullmatch(found):
+    if isinstance(found, str) and len(found) <= 24 and DECIMAL.fullmatch(found):  # (int() of 5,000 digits raises)
         found = int(found)
     if not isinstance(found, int) or isinstance(found, bool) or found not in within:
         raise _NotDatastoreForm(f"{what} should be an integer of {within.stop.bit_length()} bits")
@@ -297,7 +321,7 @@ def _blob(found: Any, into: Any, name: str) -> None:
     text = _text(found, name).replace("-", "+").replace("_", "/")  # standard or URL-safe, padded or not
     try:
         into.blob_value = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except binascii.Error as error:
+    except (binascii.Error, ValueError) as error:  # (a non-ASCII text is a ValueError of its own)
         raise _NotDatastoreForm(f"{name} is not base64") from error
 
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from google.cloud import datastore
 
 from .accounts import ACCOUNT_UNINDEXED, Account
 from .base import Schema, fetch_page, query
+
+
+class Former(TypedDict):
+    """A directory that referenced a group recently, and until when it lists it (A9): an embedded entity."""
+
+    directory: str
+    until: datetime
 
 
 @dataclass
@@ -17,7 +25,7 @@ class Group(Account):
 
     type: str = "group"
     refs: list[str] = field(default_factory=list)  # directories referencing it now
-    history: list[dict] = field(default_factory=list)  # {"directory", "until"}: recently referencing (A9)
+    history: list[Former] = field(default_factory=list)  # {"directory", "until"}: recently referencing (A9)
     former_refs: list[str] = field(default_factory=list)  # directories listing it as recent or deactivated
     deactivated_by: str | None = None
     deactivated_at: datetime | None = None

@@ -62,6 +62,6 @@ def reload_dump() -> Response:
     """A dump's lines, read as they come (a dump may be far larger than any other body), checked, then written."""
     directories_admin()
     request.max_content_length = MAX_DUMP_BYTES  # (None would mean the app's 1 MiB)
-    lines = io.BufferedReader(request.stream, READ_BUFFER)
+    lines = reload.lines_of(io.BufferedReader(request.stream, READ_BUFFER))  # a line of 100 MB is read 2 MiB in, refused
     count = reload.reload(edge.ctx(), request.headers.get("X-Dump-Passphrase", ""), lines)
     return edge.answer({"entities": count})

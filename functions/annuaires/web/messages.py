@@ -705,4 +705,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "Reload the page, then try again."),
     "stored_meanwhile": ("Enregistré entre-temps :", "Saved meanwhile:"),
     "stored_empty": ("(vide)", "(empty)"),
+    # issue 22, reload: the `annuaires` command
+    "cli_password_prompt": ("Mot de passe de l'administration des annuaires", "Directories-admin password"),
+    "cli_passphrase_prompt": ("Phrase de passe du fichier", "The file's passphrase"),
+    "cli_no_instance": ("Pas d'Annuaires à {url} : lancez `make run`, ou donnez l'adresse de l'instance "
+                        "(ANNUAIRES_URL ou --url).",
+                        "No Annuaires at {url}: start `make run`, or give the instance's address (ANNUAIRES_URL or --url)."),
+    "cli_wrong_password": ("Mot de passe erroné.", "Wrong password."),
+    "cli_passphrase_too_short": ("La phrase de passe du fichier doit avoir {least} caractères au moins "
+                                 "(ANNUAIRES_DUMP_PASSPHRASE ou --ask-passphrase).",
+                                 "The file's passphrase needs {least} characters at least "
+                                 "(ANNUAIRES_DUMP_PASSPHRASE or --ask-passphrase)."),
+    "cli_password_as_passphrase": ("Ce mot de passe a moins de {least} caractères : il ne peut pas servir de phrase de "
+                                   "passe au fichier ; donnez-en une (ANNUAIRES_DUMP_PASSPHRASE ou --ask-passphrase).",
+                                   "This password has fewer than {least} characters: it cannot be the file's passphrase; "
+                                   "give one (ANNUAIRES_DUMP_PASSPHRASE or --ask-passphrase)."),
+    "cli_dumped": ("{count} entités écrites : {detail}", "{count} entities written: {detail}"),
+    "cli_checking": ("Vérification", "Checking"),
+    "cli_checked": ("Le fichier est bon ; il écrirait {count} entités : {detail}",
+                    "The file is good; it would write {count} entities: {detail}"),
+    "cli_sending": ("Envoi", "Sending"),
+    "cli_reloaded": ("{count} entités rechargées.", "{count} entities reloaded."),
+    "field_kinds": ("sortes d'entités", "kinds"), "field_passphrase": ("phrase de passe", "passphrase"),
 }

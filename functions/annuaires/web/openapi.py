@@ -75,8 +75,9 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
      {200: {"type": "string", "description": "JSON Lines: the dump's description, then Datastore's JSON form of each entity"},
       400: ERROR, 429: ERROR}),
     ("post", "/api/reload", "Reload a dump into a test datastore (directories admin: session and CSRF, or HTTP Basic)",
-     {"type": "string", "description": "a dump's JSON Lines (application/x-ndjson)"}, {200: obj(("entities",),
-     entities={"type": "integer"}), 400: ERROR, 429: ERROR}),
+     {"type": "string", "description": "a dump's JSON Lines (application/x-ndjson): only the kinds a dump holds, each line "
+      "read through its kind's schema, into this instance's namespace; a refusal names its line, nothing written"},
+     {200: obj(("entities",), entities={"type": "integer"}), 400: ERROR, 429: ERROR}),
     ("post", "/api/directories", "Create a directory", obj(("name", "initials"), name=S, initials=S),
      {201: DIRECTORY_ROW, 400: ERROR, 409: ERROR}),
     ("post", "/api/directories/{code}/password-reset", "Reset a directory's password to 0000", None, {204: None, 404: ERROR}),
@@ -191,7 +192,7 @@ MORE_PARAMETERS = {("get", "/api/mail/changes"): [
     {"name": "kinds", "in": "query", "required": False, "schema": S,
      "description": "comma-separated kinds (all that are dumped when absent)"},
     {"name": "directory", "in": "query", "required": False, "schema": S,
-     "description": "one directory (its code) and what it references"},
+     "description": "one directory (its code or initials) and what it references"},
     PASSPHRASE,
 ]}
 NDJSON_ANSWERS, NDJSON_BODIES = {("get", "/api/dump")}, {("post", "/api/reload")}  # in JSON Lines
