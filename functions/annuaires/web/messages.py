@@ -611,4 +611,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role_mail": ("Messagerie", "Mail"),
     "mailing_of_group": ("Envoi hebdomadaire", "Weekly mailing"),
     "mailing_none": ("aucun envoi hebdomadaire réglé", "no weekly mailing set"),
+    # issue 22, sync
+    "token_characters": ("lettres, chiffres et signes ASCII visibles seulement, sans espace ni accent",
+                         "visible ASCII letters, digits and signs only, no space or accent"),
+    "target_is_companion": ("une boîte compagnon (secours, sauvegarde, archives) ne se reçoit que par son compte",
+                            "a companion mailbox (secours, backup, archives) receives only through its account"),
+    "invalid_retention_days": ("durée de conservation : un nombre entier de jours, de 1 à 3650",
+                               "retention: a whole number of days, from 1 to 3650"),
+    "invalid_password_hash": ("empreinte de mot de passe : argon2id seulement", "password hash: argon2id only"),
 }
