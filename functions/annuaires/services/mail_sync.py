@@ -209,7 +209,7 @@ class Page:
         if not isinstance(change, dict):
             return self.refuse("", f"a change that is not an object ({label(change)})")
         kind, name, state = change.get("kind"), change.get("name"), change.get("state", ...)
-        if kind not in SHARED:
+        if not isinstance(kind, str) or kind not in SHARED:
             return self.refuse(label(name), f"unknown kind {label(kind)}")
         if isinstance(name, str):
             self.states.pop((kind, name), None)  # an earlier state of it is not the latest: never applied
