@@ -333,6 +333,9 @@ def _apply_accounts_and_aliases(page: Page) -> None:
             page.changed.append((kind, name))
 
 
+USES = {"MailAccount": "account", "MailAlias": "alias"}
+
+
 def _may_write(page: Page, kind: str, name: str, here: dict, claims: dict, known: set, held: dict, freed: set,
                taken_now: dict[str, tuple[str, str]]) -> bool:
     """Whether a reference account or alias may be written: not a local one's, in a real domain here, its
@@ -350,7 +353,8 @@ def _may_write(page: Page, kind: str, name: str, here: dict, claims: dict, known
         holder = held.get(claim.address)
         other = claim.address not in freed and holder is not None and not _owns(holder, name, kind)
         if other or taken_now.get(claim.address, (kind, name)) != (kind, name):
-            page.refuse(name, f"{claim.address} is used here by {holder.owner if other else taken_now[claim.address][1]}")
+            owner, use = (holder.owner, holder.use) if other else (taken_now[claim.address][1], USES[taken_now[claim.address][0]])
+            page.refuse(name, f"{claim.address} is used here by {owner} ({use})")
             return False
     taken_now.update({c.address: (kind, name) for c in claims[(kind, name)]})
     return True
