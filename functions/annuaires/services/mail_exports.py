@@ -145,7 +145,7 @@ def virtual_mailbox_maps(client: datastore.Client) -> Iterator[str]:
 def _alias_line(entity: datastore.Entity) -> list[str]:
     alias = store.ALIASES.read(entity)
     if not isinstance(alias.targets, list) or not alias.targets:
-        raise Unsafe("targets")
+        raise Unsafe("alias targets")
     return [f"{_address(alias.address)} {','.join(_target(t) for t in alias.targets)}\n"]
 
 
