@@ -211,6 +211,12 @@ def test_b5_a_reference_whose_cursor_does_not_move_is_asked_once_more(ctx):
     assert back.cursor == "7" and back.applied == 0 and "goes back" in back.errors[0].reason
 
 
+def test_b5_a_cursor_an_older_version_stored_as_it_came_starts_over(ctx, datastore_client):
+    sync_store.STATES.put(datastore_client, sync_store.SyncState(sync_store.REFERENCE, "abc"))
+    run = mail_sync.sync(ctx, pages(REFERENCE_SITE))
+    assert (run.cursor_from, run.cursor, run.applied, run.errors) == ("0", "1", 5, [])
+
+
 def other_context(ctx: Context) -> Context:
     """The same instance seen by another worker: a Datastore client of its own."""
     return dataclasses.replace(ctx, client_factory=lambda: make_client(ctx.config))

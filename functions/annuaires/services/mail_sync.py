@@ -80,12 +80,16 @@ def reference_fetch(url: str, token: str) -> Fetch:
     return fetch
 
 
+def _is_cursor(value: Any) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= MAX_CURSOR
+
+
 def _page(page: Any, cursor: str) -> tuple[list[Any], str, bool]:
     """A page's changes, its cursor and whether more follow; ReferenceUnavailable when it is not a feed's page."""
     if not isinstance(page, dict) or not isinstance(page.get("changes"), list):
         raise ReferenceUnavailable("the reference's answer is not a change feed")
     after = page.get("cursor")
-    if not isinstance(after, str) or not after.isascii() or not after.isdigit() or len(after) > MAX_CURSOR:
+    if not _is_cursor(after):
         raise ReferenceUnavailable("the reference's cursor is not a number")
     if int(after) < int(cursor):
         raise ReferenceUnavailable(f"the reference's cursor goes back ({label(after)} after {cursor})")
@@ -155,6 +159,8 @@ def _take_lease(ctx: Context, holder: str) -> tuple[bool, str]:
         if state.lease_holder and state.lease_until is not None and state.lease_until > now:
             return False, state.cursor
         state.lease_holder, state.lease_until = holder, now + LEASE
+        if not _is_cursor(state.cursor):  # (one an older version took as it came: from the start again, a no-op)
+            state.cursor = "0"
         STATES.put(ctx.client, state)
         return True, state.cursor
     return in_transaction(ctx.client, work)
