@@ -85,6 +85,8 @@ def test_b5_a_reference_change_is_checked_as_a_typed_one(ctx, mail_admin, new_ap
         site_state("evil", secours="../../../tmp/pwn"),
         site_state("days", retention_days="1d; touch /tmp/x; #"),
         site_state("same", backup="same.secours"),
+        site_state("real", secours="auf.org"),  # a real domain here
+        site_state("theirs", secours="fr.secours"),  # a local site's companion
         account_state("a b@ref.org"),
         account_state("Upper@ref.org"),
         account_state("stringly@ref.org", active="false"),
@@ -105,6 +107,8 @@ def test_b5_a_reference_change_is_checked_as_a_typed_one(ctx, mail_admin, new_ap
         "evil": "secours: invalid_domain",
         "days": "retention_days: invalid_retention_days",
         "same": "companions: three different domains",
+        "real": "its companion domain auf.org is a real or a local domain here",
+        "theirs": "its companion domain fr.secours is a real or a local domain here",
         "a b@ref.org": "not a valid name (mailbox_local_part)",
         "Upper@ref.org": "not a valid name (mailbox_local_part)",
         "stringly@ref.org": "active: invalid_boolean",

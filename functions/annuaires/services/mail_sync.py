@@ -270,10 +270,11 @@ def _apply_sites_and_domains(page: Page) -> None:
     at = page.ctx.now()
     sites = _checked(page, "MailSite", lambda code, state: states.site(code, state, at))
     companions = {n for site in sites.values() if site is not None for n in site.companion_domains().values()}
-    real = {n for n, d in store.DOMAINS.get_many(page.client, sorted(companions)).items() if not d.companion}
+    # A companion domain is never a real one (B3), nor one of this instance's own sites.
+    mine = {n for n, d in store.DOMAINS.get_many(page.client, sorted(companions)).items() if not d.companion or d.origin == LOCAL}
     for code, site in list(sites.items()):
-        if site is not None and (clash := real.intersection(site.companion_domains().values())):
-            page.refuse(code, f"its companion domain {min(clash)} is a real domain here")
+        if site is not None and (clash := mine.intersection(site.companion_domains().values())):
+            page.refuse(code, f"its companion domain {min(clash)} is a real or a local domain here")
             del sites[code]
     _apply_roots(page, store.SITES, sites, "a local site of this code")
     _apply_roots(page, store.DOMAINS, _checked(page, "MailDomain", lambda name, state: states.domain(name, state, at)),
