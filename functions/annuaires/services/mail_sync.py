@@ -6,6 +6,10 @@ run cut off half-way is resumed by the next without loss or duplicate. What the 
 `reference`; local-only accounts, aliases and domains are never touched, and a reference entity that would
 take their address is refused and recorded. Writes go in batches (a page is a few commits, not one a change)
 and are numbered in this instance's own feed, so that a site can itself be followed.
+
+What comes from the reference is read as a typed change is (mail_sync_states): a change that fails is refused
+and named in the run, the rest of its page applied. A run records itself whatever it was sent, reads a page of
+bounded size, stops when the reference's cursor does not move, and holds a lease: two runs never overlap.
 """
 
 from __future__ import annotations
