@@ -8,6 +8,8 @@ import re
 import subprocess
 
 from google.cloud import datastore
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annuaires.services.passwords import Passwords
 from annuaires.store import mail
@@ -177,3 +179,42 @@ def test_b4_an_export_token_that_no_header_could_carry_is_refused(mail_admin, ne
         new_api().get("/api/mail/changes", headers=bearer(), expect=401)  # still no token: closed
     mail_admin.put("/api/mail/export-token", {"token": TOKEN}, expect=204)
     new_api().get("/api/mail/changes", headers=bearer(), expect=200)
+
+
+ANY_NAME = st.text(min_size=1, max_size=40).filter(lambda n: not (n.startswith("__") and n.endswith("__")))
+HERE = {"auf.org", "autre.org", "fr", "fr.secours", "fr.backup", "fr.archives", "jean.dupont@auf.org"}  # the fixture's
+NAMES = st.one_of(st.sampled_from(["ref.org", "rf", "a@auf.org", "x@fr.secours", "rf.secours", "a b@auf.org"]),
+                  ANY_NAME).filter(lambda n: n not in HERE)
+PARENTS = st.one_of(st.sampled_from(["auf.org", "ref.org", "fr.secours"]), ANY_NAME)
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**63, max_value=2**63 - 1), st.floats(),
+                   st.text(max_size=60), st.binary(max_size=8), st.lists(st.one_of(st.text(max_size=20), st.integers(0, 9)),
+                                                                         max_size=3),
+                   st.sampled_from([Passwords("fast").hash(PASSWORD), "auf.org", "fr.secours", "../x", 15, 2048]))
+KINDS = {"MailSite": ("secours", "backup", "archives", "retention_days"), "MailDomain": ("display", "site", "companion"),
+         "MailAccount": ("local", "password_hash", "active", "quota_mb"), "MailAlias": ("targets",)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(entities=st.lists(st.tuples(st.sampled_from(sorted(KINDS)), NAMES, PARENTS, st.data()), min_size=1, max_size=4,
+                         unique_by=lambda e: (e[0], e[1], e[2] if e[0] in ("MailAccount", "MailAlias") else "")))
+def test_b4_fuzz_any_stored_value_leaves_every_export_well_formed(mail_admin, new_api, datastore_client, entities):
+    """Entities of every mail kind with any values, written straight into Datastore (a parent of any name)."""
+    if not hasattr(datastore_client, "_fuzz_token"):
+        mail_admin.put("/api/mail/export-token", {"token": TOKEN}, expect=204)
+        account(mail_admin, "jean.dupont@auf.org", quota_mb=2048)
+        datastore_client._fuzz_token = True
+    written = []
+    for kind, name, parent, data in entities:
+        key = (datastore_client.key("MailDomain", parent, kind, name) if kind in ("MailAccount", "MailAlias")
+               else datastore_client.key(kind, name))
+        entity = datastore.Entity(key=key, exclude_from_indexes=KINDS[kind])
+        entity.update({p: data.draw(VALUES) for p in KINDS[kind] if data.draw(st.booleans())})
+        written.append(entity)
+    datastore_client.put_multi(written)
+    try:
+        found = exports_of(new_api())
+        for name, text in found.items():
+            well_formed(name, text)
+        assert "jean.dupont@auf.org jean.dupont@fr.secours\n" in found["recipient_bcc_maps"]  # the rest still there
+    finally:
+        datastore_client.delete_multi([e.key for e in written])
