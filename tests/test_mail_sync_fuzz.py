@@ -116,7 +116,7 @@ def change_of(draw: Any, kind: str) -> dict:
     return {"kind": kind, "name": name, "state": draw(st.sampled_from([state, state, state, None])) if how == "valid" else state}
 
 
-CHANGES = st.one_of(*(change_of(kind) for kind in STATES), HOSTILE,
+CHANGES = st.one_of(*(change_of(kind) for kind in STATES for _ in range(3)), HOSTILE,
                     st.fixed_dictionaries({"kind": HOSTILE, "name": HOSTILE, "state": HOSTILE}))
 PAGES = st.lists(CHANGES, max_size=8)
 
