@@ -119,15 +119,25 @@ def test_b4_hostile_stored_values_never_reach_an_export(mail_admin, new_api, dat
     assert sorted(entries["virtual_mailbox_domains"]) == sorted(f"{d} OK" for d in (
         "auf.org", "autre.org", "fr.secours", "fr.backup", "fr.archives", "pwn.org", "list.org", "days.org"))
     users = sorted(line.split(":", 1)[0] for line in entries["dovecot_passwd"])
-    assert users == sorted(f"jean.dupont@{d}" for d in ("auf.org", "fr.secours", "fr.backup", "fr.archives"))
+    assert users == sorted([*(f"jean.dupont@{d}" for d in ("auf.org", "fr.secours", "fr.backup", "fr.archives")),
+                            *(f"purged@{d}" for d in ("days.org", "dy.secours", "dy.backup", "dy.archives"))])
     assert entries["virtual_alias_maps"] == ["contact@auf.org jean.dupont@auf.org,o'hara@example.org"]
-    assert entries["recipient_bcc_maps"] == ["jean.dupont@auf.org jean.dupont@fr.secours"]
-    assert len(entries["maintenance.sh"]) == 2
-    for word in ("pwned", "injected", "/tmp", "touch", "rm -rf", "PLAIN", "victim", "purged", "12345", "orphan"):
+    # A bad hash, quota or retention leaves out the line that would carry it, not the mailbox's mail.
+    assert sorted(entries["recipient_bcc_maps"]) == [f"{a} {a.split('@')[0]}@{s}.secours" for a, s in (
+        ("injected@auf.org", "fr"), ("jean.dupont@auf.org", "fr"), ("plainpw@auf.org", "fr"), ("purged@days.org", "dy"),
+        ("quota@auf.org", "fr"))]
+    assert sorted(entries["maintenance.sh"]) == sorted(
+        [f"  purge {a.split('@')[0]}@fr.secours 15d" for a in ("injected@auf.org", "jean.dupont@auf.org", "plainpw@auf.org",
+                                                                "quota@auf.org")]
+        + [f"  backup {a} fr.backup/{a.split('@')[0]}/" for a in ("injected@auf.org", "jean.dupont@auf.org", "plainpw@auf.org",
+                                                                  "quota@auf.org")]
+        + ["  backup purged@days.org dy.backup/purged/"])
+    for word in ("pwned", "injected.example", "/tmp", "touch", "rm -rf", "PLAIN", "victim", "12345", "orphan", "5;"):
         assert all(word not in text for text in found.values()), word
     # Warned, each entry left out named, never a hash.
     warned = "\n".join(r.getMessage() for r in caplog.records)
     assert "injected@auf.org" in warned and "a b@auf.org" in warned and "spaced@auf.org" in warned
+    assert "unsafe a password hash" in warned and "unsafe a quota" in warned and "unsafe a retention" in warned
     assert "$argon2id$" not in warned and "pwned" not in warned
 
     # Postfix builds every map, and finds what it should.

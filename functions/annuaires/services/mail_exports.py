@@ -87,17 +87,30 @@ def sites_of_domains(client: datastore.Client) -> dict[str, MailSite]:
 
 @dataclass
 class Mailbox:
-    """An active account as the exports write it, every value checked: its companions, quota, retention."""
+    """An active account as the exports write it: its address and companions checked; its quota and its site's
+    retention checked where they are written (a bad one leaves out that line alone, not the mailbox's mail)."""
 
     account: MailAccount
     address: str
     companions: dict[str, str]
-    quota_mb: int | None
-    retention_days: int
+    site: MailSite
+
+    def quota_mb(self) -> int | None:
+        try:
+            return mail_values.quota_mb(self.account.quota_mb)
+        except ValueError:
+            raise Unsafe("a quota") from None
+
+    def retention_days(self) -> int:
+        try:
+            return mail_values.retention_days(self.site.retention_days)
+        except ValueError:
+            raise Unsafe("a retention") from None
 
 
 def _mailbox(entity: datastore.Entity, sites: dict[str, MailSite]) -> Mailbox | None:
-    """An account's values as the exports write them (Unsafe when one would break a line), None when inactive."""
+    """An account's address and companions as the exports write them (Unsafe when one would break a line), None
+    when inactive."""
     account = store.ACCOUNTS.read(entity)
     if account.active is not True or account.domain not in sites:
         return None
@@ -106,15 +119,7 @@ def _mailbox(entity: datastore.Entity, sites: dict[str, MailSite]) -> Mailbox | 
         raise Unsafe("an address outside its domain")
     site = sites[account.domain]
     companions = {name: _address(a) for name, a in mail_values.companions(address, site).items()}
-    try:
-        mail_values.argon2id_hash(account.password_hash)
-    except ValueError:
-        raise Unsafe("a password hash") from None
-    try:
-        quota, retention = mail_values.quota_mb(account.quota_mb), mail_values.retention_days(site.retention_days)
-    except ValueError:
-        raise Unsafe("a quota or a retention") from None
-    return Mailbox(account, address, companions, quota, retention)
+    return Mailbox(account, address, companions, site)
 
 
 def _accounts(client: datastore.Client, export: str, lines_of: Callable[[Mailbox], Iterable[str]]) -> Iterator[str]:
@@ -160,8 +165,12 @@ def recipient_bcc_maps(client: datastore.Client) -> Iterator[str]:
 def _passwd_lines(mailbox: Mailbox) -> list[str]:
     """user:{ARGON2ID}hash (Dovecot's scheme name for argon2id), then the extra fields: the account's quota on
     its own mailbox; the companions open with the same password."""
-    scheme_hash = f"{{ARGON2ID}}{mailbox.account.password_hash}"
-    quota = f"userdb_quota_rule=*:storage={mailbox.quota_mb}M" if mailbox.quota_mb is not None else ""
+    try:
+        scheme_hash = f"{{ARGON2ID}}{mail_values.argon2id_hash(mailbox.account.password_hash)}"
+    except ValueError:
+        raise Unsafe("a password hash") from None
+    quota_mb = mailbox.quota_mb()
+    quota = f"userdb_quota_rule=*:storage={quota_mb}M" if quota_mb is not None else ""
     return [f"{mailbox.address}:{scheme_hash}::::::{quota}\n",
             *(f"{address}:{scheme_hash}::::::\n" for address in mailbox.companions.values())]
 
@@ -181,7 +190,7 @@ def maintenance(client: datastore.Client, now: datetime) -> Iterator[str]:
            "backup() { doveadm backup -u \"$1\" \"maildir:$MAIL_ROOT/$2\" || failed=1; }\n"
            "case \"${1:-}\" in\npurge)\n")
     yield from _accounts(client, "maintenance.sh", lambda m: [
-        f"  purge {shlex.quote(m.companions['secours'])} {m.retention_days}d\n"])
+        f"  purge {shlex.quote(m.companions['secours'])} {m.retention_days()}d\n"])
     yield "  ;;\nbackup)\n"
     yield from _accounts(client, "maintenance.sh", lambda m: [
         f"  backup {shlex.quote(m.address)} {shlex.quote(_folder(m.companions['backup']))}\n"])
