@@ -13,11 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from ..store.mail import COMPANIONS, FROM_REFERENCE, MailAccount, MailAlias, MailDomain, MailSite
-from . import mail_values, values
+from . import mail_values
+from .mail_accounts import DISPLAY_NAME
 from .names import sort_key
 
-KINDS = ("MailSite", "MailDomain", "MailAccount", "MailAlias")
-DISPLAY_NAME = values.text(120, min_length=0)  # as mail_accounts.DISPLAY_NAME (not imported: no cycle)
 LABEL = 100  # characters of a refused name a run keeps
 
 
