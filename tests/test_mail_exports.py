@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,7 +27,7 @@ MAPS = ("virtual_mailbox_domains", "virtual_mailbox_maps", "virtual_alias_maps",
 def site(mail_admin):
     """auf.org with three accounts (one deactivated), an alias; the export token."""
     mail_admin.put("/api/mail/export-token", {"token": TOKEN}, expect=204)
-    account(mail_admin, "jean.dupont@auf.org")
+    account(mail_admin, "jean.dupont@auf.org", quota_mb=2048)
     account(mail_admin, "marie-claire_2@auf.org")
     account(mail_admin, "parti@auf.org")
     mail_admin.patch("/api/mail/accounts/parti@auf.org", {"active": False}, expect=200)
@@ -126,6 +127,9 @@ userdb {{
         assert test("marie-claire_2@fr.archives", PASSWORD).returncode == 0
         assert test("jean.dupont@auf.org", "pas le bon").returncode == 77  # refused
         assert test("parti@auf.org", PASSWORD).returncode == 77  # deactivated: signs in nowhere
+        user = subprocess.run([DOVEADM, "-c", str(conf), "user", "jean.dupont@auf.org"], capture_output=True, text=True,
+                              timeout=30)
+        assert re.search(r"^quota_rule\s+\*:storage=2048M$", user.stdout, re.M), user  # the quota, as its userdb gives it
     finally:
         subprocess.run([DOVEADM, "-c", str(conf), "stop"], capture_output=True, timeout=30)
 

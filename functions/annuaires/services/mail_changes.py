@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import Any
 
 from ..store import mail as store
@@ -20,6 +21,7 @@ from .mail_operators import must_be_mail_admin
 from .roles import Principal
 
 MIN_TOKEN, MAX_TOKEN = 24, 200
+TOKEN = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what a Bearer header carries as typed, byte for byte
 PAGE = 500
 STATES = {"MailSite": store.SITES, "MailDomain": store.DOMAINS, "MailAccount": store.ACCOUNTS, "MailAlias": store.ALIASES}
 PARENTED = {"MailAccount", "MailAlias"}  # children of their domain
@@ -34,6 +36,8 @@ def set_export_token(ctx: Context, principal: Principal, token: Any) -> None:
     """Set the token that opens the exports and the feed (24 characters at least); only its hash is kept."""
     must_be_mail_admin(principal)
     token = values.checked(token=(values.text(MAX_TOKEN, strip=False), token))["token"]
+    if not TOKEN.fullmatch(token):  # spaces, accents or control characters: it could never match a header
+        raise InvalidInput({"token": "token_characters"})
     if len(token) < MIN_TOKEN:
         raise InvalidInput({"token": "token_too_short"})
     store.SETTINGS.put(ctx.client, store.MailSettings("mail", _digest(token), ctx.now()))

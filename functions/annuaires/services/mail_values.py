@@ -9,7 +9,7 @@ local parts stay ASCII, and those of this site's own addresses keep to what Dove
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,12 @@ from . import password_policy
 MAILBOX_LOCAL = re.compile(r"[A-Za-z0-9._-]+")  # what a mail host's logins take (Dovecot's default username characters)
 SITE_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
 MAX_QUOTA_MB = 10 * 1024 * 1024  # 10 TB: beyond it, a typing error
+MAX_RETENTION_DAYS = 3650
+MAX_TARGETS = 50
+# An argon2id hash in its PHC string form, and nothing more: what Dovecot's {ARGON2ID} scheme verifies. Salt and
+# hash are unpadded base64; no character of it may break a passwd-file line (no ':', no space, no line break).
+ARGON2ID = re.compile(r"\$argon2id\$v=19\$m=[1-9][0-9]{0,7},t=[1-9][0-9]{0,3},p=[1-9][0-9]{0,2}"
+                      r"\$[A-Za-z0-9+/]{11,86}\$[A-Za-z0-9+/]{16,172}")
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,47 @@ def quota_mb(value: Any) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_QUOTA_MB:
         raise ValueError("invalid_quota")
     return value
+
+
+def retention_days(value: Any) -> int:
+    """How many days a site keeps its secours copies: a whole number (a JSON number, never text)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION_DAYS:
+        raise ValueError("invalid_retention_days")
+    return value
+
+
+def argon2id_hash(value: Any) -> str:
+    """A password's argon2id hash as the mail host's passwd-file carries it (`invalid_password_hash` otherwise)."""
+    if not isinstance(value, str) or not ARGON2ID.fullmatch(value):
+        raise ValueError("invalid_password_hash")
+    return value
+
+
+def is_companion_domain(name: str, companion_domains: Collection[str]) -> bool:
+    """A companion domain of a site here, or named like one (`*.secours`, `*.backup`, `*.archives`)."""
+    return name in companion_domains or name.rsplit(".", 1)[-1] in COMPANIONS
+
+
+def alias_targets(address: str, given: Any, companion_domains: Collection[str]) -> list[str]:
+    """An alias's targets: 1 to 50 addresses, as compared, once each; never the alias itself, never a companion
+    mailbox (it is reached through its account only, B3)."""
+    if not isinstance(given, list) or not given:
+        raise ValueError("targets_required")
+    if len(given) > MAX_TARGETS:
+        raise ValueError("too_many_targets")
+    targets = list(dict.fromkeys(_target(t) for t in given))
+    if address in targets:
+        raise ValueError("alias_to_itself")
+    if any(is_companion_domain(domain_of(t), companion_domains) for t in targets):
+        raise ValueError("target_is_companion")
+    return targets
+
+
+def _target(value: Any) -> str:
+    try:
+        return address(value).key
+    except ValueError:
+        raise ValueError("invalid_address") from None
 
 
 def default_site(code: str) -> MailSite:

@@ -116,6 +116,12 @@ def real_domains(client: datastore.Client) -> list[MailDomain]:
     return sorted(found, key=lambda domain: domain.name)
 
 
+def companion_domain_names(client: datastore.Client) -> set[str]:
+    """Every companion domain here: those of the sites, and the domains stored as companions (a few: two queries)."""
+    found = {n for e in query(client, SITES.kind).fetch() for n in SITES.read(e).companion_domains().values() if n}
+    return found | {e.key.name for e in query(client, DOMAINS.kind, ("companion", ">", "")).fetch()}
+
+
 def accounts_page(client: datastore.Client, domain: str, limit: int, cursor: str | None,
                   search: str = "") -> tuple[list[MailAccount], str | None]:
     """A page of a domain's accounts in address order; with `search` (in the searched form), the first of those

@@ -14,11 +14,14 @@ REFERENCE = "reference"  # the key name of the one state: an instance follows on
 
 @dataclass
 class SyncState:
-    """The number of the last change of the reference's feed applied here."""
+    """The number of the last change of the reference's feed applied here, and the run that holds the lease
+    (two runs never overlap: a run starts only once the last one's lease is released or has expired)."""
 
     name: str = REFERENCE
     cursor: str = "0"
     updated: datetime | None = None
+    lease_holder: str = ""
+    lease_until: datetime | None = None
 
 
 @dataclass
@@ -41,7 +44,7 @@ class SyncRun:
     expires: datetime | None = None
 
 
-STATES = Schema("MailSyncState", SyncState, "name", unindexed=("cursor", "updated"))
+STATES = Schema("MailSyncState", SyncState, "name", unindexed=("cursor", "updated", "lease_holder", "lease_until"))
 RUNS = Schema("MailSyncRun", SyncRun, "id", packed=(("errors", SyncError),),
               unindexed=("finished", "cursor_from", "cursor", "applied"))
 

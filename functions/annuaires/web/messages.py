@@ -727,4 +727,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli_sending": ("Envoi", "Sending"),
     "cli_reloaded": ("{count} entités rechargées.", "{count} entities reloaded."),
     "field_kinds": ("sortes d'entités", "kinds"), "field_passphrase": ("phrase de passe", "passphrase"),
+    # issue 22, sync
+    "token_characters": ("lettres, chiffres et signes ASCII visibles seulement, sans espace ni accent",
+                         "visible ASCII letters, digits and signs only, no space or accent"),
+    "target_is_companion": ("une boîte compagnon (secours, sauvegarde, archives) ne se reçoit que par son compte",
+                            "a companion mailbox (secours, backup, archives) receives only through its account"),
+    "invalid_retention_days": ("durée de conservation : un nombre entier de jours, de 1 à 3650",
+                               "retention: a whole number of days, from 1 to 3650"),
+    "invalid_password_hash": ("empreinte de mot de passe : argon2id seulement", "password hash: argon2id only"),
 }
