@@ -17,6 +17,10 @@ LETTERS = values.MAILER_LETTERS
 # What a stored SMTP password was given for: change one of them without retyping it and it is cleared, so that a
 # password never goes to a host (or a port, a TLS setting, a login) it was not typed for.
 PASSWORD_BOUND_TO = ("smtp_host", "smtp_port", "starttls", "username")
+SMTP_PORT = values.integer(1, 65535)
+USERNAME = values.text(254, min_length=0)
+PER_MINUTE = values.integer(1, 100_000, nullable=True)  # a relay's sending limits
+PER_DAY = values.integer(1, 10_000_000, nullable=True)
 
 
 def sender(value: object) -> str:
@@ -70,11 +74,11 @@ def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict, 
         raise NotFound()  # Z means no mailer: there is no mailer Z
     given = values.checked(**{"from": (sender, settings.get("from"))},
         smtp_host=(values.hostname, settings.get("smtp_host")),
-        smtp_port=(values.integer(1, 65535), settings.get("smtp_port")),
-        username=(values.text(254, min_length=0), settings.get("username", "")),
+        smtp_port=(SMTP_PORT, settings.get("smtp_port")),
+        username=(USERNAME, settings.get("username", "")),
         starttls=(values.boolean, settings.get("starttls", True)),
-        per_minute=(values.integer(1, 100_000, nullable=True), settings.get("per_minute")),
-        per_day=(values.integer(1, 10_000_000, nullable=True), settings.get("per_day")),
+        per_minute=(PER_MINUTE, settings.get("per_minute")),
+        per_day=(PER_DAY, settings.get("per_day")),
     )
     given["sender"] = given.pop("from")
     password = settings.get("password")

@@ -17,11 +17,11 @@ blueprint = area.blueprint
 PASSWORD_FIELDS = [forms.Field("password", values.password), forms.Field("confirm", values.password, required=False)]
 MAILER_FIELDS = [
     forms.Field("from", values.text(320)), forms.Field("smtp_host", values.text(253)),
-    forms.Field("smtp_port", values.integer(1, 65535)), forms.Field("username", values.text(254, min_length=0)),
+    forms.Field("smtp_port", mailers.SMTP_PORT), forms.Field("username", mailers.USERNAME),
     forms.Field("password", values.text(512, min_length=0, strip=False), required=False),
     forms.Field("starttls", values.boolean),
-    forms.Field("per_minute", values.integer(1, 100_000, nullable=True), required=False),
-    forms.Field("per_day", values.integer(1, 10_000_000, nullable=True), required=False),
+    forms.Field("per_minute", mailers.PER_MINUTE, required=False),
+    forms.Field("per_day", mailers.PER_DAY, required=False),
 ]
 
 
