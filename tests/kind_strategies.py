@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from annuaires.codes import CODE_ALPHABET, CODE_LENGTH
-from annuaires.services import mail_values, reload_check, values
+from annuaires.services import mail_accounts, mail_values, mailers, reload_check, values
 from annuaires.services.names import skeleton_key, sort_key
 from annuaires.services.passwords import Passwords
 from annuaires.store import claims, kinds, mail
@@ -107,6 +107,16 @@ LOCALS = st.text(string.ascii_letters + string.digits + "._-", min_size=1, max_s
     lambda t: _valid(mail_values.mailbox_address, f"{t}@auf.org"))
 
 
+SEEN = st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co"))  # what a form keeps (no control character)
+
+
+def _texts(check: Any, longest: int, *, strip: bool = True, lines: bool = False) -> st.SearchStrategy[str]:
+    """Texts a form takes (through its own check): short, non-ASCII, multi-line where it may be, and maximal."""
+    chars = st.one_of(SEEN, st.just("\n")) if lines else SEEN
+    drawn = st.text(chars, max_size=40).map(str.strip if strip else str)
+    return st.one_of(drawn, st.just("é" * longest)).filter(lambda t: _valid(check, t))
+
+
 def _valid(check: Any, text: str) -> bool:
     try:
         found = check(text)
@@ -125,6 +135,7 @@ def entity(draw: st.DrawFn, schema: Schema) -> list[Any]:
             raw.properties[name].CopyFrom(draw(value_of(shape, name not in schema.unindexed)))
             if name in schema.unindexed or name in dict(schema.packed):
                 _exclude(raw.properties[name])
+    _formed(draw, schema, raw)
     return FIXES.get(schema.kind, _plain)(draw, schema, raw)
 
 
@@ -147,6 +158,52 @@ def _key(raw: Any, *path: tuple[str, str | int]) -> None:
 
 def _set(raw: Any, name: str, text: str, *, indexed: bool = True) -> None:
     raw.properties[name].CopyFrom(Value(string_value=text, exclude_from_indexes=not indexed))
+
+
+def _put(raw: Any, schema: Schema, name: str, found: Any) -> None:
+    """A property of a JSON value (text, number, boolean, None, list of texts) as the service stores it."""
+    if isinstance(found, list):
+        value = _array([Value(string_value=item) for item in found])
+    elif isinstance(found, bool):
+        value = Value(boolean_value=found)
+    elif isinstance(found, int):
+        value = Value(integer_value=found)
+    else:
+        value = Value(null_value=0) if found is None else Value(string_value=found)
+    raw.properties[name].CopyFrom(value)
+    if name in schema.unindexed:
+        _exclude(raw.properties[name])
+
+
+ORIGINS = st.sampled_from([mail.LOCAL, mail.FROM_REFERENCE])
+SITE_CODES = st.sampled_from(["fr", "ca-qc", "a" * 20])
+PER = st.one_of(st.none(), st.integers(1, 100_000))
+# A field checked by a form (R1): drawn from what that form takes; `required` fields are always there.
+FORMED: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "Directory": {"comment": _texts(values.COMMENT, 500, lines=True)},
+    "Member": {"name": _texts(values.MEMBER_NAME, 120).filter(bool)},
+    "Message": {"subject": _texts(values.SUBJECT, 200), "body": _texts(values.BODY, 20000, strip=False, lines=True)},
+    "Mailer": {"sender": st.sampled_from(["lyon@example.org", "Alterconsos Lyon <lyon@example.org>", "Zoé <zoe@exemple.fr>"]),
+               "smtp_host": st.sampled_from(["smtp.example.org", "127.0.0.1", "a" * 63 + ".fr"]),
+               "smtp_port": st.integers(1, 65535), "username": _texts(mailers.USERNAME, 254),
+               "per_minute": PER, "per_day": st.one_of(st.none(), st.integers(1, 10_000_000))},
+    "MailSite": {"retention_days": st.integers(1, mail_values.MAX_RETENTION_DAYS), "origin": ORIGINS},
+    "MailDomain": {"site": SITE_CODES, "companion": st.sampled_from(["", *mail.COMPANIONS]), "origin": ORIGINS},
+    "MailAccount": {"display_name": _texts(mail_accounts.DISPLAY_NAME, 120), "active": st.booleans(),
+                    "quota_mb": st.one_of(st.none(), st.integers(1, mail_values.MAX_QUOTA_MB)), "origin": ORIGINS,
+                    "password_hash": st.just(HASH)},
+    "MailAlias": {"targets": st.lists(st.sampled_from(["a@example.org", "b@exemple.fr", "c.d@xn--bcher-kva.example"]),
+                                      min_size=1, max_size=3, unique=True), "origin": ORIGINS},
+}
+REQUIRED = {"Member": {"name"}, "Mailer": {"sender", "smtp_host", "smtp_port"}, "MailDomain": {"site"},
+            "MailAccount": {"password_hash"}, "MailAlias": {"targets"}}
+
+
+def _formed(draw: st.DrawFn, schema: Schema, raw: Any) -> None:
+    """Each field a form checks, when there, drawn from what its form takes."""
+    for name, values_ in FORMED.get(schema.kind, {}).items():
+        if name in raw.properties or name in REQUIRED.get(schema.kind, ()):
+            _put(raw, schema, name, draw(values_))
 
 
 def _plain(draw: st.DrawFn, schema: Schema, raw: Any) -> list[Any]:
@@ -219,13 +276,35 @@ def _mail_owner(draw: st.DrawFn, schema: Schema, raw: Any) -> list[Any]:
     if "search_name" in raw.properties:
         _set(raw, "search_name", sort_key(raw.properties["display_name"].string_value
                                           if "display_name" in raw.properties else ""))
-    if schema.secret:
-        _set(raw, "password_hash", draw(st.sampled_from(["", HASH])), indexed=False)
     claim = Entity()
     _key(claim, ("MailDomain", "auf.org"), (mail.ADDRESSES.kind, address))
     _set(claim, "owner", address, indexed=False)
     _set(claim, "use", "account" if schema.kind == mail.ACCOUNTS.kind else "alias", indexed=False)
     return [raw, claim]
+
+
+def _site(draw: st.DrawFn, schema: Schema, raw: Any) -> list[Any]:
+    """A site: its code, and three different companion domains."""
+    code = draw(SITE_CODES)
+    _key(raw, (schema.kind, code))
+    names = draw(st.sampled_from([[f"{code}.{c}" for c in mail.COMPANIONS], ["s.example.org", "b.example.org", "xn--bcher-kva.fr"]]))
+    for companion, name in zip(mail.COMPANIONS, names, strict=True):
+        _put(raw, schema, companion, name)
+    return [raw]
+
+
+def _domain(draw: st.DrawFn, schema: Schema, raw: Any) -> list[Any]:
+    """A domain: its ASCII name, and (when there) its Unicode display."""
+    name, display = draw(st.sampled_from([("auf.org", "auf.org"), ("xn--bcher-kva.example", "bücher.example")]))
+    _key(raw, (schema.kind, name))
+    if "display" in raw.properties:
+        _put(raw, schema, "display", display)
+    return [raw]
+
+
+def _mailer(draw: st.DrawFn, schema: Schema, raw: Any) -> list[Any]:
+    _key(raw, (schema.kind, draw(st.sampled_from(values.MAILER_LETTERS))))
+    return [raw]
 
 
 def _one(name: str) -> Any:
@@ -239,7 +318,8 @@ def _one(name: str) -> Any:
 
 
 FIXES = {"Directory": _account, "Group": _account, "Claim": _claims_come_with_owners, "Member": _member,
-         "MailingBatch": _batch, "MailAccount": _mail_owner, "MailAlias": _mail_owner,
+         "MailingBatch": _batch, "MailAccount": _mail_owner, "MailAlias": _mail_owner, "MailSite": _site,
+         "MailDomain": _domain, "Mailer": _mailer,
          "MailAddress": _claims_come_with_owners, "Settings": _one("directories-admin"), "MailFeed": _one("feed"),
          "MailSyncState": _one("reference")}
 

@@ -20,11 +20,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ..store import claims, directories, groups, mail, mail_feed, mail_sync, mailing, members, settings
+from ..store import claims, directories, groups, mail, mail_feed, mail_sync, mailers, mailing, members, messages, settings
 from ..store.base import Schema
 from ..store.entity_json import LineError, too_deep
 from ..store.kinds import DUMPED
-from . import values
+from . import mail_values, reload_mail, values
+from . import mailers as mailer_rules
 from .names import skeleton_key, sort_key
 
 MAX_INDEXED_BYTES = 1500  # an indexed string or blob (Datastore's limit)
@@ -33,7 +34,6 @@ MAX_ENTITY_BYTES = 1_048_572  # an entity (Datastore's limit: 1 MiB less 4 bytes
 MAX_INDEX_ENTRIES = 20_000  # indexed values of one entity
 TIMES = range(-62_135_596_800, 253_402_300_800)  # seconds from 0001-01-01 to 9999-12-31, Datastore's times
 RESERVED = re.compile(r"__.*__", re.DOTALL)
-ARGON2ID = re.compile(r"\$argon2id\$v=19\$m=[0-9]{1,7},t=[0-9]{1,4},p=[0-9]{1,3}\$[A-Za-z0-9+/]{8,88}\$[A-Za-z0-9+/]{16,172}")
 BY_KIND = {schema.kind: schema for schema in DUMPED}
 
 
@@ -113,17 +113,17 @@ def _key_shape(schema: Schema) -> tuple[list[str], list[tuple[str, bool]]]:
 
 
 def check_entity(raw: Any, schema: Schema) -> None:
-    """The properties of the kind's record only, each of its shape; what the kind derives as the service derives it;
-    Datastore's limits."""
+    """The properties of the kind's record only, each of its shape; Datastore's limits; each value as the form or
+    the rule that makes it takes it, and what the kind derives as the service derives it."""
     shapes = properties(schema)
     for name, value in raw.properties.items():
         if name not in shapes:
             raise LineError(f"a {schema.kind} has no property {name[:80]!r}")
         _fits(value, shapes[name], name)
+    check_limits(raw)  # (before the forms' rules: what Datastore could never write is said so, and costs no more)
     rule = RULES.get(schema.kind)
     if rule is not None:
         rule(Props(raw))
-    check_limits(raw)
 
 
 def check_limits(raw: Any) -> None:
@@ -208,7 +208,7 @@ def _json_fits(found: Any, hint: Any) -> bool:
 
 
 class Props:
-    """An entity's key names and text properties, as the rules read them (an absent text is "")."""
+    """An entity's key names and properties, as the rules read them (an absent text is "")."""
 
     def __init__(self, raw: Any) -> None:
         self.raw, self.name = raw, raw.key.path[-1].name
@@ -220,6 +220,15 @@ class Props:
     def text(self, name: str) -> str:
         return self.raw.properties[name].string_value if name in self.raw.properties else ""
 
+    def value(self, name: str) -> Any:
+        """A property as a form or the reference's state gives it: text, whole number, boolean, None, list of texts
+        (an item of another type comes as its message, which no rule takes for a text)."""
+        return _plain(self.raw.properties[name]) if name in self.raw.properties else ""
+
+    def state(self, *names: str) -> dict[str, Any]:
+        """The properties present among these, read as `value` reads them (the reference's sync's state)."""
+        return {name: self.value(name) for name in names if name in self.raw.properties}
+
     def required(self, *names: str) -> None:
         missing = [name for name in names if name not in self.raw.properties]
         if missing:
@@ -230,9 +239,10 @@ class Props:
             raise LineError(f"{name} is not what the service derives ({expected[:80]!r})")
 
     def valid(self, name: str, check: Callable[[Any], Any]) -> None:
-        """A text as the form that makes it checks it: the same value back, or the form's reason."""
+        """A value as the form that makes it checks it: the same value back, or the form's reason."""
+        found = self.value(name)
         try:
-            ok = check(self.text(name)) == self.text(name)
+            ok = check(found) == found
         except ValueError as problem:
             raise LineError(f"{name} is refused by the form that makes it ({problem})") from problem
         if not ok:
@@ -247,14 +257,20 @@ def _account(props: Props) -> None:
     props.derived("name_key", skeleton_key(props.text("name")))
     props.derived("initials_key", skeleton_key(props.text("initials")))
     props.derived("name_sort", sort_key(props.text("name")))
-    if "password_hash" in props and props.text("password_hash") and not ARGON2ID.fullmatch(props.text("password_hash")):
-        raise LineError("password_hash is not an argon2id hash")
+    _hash(props)
+
+
+def _hash(props: Props) -> None:
+    """A password's hash, when there is one: argon2id, by the rule the mail host's files keep (mail_values)."""
+    if props.text("password_hash"):
+        props.valid("password_hash", mail_values.argon2id_hash)
 
 
 def _directory(props: Props) -> None:
     _account(props)
     if "color" in props:
         props.valid("color", values.color)
+    props.valid("comment", values.COMMENT)
 
 
 def _group(props: Props) -> None:
@@ -274,6 +290,7 @@ def _claim(props: Props) -> None:
 
 def _member(props: Props) -> None:
     props.required("email", "email_norm")
+    props.valid("name", values.MEMBER_NAME)
     props.valid("email", values.email)
     props.derived("email_norm", props.text("email").lower())
 
@@ -298,8 +315,31 @@ def _account_address(props: Props) -> None:
         raise LineError("local is not the address's local part as typed")
     if "search_name" in props:
         props.derived("search_name", sort_key(props.text("display_name")))
-    if props.text("password_hash") and not ARGON2ID.fullmatch(props.text("password_hash")):
-        raise LineError("password_hash is not an argon2id hash")
+    _hash(props)
+    reload_mail.account(props)
+
+
+def _alias(props: Props) -> None:
+    _in_domain(props)
+    reload_mail.alias(props)
+
+
+def _message(props: Props) -> None:
+    """A group's weekly message, as the animator's form takes it."""
+    props.valid("subject", values.SUBJECT)
+    props.valid("body", values.BODY)
+
+
+def _mailer(props: Props) -> None:
+    """A mailer identity as the general admin's form takes it (A12): a letter A to Y, a sender, a relay."""
+    if props.name not in values.MAILER_LETTERS:
+        raise LineError("a Mailer's key is one of the letters A to Y")
+    props.required("sender", "smtp_host", "smtp_port")
+    for name, check in (("sender", mailer_rules.sender), ("smtp_host", values.hostname), ("smtp_port", mailer_rules.SMTP_PORT),
+                        ("username", mailer_rules.USERNAME), ("per_minute", mailer_rules.PER_MINUTE),
+                        ("per_day", mailer_rules.PER_DAY)):
+        if name in props:
+            props.valid(name, check)
 
 
 def _address_claim(props: Props) -> None:
@@ -318,13 +358,24 @@ def _named(name: str) -> Callable[[Props], None]:
 
 def _settings(props: Props) -> None:
     _named(settings.DIRECTORIES_ADMIN)(props)
-    if props.text("password_hash") and not ARGON2ID.fullmatch(props.text("password_hash")):
-        raise LineError("password_hash is not an argon2id hash")
+    _hash(props)
 
 
 RULES: dict[str, Callable[[Props], None]] = {
     directories.SCHEMA.kind: _directory, groups.SCHEMA.kind: _group, claims.SCHEMA.kind: _claim,
     members.SCHEMA.kind: _member, mailing.BATCHES.kind: _batch, mail.ACCOUNTS.kind: _account_address,
-    mail.ALIASES.kind: _in_domain, mail.ADDRESSES.kind: _address_claim, settings.SCHEMA.kind: _settings,
+    mail.ALIASES.kind: _alias, mail.ADDRESSES.kind: _address_claim, settings.SCHEMA.kind: _settings,
     mail_feed.COUNTER.kind: _named(mail_feed.FEED), mail_sync.STATES.kind: _named(mail_sync.REFERENCE),
+    messages.SCHEMA.kind: _message, mailers.SCHEMA.kind: _mailer, mail.SITES.kind: reload_mail.site,
+    mail.DOMAINS.kind: reload_mail.domain,
 }
+
+
+def _plain(value: Any) -> Any:
+    which = value.WhichOneof("value_type")
+    if which == "array_value":
+        return [item.string_value if item.WhichOneof("value_type") == "string_value" else item
+                for item in value.array_value.values]
+    if which in ("string_value", "integer_value", "boolean_value"):
+        return getattr(value, which)
+    return None if which == "null_value" else value
