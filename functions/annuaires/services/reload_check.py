@@ -3,8 +3,9 @@
 Only the kinds a dump holds (`kinds.DUMPED`); a key of its kind's shape (its parent's kind, an id or a name as the
 record says, none of Datastore's reserved names); the record's properties and no other, each of the type its field
 declares (the shapes come from the records' type hints: a new field is checked without a new rule here); what A1
-and B1 derive (name and sort keys, normalised addresses) equal to what the service derives now; and Datastore's own
-limits (1,500-byte indexed values, index entries, entity size), so that no write can fail half-way through a reload.
+and B1 derive (name and sort keys, normalised addresses) equal to what the service derives now; each value a form
+checks as that form checks it (R1), the mail kinds by the reference's sync's own rules (reload_mail); and Datastore's
+own limits (1,500-byte indexed values, index entries, entity size), so that no write can fail half-way through a reload.
 Every refusal is a LineError saying why, in the words of the schema.
 """
 
@@ -315,8 +316,7 @@ def _account_address(props: Props) -> None:
         raise LineError("local is not the address's local part as typed")
     if "search_name" in props:
         props.derived("search_name", sort_key(props.text("display_name")))
-    _hash(props)
-    reload_mail.account(props)
+    reload_mail.account(props)  # (its hash among the rest)
 
 
 def _alias(props: Props) -> None:
