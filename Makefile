@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: run test bench lint reset system clean mailing-now
 
 TASKS_VENV := emulator/.venv-tasks
+# Test processes (pytest-xdist), each with its own emulators and servers; a test file stays in one of them.
+TEST_WORKERS ?= 2
 TASKS_STAMP := $(TASKS_VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -31,7 +33,7 @@ run: $(STAMP) $(TASKS_STAMP) system
 
 test: $(STAMP) $(TASKS_STAMP) system
 	$(PY) -m ruff check functions tests emulator bench deploy
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m bench.pages
