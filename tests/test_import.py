@@ -44,6 +44,7 @@ def test_r1_import_reads_what_spreadsheets_csv_files_and_address_books_paste(giv
         ("Gaël Le Bihan", "gael@example.org"), ("Hugo", "hugo@example.org"), ("Inès", "ines@example.org"),
         ("Roux, Jade", "jade@example.org"), ("Karim Benali", "karim@example.org"), ("lea", "lea@example.org"),
         ("marc", "marc@example.org"), ("noe", "noe@example.org")]
+    assert {m["id"] for m in result["added"]} == {None}  # checked, not written: no member has an id yet
     assert check(radis, "name,email\r\nLiam,liam@example.org\r")["added"][0]["name"] == "Liam"  # a CSV's header, CR LF
     upload = radis.client.post("/animateur/members/import", content_type="multipart/form-data", data={
         "csrf": radis.csrf, "text": "", "file": (io.BytesIO("Zoé Noël;zoe@example.org\n".encode("cp1252")), "liste.csv")})

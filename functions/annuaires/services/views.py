@@ -38,4 +38,5 @@ def directory_view(directory: Directory) -> dict:
 
 def member_view(member: Member) -> dict:
     """A member of a group (alterconso) or groupement (producteur)."""
-    return {"id": str(member.id), "name": member.name, "email": member.email, "active": member.active, "version": member.version}
+    return {"id": None if member.id is None else str(member.id),  # (a dry run's member is not written: no id yet)
+            "name": member.name, "email": member.email, "active": member.active, "version": member.version}

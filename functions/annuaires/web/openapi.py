@@ -129,7 +129,7 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
      {200: obj(("subject", "text", "html"), subject=S, text=S, html=S)}),
     ("post", "/api/group/members/import", "Add many members from text, one a line (dry_run: nothing written)",
      obj(("text",), text=S, dry_run=B),
-     {200: obj(("added", "refused"), added=arr(MEMBER),
+     {200: obj(("added", "refused"), added=arr({**MEMBER, "properties": {**MEMBER["properties"], "id": {"type": ["string", "null"]}}}),
                refused=arr(obj(("line", "reason", "text"), line={"type": "integer"}, reason=S, text=S)))}),
     ("get", "/api/group/deliveries/eligible", "The groups a groupement may deliver now, not yet delivered", None,
      {200: arr(SHORT_GROUP)}),
