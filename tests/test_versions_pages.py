@@ -144,3 +144,22 @@ def test_r2_a_tampered_version_is_refused_and_a_form_without_one_is_taken(given)
         assert "<script>" not in page.split("<main")[1]
     assert tab_a.get("/api/directory").get_json()["comment"] == ""
     assert form_post(tab_a, "/adminloc/settings", name="Lyon", initials="LY", comment="sans version").status_code == 303
+
+
+def test_r2_a_refused_settings_form_keeps_its_colour_box_as_sent_and_shows_no_colour_change_that_was_none(given):
+    _, tab_a = given.directory("Lyon", "LY")
+    (tab_b,) = tab_a.copies(1)
+    shown_b = page_of(tab_b, "/adminloc.html")
+    form_post(tab_a, "/adminloc/settings", version=version_in(page_of(tab_a, "/adminloc.html"), "/adminloc/settings"),
+              name="Lyon", initials="LY", color="#2f6f4e", comment="Livraison le jeudi", no_color="on")
+    # A browser always sends the colour box's value, "No colour" ticked or not: no colour on both sides is no change.
+    page = refused_page(form_post(tab_b, "/adminloc/settings", version=version_in(shown_b, "/adminloc/settings"),
+                                  name="Lyon", initials="LY", color="#2f6f4e", comment="le mardi", no_color="on"))
+    form = form_of(page, "/adminloc/settings")
+    assert 'id="update_from_form-comment-changed"' in form and 'id="update_from_form-color-changed"' not in form
+    assert re.search(r'name="no_color" checked', form)
+    # A colour chosen (the box unticked) comes back chosen, over a stored "no colour".
+    page = refused_page(form_post(tab_b, "/adminloc/settings", version=version_in(shown_b, "/adminloc/settings"),
+                                  name="Lyon", initials="LY", color="#aa3355", comment="le mardi"))
+    form = form_of(page, "/adminloc/settings")
+    assert 'value="#aa3355"' in form and not re.search(r'name="no_color" checked', form)
