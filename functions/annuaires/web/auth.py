@@ -139,7 +139,7 @@ def page_sign_in() -> Response:
     role, area = _area_of_form()
     data = request.form.to_dict()
     carried = carry.from_sign_in(data)
-    fields = {k: v for k, v in data.items() if not k.startswith(carry.PREFIX) and k not in (carry.TO, carry.FOR)}
+    fields = carry.own_fields(data)
     try:
         principal, device = sign_in(fields)
     except DomainError as error:
@@ -168,7 +168,7 @@ def page_change_password() -> Response:
     principal = edge.signed_in(role, allow_password_change=True)
     data = request.form.to_dict()
     carried = carry.from_sign_in(data)  # a form sent after the session ended, waiting for the first password (R2)
-    fields = {k: v for k, v in data.items() if not k.startswith(carry.PREFIX) and k not in (carry.TO, carry.FOR, "role")}
+    fields = {k: v for k, v in carry.own_fields(data).items() if k != "role"}
     try:
         change_password(principal, fields)
     except DomainError as error:

@@ -56,6 +56,11 @@ def from_sign_in(data: dict[str, str]) -> Carried:
     return Carried(data.get(TO, "")[:200], data.get(FOR, "")[:200], _kept(fields))
 
 
+def own_fields(data: dict[str, str]) -> dict[str, str]:
+    """A sign-in form's own fields, without the form it carries."""
+    return {k: v for k, v in data.items() if not k.startswith(PREFIX) and k not in (TO, FOR)}
+
+
 def form_of(carried: Carried) -> tuple[str, object, dict[str, str]] | None:
     """The form route a carried form came from (endpoint, view, its URL's arguments); None unless it is one
     that shows what was typed again (`replay` set by the route)."""
