@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from google.cloud import datastore
 
 from annuaires.config import Config
-from annuaires.services import directory_admin
+from annuaires.services.directories import directory as directory_admin
 from annuaires.services.passwords import INITIAL_PASSWORD, Passwords
 from annuaires.services.roles import DIRECTORY, Principal
 from annuaires.store import directories, groups
