@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from annuaires.store import directories, groups, settings
 from annuaires.store.accounts import Account
 from annuaires.store.base import Schema
+from annuaires.store.directories import Directory
+from annuaires.store.groups import Group
 from annuaires.store.mail_operators import OPERATORS, MailOperator
+
+AccountKind = TypeVar("AccountKind", Directory, Group)
 
 
 @dataclass(frozen=True)
@@ -62,3 +67,23 @@ class Principal:
         if self.account is not None:
             return self.account.name
         return self.subject if self.role is GENERAL else ""
+
+    @property
+    def directory(self) -> Directory:
+        """The directory signed in (its admin's principal)."""
+        return self._account(Directory)
+
+    @property
+    def group(self) -> Group:
+        """The group or groupement signed in (its animator's principal)."""
+        return self._account(Group)
+
+    @property
+    def operator(self) -> MailOperator | None:
+        """The mail admin or operator signed in; None for the general admin, who manages mail with no account here."""
+        return self.account if isinstance(self.account, MailOperator) else None
+
+    def _account(self, kind: type[AccountKind]) -> AccountKind:
+        if not isinstance(self.account, kind):
+            raise TypeError(f"a {self.role.name} principal has no {kind.__name__}")
+        return self.account

@@ -91,7 +91,6 @@ class Area:
                view: Callable[..., tuple[str, dict]] | None = None, args: dict | None = None, **extra: Any) -> Response:
         """A page of the role for a signed-in principal (its main page, or `view` with the URL's `args`), with a
         refused form shown again (or what else `extra` adds)."""
-        g.principal = principal
         if principal.must_change_password:  # (a form carried through sign-in waits for the new password, R2)
             return edge.page("password_first.html", status, who=principal, failed=failed, carried=extra.get("carried"))
         template, context = (view or self._view)(principal, **(args or {}))
@@ -162,12 +161,11 @@ class Area:
         return decorate
 
     def api(self, rule: str, method: str = "GET", *, allow_password_change: bool = False) -> Callable:
-        """A JSON route of this role."""
+        """A JSON route of this role: `view(principal, **url_args)`, given the principal the area checked."""
 
         def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
             def route(**kwargs: Any) -> Response:
-                self.signed_in(allow_password_change=allow_password_change)
-                return view(**kwargs)
+                return view(self.signed_in(allow_password_change=allow_password_change), **kwargs)
 
             self.blueprint.add_url_rule(rule, endpoint=f"api_{view.__name__}", view_func=route, methods=[method])
             return view
@@ -180,6 +178,8 @@ class Area:
             shown_on: Callable[..., tuple[str, dict]] | None = None, many: tuple[str, ...] = ()) -> Callable:
         """An act with two doors: `api` = (method, rule) answering JSON, `form` = a POST rule back to the page.
 
+        Either door calls `act(principal, given, **url_args)`: the principal the area checked, the fields parsed.
+
         `confirm` = (question, button, describe): the form asks first on a page naming, from the store,
         what it acts on (`describe(principal, **url_args)`). `back`: the page the form returns to, formatted
         with the URL's arguments, or made of the act's result and them (the role's page by default).
@@ -191,9 +191,9 @@ class Area:
             name = act.__name__
             if api is not None:
                 def api_route(**kwargs: Any) -> Response:
-                    self.signed_in()
+                    principal = self.signed_in()
                     given = forms.parse(edge.json_body(), list(fields), partial=partial) if fields else {}  # no body to read
-                    result = act(given, **kwargs)
+                    result = act(principal, given, **kwargs)
                     return edge.no_content() if status == 204 else edge.answer(result, status)
 
                 self.blueprint.add_url_rule(api[1], endpoint=f"api_{name}", view_func=api_route, methods=[api[0]])
@@ -207,7 +207,7 @@ class Area:
                     data.update({field: request.form.getlist(field) for field in many if field in request.form})
                     try:
                         given = forms.parse(data, list(fields), partial=partial) if fields else {}
-                        result = act(given, **kwargs)
+                        result = act(principal, given, **kwargs)
                     except DomainError as error:
                         if isinstance(error, TooManyAttempts | InvalidInput) or status_of(error) in (403, 404, 409, 412):
                             form_id = "-".join([name, *map(str, kwargs.values())])  # a row's form names its row

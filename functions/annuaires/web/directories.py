@@ -30,12 +30,12 @@ def page(principal: Principal) -> tuple[str, dict]:
 
 
 @area.api("/api/directories")
-def list_directories() -> Response:
+def list_directories(principal: Principal) -> Response:
     return edge.listed(*service.list_directories(edge.ctx(), edge.cursor_arg()))
 
 
 @area.api("/api/directories-admin/audit")
-def audit() -> Response:
+def audit(principal: Principal) -> Response:
     return edge.listed(*service.audit_of_directories_admin(edge.ctx(), edge.cursor_arg()))
 
 
@@ -49,23 +49,23 @@ def directory_sheet(principal: Principal, code: str) -> tuple[str, dict]:
 
 @area.act(api=("POST", "/api/directories"), form="/admingen/directories", fields=CREATE_FIELDS, status=201,
           notice="directory_created", back=lambda created: f"/admingen/directories/{created['code']}")
-def create_directory(given: dict) -> dict:
-    return service.create_directory(edge.ctx(), edge.who(), **given)
+def create_directory(principal: Principal, given: dict) -> dict:
+    return service.create_directory(edge.ctx(), principal, **given)
 
 
 @area.act(api=("POST", "/api/directories/<code>/password-reset"), form="/admingen/directories/<code>/password-reset",
           status=204, notice="password_reset", confirm=("confirm_directory_password_reset", "reset_password", _describe))
-def reset_password(_: dict, code: str) -> None:
-    service.reset_directory_password(edge.ctx(), edge.who(), code)
+def reset_password(principal: Principal, _: dict, code: str) -> None:
+    service.reset_directory_password(edge.ctx(), principal, code)
 
 
 @area.act(api=("POST", "/api/directories/<code>/deactivate"), form="/admingen/directories/<code>/deactivate",
           status=204, notice="deactivate", confirm=("confirm_directory_deactivate", "deactivate_verb", _describe))
-def deactivate(_: dict, code: str) -> None:
-    service.set_directory_active(edge.ctx(), edge.who(), code, False)
+def deactivate(principal: Principal, _: dict, code: str) -> None:
+    service.set_directory_active(edge.ctx(), principal, code, False)
 
 
 @area.act(api=("POST", "/api/directories/<code>/activate"), form="/admingen/directories/<code>/activate",
           status=204, notice="activate")
-def activate(_: dict, code: str) -> None:
-    service.set_directory_active(edge.ctx(), edge.who(), code, True)
+def activate(principal: Principal, _: dict, code: str) -> None:
+    service.set_directory_active(edge.ctx(), principal, code, True)

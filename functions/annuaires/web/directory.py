@@ -48,19 +48,19 @@ def group_mailing(principal: Principal, code: str) -> tuple[str, dict]:
 
 
 @area.api("/api/directory/mailing")
-def mailing() -> Response:
-    return edge.answer(mailing_report.directory_mailing(edge.ctx(), edge.who()))
+def mailing(principal: Principal) -> Response:
+    return edge.answer(mailing_report.directory_mailing(edge.ctx(), principal))
 
 
 @area.api("/api/directory/groups/<code>/mailing/last")
-def last_batch(code: str) -> Response:
-    return edge.answer(mailing_report.last_batch(edge.ctx(), edge.who(), code))
+def last_batch(principal: Principal, code: str) -> Response:
+    return edge.answer(mailing_report.last_batch(edge.ctx(), principal, code))
 
 
 @area.act(api=("POST", "/api/directory/groups/<code>/mailing/resend"), form="/adminloc/groups/<code>/mailing/resend",
           status=202, notice="resend_queued", back="/adminloc/groups/{code}/mailing")
-def resend(_: dict, code: str) -> dict:
-    return mailing_report.resend(edge.ctx(), edge.who(), code)
+def resend(principal: Principal, _: dict, code: str) -> dict:
+    return mailing_report.resend(edge.ctx(), principal, code)
 
 
 def _groups(shown: list[dict]) -> list[tuple[str, object, int]]:
@@ -69,39 +69,39 @@ def _groups(shown: list[dict]) -> list[tuple[str, object, int]]:
 
 
 @area.api("/api/directory")
-def overview() -> Response:
-    view = service.overview(edge.ctx(), edge.who())
+def overview(principal: Principal) -> Response:
+    view = service.overview(edge.ctx(), principal)
     return preconditions.tagged(edge.answer(view), [("Directory", view["code"], view["version"]), *_groups(view["groups"])])
 
 
 @area.api("/api/directory/groups")
-def groups() -> Response:
-    shown, next_cursor = service.groups_page(edge.ctx(), edge.who(), edge.cursor_arg())
+def groups(principal: Principal) -> Response:
+    shown, next_cursor = service.groups_page(edge.ctx(), principal, edge.cursor_arg())
     return preconditions.tagged(edge.listed(shown, next_cursor), _groups(shown))
 
 
 @area.api("/api/directory/former")
-def former() -> Response:
-    return edge.listed(*service.former_page(edge.ctx(), edge.who(), edge.cursor_arg()))
+def former(principal: Principal) -> Response:
+    return edge.listed(*service.former_page(edge.ctx(), principal, edge.cursor_arg()))
 
 
 @area.api("/api/directory/audit")
-def audit() -> Response:
-    return edge.listed(*audit_service.latest(edge.ctx(), edge.who().actor, edge.cursor_arg()))
+def audit(principal: Principal) -> Response:
+    return edge.listed(*audit_service.latest(edge.ctx(), principal.actor, edge.cursor_arg()))
 
 
 @area.act(api=("PATCH", "/api/directory"), fields=UPDATE_FIELDS, partial=True)
-def update(given: dict) -> dict:
-    return service.update(edge.ctx(), edge.who(), **given, seen=preconditions.seen())
+def update(principal: Principal, given: dict) -> dict:
+    return service.update(edge.ctx(), principal, **given, seen=preconditions.seen())
 
 
 @area.act(form="/adminloc/settings", fields=[*UPDATE_FIELDS, forms.Field("no_color", values.boolean, required=False)],
           partial=True)
-def update_from_form(given: dict) -> dict:
+def update_from_form(principal: Principal, given: dict) -> dict:
     """The settings form: a colour input always sends a colour, so a box says "none"."""
     if given.pop("no_color", False):
         given["color"] = ""
-    return service.update(edge.ctx(), edge.who(), **given, seen=preconditions.seen())
+    return service.update(edge.ctx(), principal, **given, seen=preconditions.seen())
 
 
 @area.subpage("/adminloc/groups/<code>")
@@ -113,43 +113,43 @@ def group_sheet(principal: Principal, code: str) -> tuple[str, dict]:
 
 @area.act(api=("POST", "/api/directory/groups"), form="/adminloc/groups/create", fields=CREATE_FIELDS, status=201,
           notice="group_created", back=lambda created: f"/adminloc/groups/{created['code']}")
-def create_group(given: dict) -> dict:
-    return service.create_group(edge.ctx(), edge.who(), **given)
+def create_group(principal: Principal, given: dict) -> dict:
+    return service.create_group(edge.ctx(), principal, **given)
 
 
 @area.act(api=("POST", "/api/directory/references"), form="/adminloc/groups/reference", fields=REFERENCE_FIELDS,
           status=201, notice="reference_added")
-def add_reference(given: dict) -> dict:
-    return service.add_reference(edge.ctx(), edge.who(), given["directory"], given["group"], given["password"],
+def add_reference(principal: Principal, given: dict) -> dict:
+    return service.add_reference(edge.ctx(), principal, given["directory"], given["group"], given["password"],
                                  client_addr=edge.client_addr(), device_cookie=edge.device_cookie())
 
 
 @area.act(api=("DELETE", "/api/directory/groups/<code>"), form="/adminloc/groups/<code>/dereference",
           notice=lambda state: f"state_{state['state']}", confirm=("confirm_dereference", "dereference", _describe))
-def dereference(_: dict, code: str) -> dict:
-    return {"state": service.dereference(edge.ctx(), edge.who(), code)}
+def dereference(principal: Principal, _: dict, code: str) -> dict:
+    return {"state": service.dereference(edge.ctx(), principal, code)}
 
 
 @area.act(api=("POST", "/api/directory/groups/<code>/reactivate"), form="/adminloc/groups/<code>/reactivate",
           notice="reactivated")
-def reactivate(_: dict, code: str) -> dict:
-    return service.reactivate(edge.ctx(), edge.who(), code)
+def reactivate(principal: Principal, _: dict, code: str) -> dict:
+    return service.reactivate(edge.ctx(), principal, code)
 
 
 @area.act(api=("POST", "/api/directory/groups/<code>/password-reset"), form="/adminloc/groups/<code>/password-reset",
           status=204, notice="password_reset", confirm=("confirm_group_password_reset", "reset_password", _describe))
-def reset_group_password(_: dict, code: str) -> None:
-    service.reset_group_password(edge.ctx(), edge.who(), code)
+def reset_group_password(principal: Principal, _: dict, code: str) -> None:
+    service.reset_group_password(edge.ctx(), principal, code)
 
 
 @area.act(api=("PUT", "/api/directory/groups/<code>/mailing"), fields=MAILING_FIELDS)
-def set_mailing(given: dict, code: str) -> dict:
-    return service.set_mailing(edge.ctx(), edge.who(), code, given["day"], given["mailer"], seen=preconditions.seen())
+def set_mailing(principal: Principal, given: dict, code: str) -> dict:
+    return service.set_mailing(edge.ctx(), principal, code, given["day"], given["mailer"], seen=preconditions.seen())
 
 
 @area.act(form="/adminloc/groups/<code>/mailing",
           fields=[*MAILING_FIELDS, forms.Field("take_over", values.boolean, required=False)])
-def set_mailing_from_form(given: dict, code: str) -> dict:
+def set_mailing_from_form(principal: Principal, given: dict, code: str) -> dict:
     """The page asks first before taking over a mailing another directory is responsible for."""
-    return service.set_mailing(edge.ctx(), edge.who(), code, given["day"], given["mailer"],
+    return service.set_mailing(edge.ctx(), principal, code, given["day"], given["mailer"],
                                take_over=given.get("take_over", False), seen=preconditions.seen())

@@ -43,11 +43,6 @@ def session_of(role: Role) -> tuple[Principal | None, str]:
     return cache[role.name]
 
 
-def who() -> Principal:
-    """The principal the route acts for (set by `signed_in`)."""
-    return g.principal
-
-
 def held_roles() -> list[Role]:
     """The roles this browser holds a session cookie for."""
     return [role for role in ROLES.values() if request.cookies.get(session_cookie(role))]
@@ -68,7 +63,7 @@ def signed_in(*roles: Role, allow_password_change: bool = False) -> Principal:
     if principal.must_change_password and not allow_password_change:
         raise PasswordChangeRequired()
     check_csrf(principal)
-    g.principal = principal
+    g.principal = principal  # the page header's, should this request end on a page (web.edge.page)
     return principal
 
 
@@ -163,7 +158,8 @@ def device_cookie() -> str:
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
-    """A rendered page."""
+    """A rendered page; its header names `who` is signed in (by default the principal this request checked)."""
+    context.setdefault("who", g.get("principal"))
     return Response(render_template(template, **context), status=status, mimetype="text/html")
 
 

@@ -40,8 +40,8 @@ def page(principal: Principal) -> tuple[str, dict]:
 
 @area.act(api=("PUT", "/api/directories-admin/password"), form="/admin/pwd.html", fields=PASSWORD_FIELDS, status=204,
           notice="directories_admin_password_set")
-def set_directories_admin_password(given: dict) -> None:
-    auth.set_directories_admin_password(edge.ctx(), edge.who(), forms.confirmed(given, "password")["password"])
+def set_directories_admin_password(principal: Principal, given: dict) -> None:
+    auth.set_directories_admin_password(edge.ctx(), principal, forms.confirmed(given, "password")["password"])
 
 
 def _mailers(shown: list[dict]) -> list[tuple[str, object, int]]:
@@ -50,13 +50,13 @@ def _mailers(shown: list[dict]) -> list[tuple[str, object, int]]:
 
 
 @area.api("/api/mailers")
-def list_mailers() -> Response:
+def list_mailers(principal: Principal) -> Response:
     shown = mailers.list_mailers(edge.ctx())
     return preconditions.tagged(edge.answer(shown), _mailers(shown))
 
 
 @area.api("/api/mailers/<letter>")
-def get_mailer(letter: str) -> Response:
+def get_mailer(principal: Principal, letter: str) -> Response:
     """One mailer, with its ETag (R2)."""
     shown = [m for m in mailers.list_mailers(edge.ctx()) if m["letter"] == letter]
     if not shown:
@@ -65,8 +65,8 @@ def get_mailer(letter: str) -> Response:
 
 
 @area.act(api=("PUT", "/api/mailers/<letter>"), fields=MAILER_FIELDS)
-def set_mailer(given: dict, letter: str) -> dict:
-    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=preconditions.seen())
+def set_mailer(principal: Principal, given: dict, letter: str) -> dict:
+    return mailers.set_mailer(edge.ctx(), principal, letter, given, seen=preconditions.seen())
 
 
 MAILER_FORM_FIELDS = [*(f for f in MAILER_FIELDS if f.name != "starttls"), forms.Field("letter", values.text(1)),
@@ -75,7 +75,7 @@ MAILER_FORM_FIELDS = [*(f for f in MAILER_FIELDS if f.name != "starttls"), forms
 
 
 @area.act(form="/admin/mailers", fields=MAILER_FORM_FIELDS)
-def set_mailer_from_form(given: dict) -> dict:
+def set_mailer_from_form(principal: Principal, given: dict) -> dict:
     """The mailer form: an unchecked box is absent; an empty password field keeps the stored one; a box clears it."""
     letter = given.pop("letter")
     given.setdefault("starttls", False)
@@ -83,9 +83,9 @@ def set_mailer_from_form(given: dict) -> dict:
         given.pop("password", None)
     if given.pop("clear_password", False):
         given["password"] = ""
-    return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=preconditions.seen())
+    return mailers.set_mailer(edge.ctx(), principal, letter, given, seen=preconditions.seen())
 
 
 @area.api("/api/technical-state")
-def technical_state() -> Response:
+def technical_state(principal: Principal) -> Response:
     return edge.answer(technical.technical_state(edge.ctx(), with_counts=request.args.get("count") == "1"))

@@ -30,10 +30,10 @@ IMPORT_FIELDS = [forms.Field("text", lambda v: v), forms.Field("dry_run", values
 def page(principal: Principal) -> tuple[str, dict]:
     ctx = edge.ctx()
     view = service.overview(ctx, principal)
-    eligible = service.eligible_deliveries(ctx, principal) if principal.account.type == values.GROUPEMENT else []
+    eligible = service.eligible_deliveries(ctx, principal) if principal.group.type == values.GROUPEMENT else []
     options = [(g["code"], f"{g['name']} ({g['initials']})") for g in eligible]
-    mail = weekly_email.preview(ctx, principal.account, view["message"])  # the message the view read already
-    last = mailing_report.group_summary(ctx, principal.account)
+    mail = weekly_email.preview(ctx, principal.group, view["message"])  # the message the view read already
+    last = mailing_report.group_summary(ctx, principal.group)
     not_reached = {r["email"]: r for r in last["not_sent"]} if last else {}
     return "group/overview.html", {"grp": view, "eligible_options": options, "mail_preview": mail,
                                       "last_batch": last, "not_reached": not_reached}
@@ -45,57 +45,57 @@ def _members(group: str, shown: list[dict]) -> list[tuple[str, object, int]]:
 
 
 @area.api("/api/group")
-def overview() -> Response:
-    view = service.overview(edge.ctx(), edge.who())
+def overview(principal: Principal) -> Response:
+    view = service.overview(edge.ctx(), principal)
     things = [("Message", view["code"], view["message"]["version"]), *_members(view["code"], view["members"])]
     return preconditions.tagged(edge.answer(view), things)
 
 
 @area.api("/api/group/mailing/preview")
-def mailing_preview() -> Response:
-    return edge.answer(weekly_email.preview(edge.ctx(), edge.who().account))
+def mailing_preview(principal: Principal) -> Response:
+    return edge.answer(weekly_email.preview(edge.ctx(), principal.group))
 
 
 @area.api("/api/group/members")
-def members() -> Response:
-    shown, next_cursor = service.members_page(edge.ctx(), edge.who(), edge.cursor_arg())
-    return preconditions.tagged(edge.listed(shown, next_cursor), _members(edge.who().subject, shown))
+def members(principal: Principal) -> Response:
+    shown, next_cursor = service.members_page(edge.ctx(), principal, edge.cursor_arg())
+    return preconditions.tagged(edge.listed(shown, next_cursor), _members(principal.subject, shown))
 
 
 @area.api("/api/group/suppliers")
-def suppliers() -> Response:
-    return edge.listed(*service.suppliers_page(edge.ctx(), edge.who(), edge.cursor_arg()))
+def suppliers(principal: Principal) -> Response:
+    return edge.listed(*service.suppliers_page(edge.ctx(), principal, edge.cursor_arg()))
 
 
 @area.api("/api/group/audit")
-def audit() -> Response:
-    return edge.listed(*audit_service.latest(edge.ctx(), edge.who().actor, edge.cursor_arg()))
+def audit(principal: Principal) -> Response:
+    return edge.listed(*audit_service.latest(edge.ctx(), principal.actor, edge.cursor_arg()))
 
 
 @area.api("/api/group/deliveries/eligible")
-def eligible() -> Response:
-    return edge.answer(service.eligible_deliveries(edge.ctx(), edge.who()))
+def eligible(principal: Principal) -> Response:
+    return edge.answer(service.eligible_deliveries(edge.ctx(), principal))
 
 
 @area.act(api=("POST", "/api/group/members"), form="/animateur/members", fields=MEMBER_FIELDS, status=201,
           notice="member_added")
-def add_member(given: dict) -> dict:
-    return service.add_member(edge.ctx(), edge.who(), **given)
+def add_member(principal: Principal, given: dict) -> dict:
+    return service.add_member(edge.ctx(), principal, **given)
 
 
 @area.act(api=("PATCH", "/api/group/members/<member_id>"), fields=MEMBER_UPDATE_FIELDS, partial=True)
-def update_member(given: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, **given, seen=preconditions.seen())
+def update_member(principal: Principal, given: dict, member_id: str) -> dict:
+    return service.update_member(edge.ctx(), principal, member_id, **given, seen=preconditions.seen())
 
 
 @area.act(form="/animateur/members/<member_id>/activate")
-def activate_member(_: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, active=True, seen=preconditions.seen())
+def activate_member(principal: Principal, _: dict, member_id: str) -> dict:
+    return service.update_member(edge.ctx(), principal, member_id, active=True, seen=preconditions.seen())
 
 
 @area.act(form="/animateur/members/<member_id>/deactivate")
-def deactivate_member(_: dict, member_id: str) -> dict:
-    return service.update_member(edge.ctx(), edge.who(), member_id, active=False, seen=preconditions.seen())
+def deactivate_member(principal: Principal, _: dict, member_id: str) -> dict:
+    return service.update_member(edge.ctx(), principal, member_id, active=False, seen=preconditions.seen())
 
 
 def _member(principal: Principal, member_id: str, **_: str) -> str:
@@ -104,19 +104,19 @@ def _member(principal: Principal, member_id: str, **_: str) -> str:
 
 @area.act(api=("DELETE", "/api/group/members/<member_id>"), form="/animateur/members/<member_id>/remove", status=204,
           notice="member_removed", confirm=("confirm_member_remove", "remove", _member))
-def remove_member(_: dict, member_id: str) -> None:
-    service.remove_member(edge.ctx(), edge.who(), member_id, seen=preconditions.seen())
+def remove_member(principal: Principal, _: dict, member_id: str) -> None:
+    service.remove_member(edge.ctx(), principal, member_id, seen=preconditions.seen())
 
 
 @area.act(api=("PUT", "/api/group/message"), form="/animateur/message", fields=MESSAGE_FIELDS)
-def set_message(given: dict) -> dict:
-    return service.set_message(edge.ctx(), edge.who(), **given, seen=preconditions.seen())
+def set_message(principal: Principal, given: dict) -> dict:
+    return service.set_message(edge.ctx(), principal, **given, seen=preconditions.seen())
 
 
 @area.act(api=("POST", "/api/group/deliveries"), form="/animateur/deliveries", fields=DELIVERY_FIELDS, status=201,
           notice="delivery_added")
-def add_delivery(given: dict) -> dict:
-    return service.add_delivery(edge.ctx(), edge.who(), given["group"])
+def add_delivery(principal: Principal, given: dict) -> dict:
+    return service.add_delivery(edge.ctx(), principal, given["group"])
 
 
 def _delivery(principal: Principal, code: str, **_: str) -> str:
@@ -125,13 +125,13 @@ def _delivery(principal: Principal, code: str, **_: str) -> str:
 
 @area.act(api=("DELETE", "/api/group/deliveries/<code>"), form="/animateur/deliveries/<code>/remove", status=204,
           notice="delivery_removed", confirm=("confirm_delivery_remove", "remove", _delivery))
-def remove_delivery(_: dict, code: str) -> None:
-    service.remove_delivery(edge.ctx(), edge.who(), code)
+def remove_delivery(principal: Principal, _: dict, code: str) -> None:
+    service.remove_delivery(edge.ctx(), principal, code)
 
 
 @area.act(api=("POST", "/api/group/members/import"), fields=IMPORT_FIELDS)
-def import_members(given: dict) -> dict:
-    return service.import_members(edge.ctx(), edge.who(), given["text"], dry_run=given.get("dry_run", False))
+def import_members(principal: Principal, given: dict) -> dict:
+    return service.import_members(edge.ctx(), principal, given["text"], dry_run=given.get("dry_run", False))
 
 
 def _uploaded(data: bytes) -> str:

@@ -113,20 +113,20 @@ def account_page(principal: Principal, address: str) -> tuple[str, dict]:
 # Domains
 
 @area.api("/api/mail/domains")
-def list_domains() -> Response:
-    return edge.answer(service.list_domains(edge.ctx(), edge.who()))
+def list_domains(principal: Principal) -> Response:
+    return edge.answer(service.list_domains(edge.ctx(), principal))
 
 
 @area.act(api=("POST", "/api/mail/domains"), form="/messagerie/domains", fields=DOMAIN_FIELDS, status=201,
           notice="mail_domain_created")
-def create_domain(given: dict) -> dict:
-    return service.create_domain(edge.ctx(), edge.who(), **given)
+def create_domain(principal: Principal, given: dict) -> dict:
+    return service.create_domain(edge.ctx(), principal, **given)
 
 
 @area.api("/api/mail/domains/<domain>/audit")
-def domain_audit(domain: str) -> Response:
+def domain_audit(principal: Principal, domain: str) -> Response:
     """The audit log of a domain: every act on its accounts and aliases, newest first."""
-    name = service.get_domain(edge.ctx(), edge.who(), domain)["name"]
+    name = service.get_domain(edge.ctx(), principal, domain)["name"]
     return edge.listed(*audit_service.latest(edge.ctx(), f"domain:{name}", edge.cursor_arg()))
 
 
@@ -138,67 +138,67 @@ def _versions(kind: str, key: str, shown: list[dict]) -> list[tuple[str, object,
 
 
 @area.api("/api/mail/accounts")
-def list_accounts() -> Response:
+def list_accounts(principal: Principal) -> Response:
     search = values.checked(q=(SEARCH, request.args.get("q", "")))["q"]
-    shown, next_cursor = service.list_accounts(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg(),
+    shown, next_cursor = service.list_accounts(edge.ctx(), principal, request.args.get("domain", ""), edge.cursor_arg(),
                                                search)
     return preconditions.tagged(edge.listed(shown, next_cursor), _versions("MailAccount", "address", shown))
 
 
 @area.act(api=("POST", "/api/mail/accounts"), fields=ACCOUNT_FIELDS, status=201)
-def create_account(given: dict) -> dict:
-    return service.create_account(edge.ctx(), edge.who(), **given)
+def create_account(principal: Principal, given: dict) -> dict:
+    return service.create_account(edge.ctx(), principal, **given)
 
 
 @area.act(form="/messagerie/domains/<domain>/accounts", fields=ACCOUNT_FORM_FIELDS, notice="mail_account_created",
           back=_account_page, shown_on=domain_page)
-def create_account_from_form(given: dict, domain: str) -> dict:
+def create_account_from_form(principal: Principal, given: dict, domain: str) -> dict:
     given = forms.confirmed(given, "password")
-    return service.create_account(edge.ctx(), edge.who(), **{**given, "address": _in_domain(given["address"], domain)})
+    return service.create_account(edge.ctx(), principal, **{**given, "address": _in_domain(given["address"], domain)})
 
 
 @area.api("/api/mail/accounts/<address>")
-def get_account(address: str) -> Response:
-    shown = service.get_account(edge.ctx(), edge.who(), address)
+def get_account(principal: Principal, address: str) -> Response:
+    shown = service.get_account(edge.ctx(), principal, address)
     return preconditions.tagged(edge.answer(shown), _versions("MailAccount", "address", [shown]))
 
 
 @area.act(api=("PATCH", "/api/mail/accounts/<address>"), fields=ACCOUNT_CHANGES, partial=True)
-def update_account(given: dict, address: str) -> dict:
+def update_account(principal: Principal, given: dict, address: str) -> dict:
     if "address" in given:
         given["new_address"] = given.pop("address")
-    return service.update_account(edge.ctx(), edge.who(), address, **given, seen=preconditions.seen())
+    return service.update_account(edge.ctx(), principal, address, **given, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/describe", fields=DESCRIBE_FIELDS, back="/messagerie/accounts/{address}",
           shown_on=account_page)
-def describe_account(given: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, **given, seen=preconditions.seen())
+def describe_account(principal: Principal, given: dict, address: str) -> dict:
+    return service.update_account(edge.ctx(), principal, address, **given, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice="mail_account_renamed",
           back=_account_page, shown_on=account_page)
-def rename_account(given: dict, address: str) -> dict:
+def rename_account(principal: Principal, given: dict, address: str) -> dict:
     new_address = _in_domain(given["address"], _domain_of(address))
-    return service.update_account(edge.ctx(), edge.who(), address, new_address=new_address, seen=preconditions.seen())
+    return service.update_account(edge.ctx(), principal, address, new_address=new_address, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/password", fields=RESET_FIELDS, notice="mail_password_reset",
           back="/messagerie/accounts/{address}", shown_on=account_page)
-def reset_account_password(given: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, **forms.confirmed(given, "password"), seen=preconditions.seen())
+def reset_account_password(principal: Principal, given: dict, address: str) -> dict:
+    return service.update_account(edge.ctx(), principal, address, **forms.confirmed(given, "password"), seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/activate", notice="mail_account_activated",
           back="/messagerie/accounts/{address}", shown_on=account_page)
-def activate_account(_: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, active=True, seen=preconditions.seen())
+def activate_account(principal: Principal, _: dict, address: str) -> dict:
+    return service.update_account(edge.ctx(), principal, address, active=True, seen=preconditions.seen())
 
 
 @area.act(form="/messagerie/accounts/<address>/deactivate", notice="mail_account_deactivated",
           back="/messagerie/accounts/{address}", shown_on=account_page)
-def deactivate_account(_: dict, address: str) -> dict:
-    return service.update_account(edge.ctx(), edge.who(), address, active=False, seen=preconditions.seen())
+def deactivate_account(principal: Principal, _: dict, address: str) -> dict:
+    return service.update_account(edge.ctx(), principal, address, active=False, seen=preconditions.seen())
 
 
 def _account(principal: Principal, address: str, **_: str) -> str:
@@ -209,29 +209,29 @@ def _account(principal: Principal, address: str, **_: str) -> str:
 @area.act(api=("DELETE", "/api/mail/accounts/<address>"), form="/messagerie/accounts/<address>/delete", status=204,
           notice="mail_account_deleted", confirm=("confirm_mail_account_delete", "delete", _account),
           back=lambda _, address: _domain_page(address), shown_on=account_page)
-def delete_account(_: dict, address: str) -> None:
-    service.delete_account(edge.ctx(), edge.who(), address, seen=preconditions.seen())
+def delete_account(principal: Principal, _: dict, address: str) -> None:
+    service.delete_account(edge.ctx(), principal, address, seen=preconditions.seen())
 
 
 # Aliases
 
 @area.api("/api/mail/aliases")
-def list_aliases() -> Response:
-    shown, next_cursor = service.list_aliases(edge.ctx(), edge.who(), request.args.get("domain", ""), edge.cursor_arg())
+def list_aliases(principal: Principal) -> Response:
+    shown, next_cursor = service.list_aliases(edge.ctx(), principal, request.args.get("domain", ""), edge.cursor_arg())
     return preconditions.tagged(edge.listed(shown, next_cursor), _versions("MailAlias", "address", shown))
 
 
 @area.act(api=("POST", "/api/mail/aliases"), fields=ALIAS_FIELDS, status=201)
-def create_alias(given: dict) -> dict:
-    return service.create_alias(edge.ctx(), edge.who(), **given)
+def create_alias(principal: Principal, given: dict) -> dict:
+    return service.create_alias(edge.ctx(), principal, **given)
 
 
 @area.act(form="/messagerie/domains/<domain>/aliases", fields=ALIAS_FORM_FIELDS, notice="mail_alias_created",
           back="/messagerie/domains/{domain}", shown_on=domain_page)
-def create_alias_from_form(given: dict, domain: str) -> dict:
+def create_alias_from_form(principal: Principal, given: dict, domain: str) -> dict:
     """The targets typed one a line (or separated by commas or spaces)."""
     targets = given["targets"].replace(",", " ").split()
-    return service.create_alias(edge.ctx(), edge.who(), _in_domain(given["address"], domain), targets)
+    return service.create_alias(edge.ctx(), principal, _in_domain(given["address"], domain), targets)
 
 
 def _alias(principal: Principal, address: str, **_: str) -> str:
@@ -242,22 +242,22 @@ def _alias(principal: Principal, address: str, **_: str) -> str:
           notice="mail_alias_deleted", confirm=("confirm_mail_alias_delete", "delete", _alias),
           back=lambda _, address: _domain_page(address),
           shown_on=lambda principal, address: domain_page(principal, _domain_of(address)))
-def delete_alias(_: dict, address: str) -> None:
-    service.delete_alias(edge.ctx(), edge.who(), address, seen=preconditions.seen())
+def delete_alias(principal: Principal, _: dict, address: str) -> None:
+    service.delete_alias(edge.ctx(), principal, address, seen=preconditions.seen())
 
 
 # Operators
 
 @area.api("/api/mail/operators")
-def list_operators() -> Response:
-    shown = mail_operators.list_operators(edge.ctx(), edge.who())
+def list_operators(principal: Principal) -> Response:
+    shown = mail_operators.list_operators(edge.ctx(), principal)
     return preconditions.tagged(edge.answer(shown), _versions("MailOperator", "login", shown))
 
 
 @area.act(api=("POST", "/api/mail/operators"), form="/messagerie/operators", fields=OPERATOR_FIELDS, status=201,
           notice="mail_operator_created", many=("domains",))
-def create_operator(given: dict) -> dict:
-    return mail_operators.create_operator(edge.ctx(), edge.who(), **given)
+def create_operator(principal: Principal, given: dict) -> dict:
+    return mail_operators.create_operator(edge.ctx(), principal, **given)
 
 
 def _operator(principal: Principal, login: str, **_: str) -> str:
@@ -266,15 +266,15 @@ def _operator(principal: Principal, login: str, **_: str) -> str:
 
 @area.act(api=("DELETE", "/api/mail/operators/<login>"), form="/messagerie/operators/<login>/delete", status=204,
           notice="mail_operator_deleted", confirm=("confirm_mail_operator_delete", "delete", _operator))
-def delete_operator(_: dict, login: str) -> None:
-    mail_operators.delete_operator(edge.ctx(), edge.who(), login, seen=preconditions.seen())
+def delete_operator(principal: Principal, _: dict, login: str) -> None:
+    mail_operators.delete_operator(edge.ctx(), principal, login, seen=preconditions.seen())
 
 
 # The export token, the feed, the sync, the exports
 
 @area.act(api=("PUT", "/api/mail/export-token"), fields=[forms.Field("token", lambda v: v)], status=204)
-def set_export_token(given: dict) -> None:
-    mail_changes.set_export_token(edge.ctx(), edge.who(), given["token"])
+def set_export_token(principal: Principal, given: dict) -> None:
+    mail_changes.set_export_token(edge.ctx(), principal, given["token"])
 
 
 TOKEN_PAGE = "/messagerie/jeton"
@@ -330,9 +330,9 @@ def changes() -> Response:
 
 
 @area.api("/api/mail/sync/runs")
-def sync_runs() -> Response:
+def sync_runs(principal: Principal) -> Response:
     """The last runs of this instance's sync with its reference (B5)."""
-    mail_operators.must_be_mail_admin(edge.who())
+    mail_operators.must_be_mail_admin(principal)
     return edge.answer(mail_sync.runs(edge.ctx()))
 
 

@@ -73,7 +73,7 @@ def overview(ctx: Context, principal: Principal, cursor: str | None = None, form
     former, next_former = former_page(ctx, principal, former_cursor)
     entries, next_audit = audit.latest(ctx, principal.actor)
     return {
-        **directory_view(principal.account),
+        **directory_view(principal.directory),
         "groups": shown,
         "recent": [g for g in former if g["state"] == "recent"],
         "deactivated": [g for g in former if g["state"] == "deactivated"],

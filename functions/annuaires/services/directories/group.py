@@ -32,7 +32,7 @@ def members_page(ctx: Context, principal: Principal, cursor: str | None = None) 
 def suppliers_page(ctx: Context, principal: Principal, cursor: str | None = None) -> tuple[list[dict], str | None]:
     """One page of the groupements delivering this group, each link marked suspended or not (A10)."""
     found, next_cursor = groups.suppliers_of(ctx.client, principal.subject, ctx.config.page_size, cursor)
-    group = principal.account
+    group = principal.group
     directory_of = directories.SCHEMA.get_many(ctx.client, [d for g in (group, *found) for d in g.refs])
     return [{**short_group(s), "suspended": not shares_active_directory(s, group, directory_of)} for s in found], next_cursor
 
@@ -42,7 +42,7 @@ def overview(ctx: Context, principal: Principal) -> dict:
 
     A constant number of Datastore calls: one query or batch get per list.
     """
-    group: Group = principal.account
+    group = principal.group
     found, members_next = members_page(ctx, principal)
     delivered = groups.SCHEMA.get_many(ctx.client, group.deliveries)
     suppliers, suppliers_next = groups.suppliers_of(ctx.client, group.code, ctx.config.page_size, None)
@@ -158,9 +158,9 @@ def set_message(ctx: Context, principal: Principal, subject: str, body: str, *, 
 
 
 def _groupement(principal: Principal) -> Group:
-    if principal.account.type != values.GROUPEMENT:
+    if principal.group.type != values.GROUPEMENT:
         raise Forbidden("not_a_groupement")
-    return principal.account
+    return principal.group
 
 
 def eligible_deliveries(ctx: Context, principal: Principal) -> list[dict]:
@@ -224,7 +224,7 @@ def remove_delivery(ctx: Context, principal: Principal, code: str) -> None:
 
 def delivery_name(ctx: Context, principal: Principal, code: str) -> str:
     """A delivered group's name, for a confirmation page."""
-    if code not in principal.account.deliveries:
+    if code not in principal.group.deliveries:
         raise NotFound()
     group = groups.SCHEMA.get(ctx.client, code)
     return f"{group.name} ({group.initials})" if group else code

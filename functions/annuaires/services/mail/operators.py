@@ -8,7 +8,7 @@ import re
 from annuaires.services import audit, password_policy, values, versions
 from annuaires.services.context import Context
 from annuaires.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from annuaires.services.roles import GENERAL, MAIL, Principal
+from annuaires.services.roles import GENERAL, Principal
 from annuaires.store import mail as mail_store
 from annuaires.store.base import in_transaction
 from annuaires.store.mail_operators import OPERATORS, MailOperator, every
@@ -19,14 +19,14 @@ MAX_DOMAINS = 200
 
 def is_mail_admin(principal: Principal) -> bool:
     """The general admin, or a mail admin it named."""
-    return principal.role is GENERAL or (principal.role is MAIL and bool(getattr(principal.account, "admin", False)))
+    return principal.role is GENERAL or (principal.operator is not None and principal.operator.admin)
 
 
 def may_manage(principal: Principal, domain: str) -> None:
     """Forbidden unless the principal manages this domain's accounts and aliases."""
     if is_mail_admin(principal):
         return
-    if principal.role is MAIL and domain in getattr(principal.account, "domains", ()):
+    if principal.operator is not None and domain in principal.operator.domains:
         return
     raise Forbidden()
 
@@ -39,7 +39,11 @@ def must_be_mail_admin(principal: Principal) -> None:
 
 def visible_domains(principal: Principal, names: list[str]) -> list[str]:
     """The domains among these that the principal manages."""
-    return names if is_mail_admin(principal) else [n for n in names if n in getattr(principal.account, "domains", ())]
+    return names if is_mail_admin(principal) else [n for n in names if n in _domains_of(principal)]
+
+
+def _domains_of(principal: Principal) -> list[str]:
+    return principal.operator.domains if principal.operator is not None else []
 
 
 def operator_row(operator: MailOperator) -> dict:

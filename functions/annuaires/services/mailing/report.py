@@ -29,7 +29,7 @@ def batch_view(batch: store.Batch) -> dict:
 
 
 def _in_charge(principal: Principal, group: Group | None) -> bool:
-    return group is not None and responsible(group, {principal.subject: principal.account}) == principal.subject
+    return group is not None and responsible(group, {principal.subject: principal.directory}) == principal.subject
 
 
 def directory_mailing(ctx: Context, principal: Principal) -> list[dict]:
