@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# A page cursor a client made up, raised by the store as it reads: bad input too, answered at the edge like the rest.
+from annuaires.store.base import InvalidCursor as InvalidCursor
+
 
 class DomainError(Exception):
     """Base of every error a user may cause; `code` is the API's error code."""

@@ -21,10 +21,10 @@ from werkzeug.wrappers import Response
 from annuaires.adapters.secrets_box import keys_of
 from annuaires.config import Config
 from annuaires.services.context import Context, utc_now
-from annuaires.services.errors import DomainError, InvalidInput, TooManyAttempts
+from annuaires.services.errors import DomainError, InvalidCursor, InvalidInput, TooManyAttempts
 from annuaires.services.passwords import Passwords
 from annuaires.services.versions import ChangedElsewhere
-from annuaires.store.base import InvalidCursor, make_client
+from annuaires.store.base import make_client
 from annuaires.web import edge, forms
 from annuaires.web.areas import status_of
 from annuaires.web.i18n import language_of, translate
