@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from annuaires.services import audit as audit_service
 from annuaires.services import handover, values
 from annuaires.services.directories import directory as service
-from annuaires.services.mailing import mailers
+from annuaires.services.mailing import dispatch, mailers
 from annuaires.services.mailing import report as mailing_report
 from annuaires.services.roles import DIRECTORY, GROUP, Principal
 from annuaires.web import charts, edge, forms, preconditions
@@ -34,7 +34,8 @@ def _describe(principal: Principal, code: str, **_: str) -> str:
 def page(principal: Principal) -> tuple[str, dict]:
     ctx = edge.ctx()
     view = service.overview(ctx, principal, edge.cursor_arg(), edge.cursor_arg("former"))
-    sent = [{**g, "chart": charts.weekly_chart(g["batches"], ctx.now(), ctx.config.timezone)}
+    weeks = dispatch.last_weeks(ctx, charts.WEEKS)
+    sent = [{**g, "chart": charts.weekly_chart(g["batches"], weeks)}
             for g in mailing_report.directory_mailing(ctx, principal)]
     return "directory/overview.html", {"d": view, "weekdays": values.WEEKDAYS,
                                              "mailers": {m["letter"]: m for m in mailers.list_mailers(ctx)},

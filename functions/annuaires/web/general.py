@@ -17,9 +17,9 @@ blueprint = area.blueprint
 
 PASSWORD_FIELDS = [forms.Field("password", values.password), forms.Field("confirm", values.password, required=False)]
 MAILER_FIELDS = [
-    forms.Field("from", values.text(320)), forms.Field("smtp_host", values.text(253)),
+    forms.Field("from", mailers.SENDER), forms.Field("smtp_host", mailers.SMTP_HOST),
     forms.Field("smtp_port", mailers.SMTP_PORT), forms.Field("username", mailers.USERNAME),
-    forms.Field("password", values.text(512, min_length=0, strip=False), required=False),
+    forms.Field("password", mailers.PASSWORD, required=False),
     forms.Field("starttls", values.boolean),
     forms.Field("per_minute", mailers.PER_MINUTE, required=False),
     forms.Field("per_day", mailers.PER_DAY, required=False),
@@ -35,7 +35,9 @@ def page(principal: Principal) -> tuple[str, dict]:
     editing = next((m for m in listed if m["letter"] == request.args.get("mailer") and m["smtp_host"]), None)
     return "general/overview.html", {"mailers": listed, "state": state, "editing": editing,
                                            "mailers_seen": versions.parts(_mailers(listed)),
-                                           "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp}
+                                           "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp,
+                                           "mailer_input": {f.name: f.check for f in MAILER_FIELDS},
+                                           "default_port": mailers.DEFAULT_SMTP_PORT}
 
 
 @area.act(api=("PUT", "/api/directories-admin/password"), form="/admin/pwd.html", fields=PASSWORD_FIELDS, status=204,

@@ -30,16 +30,15 @@ blueprint = area.blueprint
 
 TEXT = values.text(320, min_length=0)
 SEARCH = values.text(100, min_length=0)
-QUOTA_FORM = values.integer(1, mail_values.MAX_QUOTA_MB, nullable=True)  # a form's field: digits, or empty for none
 DOMAIN_FIELDS = [forms.Field("name", TEXT), forms.Field("site", TEXT)]
 ACCOUNT_FIELDS = [forms.Field("address", TEXT), forms.Field("display_name", TEXT, required=False),
                   forms.Field("password", values.password), forms.Field("quota_mb", lambda v: v, required=False)]
 ACCOUNT_FORM_FIELDS = [forms.Field("address", TEXT), forms.Field("display_name", TEXT, required=False),
                        forms.Field("password", values.password), forms.Field("confirm", values.password, required=False),
-                       forms.Field("quota_mb", QUOTA_FORM, required=False)]
+                       forms.Field("quota_mb", mail_values.QUOTA_TYPED, required=False)]
 ACCOUNT_CHANGES = [forms.Field("address", TEXT), forms.Field("display_name", TEXT), forms.Field("active", values.boolean),
                    forms.Field("quota_mb", lambda v: v), forms.Field("password", values.password)]
-DESCRIBE_FIELDS = [forms.Field("display_name", TEXT), forms.Field("quota_mb", QUOTA_FORM)]
+DESCRIBE_FIELDS = [forms.Field("display_name", TEXT), forms.Field("quota_mb", mail_values.QUOTA_TYPED)]
 RENAME_FIELDS = [forms.Field("address", TEXT)]
 RESET_FIELDS = [forms.Field("password", values.password), forms.Field("confirm", values.password, required=False)]
 ALIAS_FIELDS = [forms.Field("address", TEXT), forms.Field("targets", lambda v: v)]

@@ -15,12 +15,12 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from annuaires.services import password_policy
+from annuaires.services import password_policy, values
 from annuaires.store.mail import COMPANIONS, MailAddress, MailSite, domain_of
 
 MAILBOX_LOCAL = re.compile(r"[A-Za-z0-9._-]+")  # what a mail host's logins take (Dovecot's default username characters)
 SITE_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
-MAX_QUOTA_MB = 10 * 1024 * 1024  # 10 TB: beyond it, a typing error
+MIN_QUOTA_MB, MAX_QUOTA_MB = 1, 10 * 1024 * 1024  # 10 TB: beyond it, a typing error
 MAX_RETENTION_DAYS = 3650
 MAX_TARGETS = 50
 # An argon2id hash in its PHC string form, and nothing more: what Dovecot's {ARGON2ID} scheme verifies. Salt and
@@ -89,9 +89,12 @@ def quota_mb(value: Any) -> int | None:
     """A mailbox quota in MB, or none (null)."""
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_QUOTA_MB:
+    if not isinstance(value, int) or isinstance(value, bool) or not MIN_QUOTA_MB <= value <= MAX_QUOTA_MB:
         raise ValueError("invalid_quota")
     return value
+
+
+QUOTA_TYPED = values.integer(MIN_QUOTA_MB, MAX_QUOTA_MB, nullable=True)  # a form's field: digits, or empty for none
 
 
 def retention_days(value: Any) -> int:

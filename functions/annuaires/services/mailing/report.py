@@ -17,6 +17,7 @@ from annuaires.store.groups import Group
 
 WEEKS_SHOWN = 12
 NOT_SENT = (store.DEFERRED, store.REFUSED, store.ERROR, store.UNKNOWN)
+HELD_CAUSES = store.HELD_CAUSES  # what a batch's "held" may say (batch_view)
 
 
 def batch_view(batch: store.Batch) -> dict:
