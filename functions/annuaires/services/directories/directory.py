@@ -11,21 +11,15 @@ from annuaires.services.context import Context
 from annuaires.services.directories.name_claims import claim_names
 from annuaires.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from annuaires.services.mailing.mailers import mailing_mailer
+from annuaires.services.mailing.responsibility import responsible, responsible_named
 from annuaires.services.names import sort_key
 from annuaires.services.roles import DIRECTORY, GROUP, Principal
 from annuaires.services.views import directory_view, group_view
 from annuaires.store import directories, groups
+from annuaires.store.audit import MailingSettings
 from annuaires.store.base import in_transaction
 from annuaires.store.directories import Directory
 from annuaires.store.groups import Group
-
-
-def responsible(group: Group, directory_of: dict[str, Directory]) -> str | None:
-    """The directory responsible for a group's mailing: the last that set it, while it references the group and is active (A12)."""
-    code = group.mailing_responsible
-    if code and code in group.refs and code in directory_of and directory_of[code].active:
-        return code
-    return None
 
 
 def groups_view(ctx: Context, found: list[Group]) -> list[dict]:
@@ -33,8 +27,8 @@ def groups_view(ctx: Context, found: list[Group]) -> list[dict]:
     named = directories.SCHEMA.get_many(ctx.client, [g.mailing_responsible for g in found if g.mailing_responsible])
     views = []
     for group in found:
-        view, code = group_view(group), responsible(group, named)
-        view["mailing"].update(responsible=code, responsible_name=named[code].name if code else None)
+        view = group_view(group)
+        view["mailing"].update(responsible_named(group, named))
         views.append(view)
     return views
 
@@ -116,7 +110,7 @@ def update(ctx: Context, principal: Principal, name: str | None = None, initials
     return directory_view(in_transaction(ctx.client, work))
 
 
-def _log(ctx: Context, principal: Principal, action: str, group: Group, detail: str = "") -> None:
+def _log(ctx: Context, principal: Principal, action: str, group: Group, detail: str | MailingSettings = "") -> None:
     audit.record(ctx, principal, action, target=f"{GROUP.name}:{group.code}",
                  target_name=f"{group.name} ({group.initials})", detail=detail)
 
@@ -267,7 +261,7 @@ def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, 
         versions.check(seen, "Group", group.code, group, group_view(group)["mailing"])  # after: taking over says more
         group.mailing_day, group.mailer, group.mailing_responsible = given["day"], given["mailer"], principal.subject
         groups.SCHEMA.put(ctx.client, group)
-        _log(ctx, principal, "mailing_configured", group, f"{given['day'] or '-'} / {given['mailer']}")
+        _log(ctx, principal, "mailing_configured", group, MailingSettings(day=given["day"], mailer=given["mailer"]))
         return group
 
     return groups_view(ctx, [in_transaction(ctx.client, work)])[0]

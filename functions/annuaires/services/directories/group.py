@@ -5,8 +5,8 @@ from __future__ import annotations
 from annuaires.services import audit, auth, values, versions
 from annuaires.services.context import Context
 from annuaires.services.directories import member_lines
-from annuaires.services.directories.directory import responsible
 from annuaires.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from annuaires.services.mailing.responsibility import responsible_named
 from annuaires.services.roles import GROUP, Principal
 from annuaires.services.views import member_view, short_group
 from annuaires.store import directories, groups, members, messages
@@ -51,7 +51,6 @@ def overview(ctx: Context, principal: Principal) -> dict:
     directory_of = directories.SCHEMA.get_many(
         ctx.client, [d for g in related for d in g.refs] + [group.mailing_responsible or ""])
     entries, audit_next = audit.latest(ctx, principal.actor)
-    in_charge = responsible(group, directory_of)
     return {
         **short_group(group),
         "directories": [
@@ -63,8 +62,8 @@ def overview(ctx: Context, principal: Principal) -> dict:
                        for c in group.deliveries if c in delivered],
         "suppliers": [{**short_group(s), "suspended": not shares_active_directory(s, group, directory_of)} for s in suppliers],
         "message": {"subject": message.subject, "body": message.body, "version": message.version},
-        "mailing": {"day": group.mailing_day, "mailer": group.mailer or values.NO_MAILER, "responsible": in_charge,
-                    "responsible_name": directory_of[in_charge].name if in_charge else None},
+        "mailing": {"day": group.mailing_day, "mailer": group.mailer or values.NO_MAILER,
+                    **responsible_named(group, directory_of)},
         "audit": entries,
         "next": {"members": members_next, "suppliers": suppliers_next, "audit": audit_next},
     }

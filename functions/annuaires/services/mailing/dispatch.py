@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from annuaires.codes import is_code
 from annuaires.services.context import Context
-from annuaires.services.directories.directory import responsible
 from annuaires.services.mailing.recipients import KEPT
+from annuaires.services.mailing.responsibility import responsible
 from annuaires.services.values import NO_MAILER, WEEKDAYS
 from annuaires.store import directories, groups
 from annuaires.store import mailing as store

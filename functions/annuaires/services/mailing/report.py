@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from annuaires.codes import is_code
 from annuaires.services.context import Context
-from annuaires.services.directories.directory import responsible
 from annuaires.services.errors import NotFound
+from annuaires.services.mailing.responsibility import responsible
 from annuaires.services.roles import Principal
 from annuaires.store import groups
 from annuaires.store import mailing as store
