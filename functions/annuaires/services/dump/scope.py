@@ -16,8 +16,7 @@ from annuaires.codes import is_code
 from annuaires.services import values
 from annuaires.services.errors import InvalidInput
 from annuaires.services.roles import DIRECTORY, GROUP
-from annuaires.store import audit, directories, groups, mailers, mailing, members, messages
-from annuaires.store import name_claims as claims
+from annuaires.store import audit, directories, groups, mailers, mailing, members, messages, name_claims
 from annuaires.store.base import fetch_page, query
 
 PAGE = 500
@@ -63,7 +62,7 @@ def _per_groups(client: datastore.Client, groups: list[datastore.Entity], audit_
 
 def _name_claim_keys(client: datastore.Client, accounts: Iterable[datastore.Entity], family: str) -> list[datastore.Key]:
     """The name claims an account holds (A1): they come with their owners, so that a reload keeps names unique."""
-    return [claims.SCHEMA.key(client, claims.claim_id(family, field, account[prop]))
+    return [name_claims.SCHEMA.key(client, name_claims.claim_id(family, field, account[prop]))
             for account in accounts for field, prop in (("name", "name_key"), ("initials", "initials_key"))
             if account.get(prop)]
 

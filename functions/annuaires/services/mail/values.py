@@ -149,14 +149,14 @@ def companions(key: str, site: MailSite) -> dict[str, str]:
     return {name: f"{local}@{companion}" for name, companion in site.companion_domains().items()}
 
 
-def account_claims(key: str, site: MailSite) -> list[MailAddress]:
-    """The addresses an account holds: its own, and its companions at its site."""
+def owned_by_account(key: str, site: MailSite) -> list[MailAddress]:
+    """The addresses an account owns: its own, and its companions at its site."""
     return [MailAddress(key, domain_of(key), key, "account"),
             *(MailAddress(a, domain_of(a), key, use) for use, a in companions(key, site).items())]
 
 
-def alias_claim(key: str) -> MailAddress:
-    """The address an alias holds."""
+def owned_by_alias(key: str) -> MailAddress:
+    """The address an alias owns."""
     return MailAddress(key, domain_of(key), key, "alias")
 
 
