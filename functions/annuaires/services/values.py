@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ GROUP = "group"
 GROUPEMENT = "groupement"
 GROUP_TYPES = (GROUP, GROUPEMENT)
 NAME_LENGTH, INITIALS_LENGTH = 80, 12
+PASSWORD_LENGTH, EMAIL_LENGTH = 128, 254
 HOSTNAME_LENGTH = 253  # DNS's (the HOSTNAME pattern says it too)
 MAX_DIGITS = 19  # a Datastore integer (64 bits) has 19 digits at most
 SKELETON_GROWTH = 4  # some characters grow when normalised (U+FDFA gives 18): the compared form is bounded too
@@ -92,26 +93,34 @@ def name(max_length: int) -> Name:
     return Name(max_length)
 
 
-def initials(value: Any) -> str:
+@dataclass(frozen=True)
+class Initials(Name):
     """Initials: a name that no code could shadow at sign-in (sign-in tries codes first)."""
-    value = name(INITIALS_LENGTH)(value)
-    if is_code("".join(value.split()).lower()):  # what sign-in would take for a code, spaces left out
-        raise ValueError("initials_like_code")
-    return value
+
+    def __call__(self, value: Any) -> str:
+        """The initials, or ValueError (`initials_like_code` for what sign-in would take for a code)."""
+        value = super().__call__(value)
+        if is_code("".join(value.split()).lower()):  # what sign-in would take for a code, spaces left out
+            raise ValueError("initials_like_code")
+        return value
 
 
-def password(value: Any) -> str:
-    """A password as typed: any characters but control ones, not stripped."""
-    return text(128, strip=False)(value)
-
-
-def email(value: Any) -> str:
+@dataclass(frozen=True)
+class Email(Text):
     """An e-mail address, lower-cased domain."""
-    value = text(254)(value)
-    if not EMAIL.match(value):
-        raise ValueError("invalid_email")
-    local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+
+    def __call__(self, value: Any) -> str:
+        """The address, or ValueError."""
+        value = super().__call__(value)
+        if not EMAIL.match(value):
+            raise ValueError("invalid_email")
+        local, _, domain = value.rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+
+initials = Initials(INITIALS_LENGTH)
+password = text(PASSWORD_LENGTH, strip=False)  # a password as typed: any characters but control ones, not stripped
+email = Email(EMAIL_LENGTH)
 
 
 def choice(options: tuple[str, ...], *, nullable: bool = False) -> Check:
@@ -228,6 +237,22 @@ MEMBER_NAME = text(120)
 COMMENT = text(500, min_length=0, multiline=True)
 SUBJECT = text(200, min_length=0)
 BODY = text(20000, min_length=0, multiline=True, strip=False)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an act's input: declared beside the act's service, read by the page's form, the JSON API and
+    the templates (a field's bounds are its check's)."""
+
+    name: str
+    check: Check
+    required: bool = True
+
+
+def checked_input(fields: Iterable[Field], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The given values through their fields' checks (a field not given is not checked); InvalidInput naming
+    every bad field."""
+    return checked(**{f.name: (f.check, given[f.name]) for f in fields if f.name in given})
 
 
 def checked(**given: tuple[Check, Any]) -> dict[str, Any]:

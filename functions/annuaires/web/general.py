@@ -16,14 +16,6 @@ area = Area("general", GENERAL)
 blueprint = area.blueprint
 
 PASSWORD_FIELDS = [forms.Field("password", values.password), forms.Field("confirm", values.password, required=False)]
-MAILER_FIELDS = [
-    forms.Field("from", mailers.SENDER), forms.Field("smtp_host", mailers.SMTP_HOST),
-    forms.Field("smtp_port", mailers.SMTP_PORT), forms.Field("username", mailers.USERNAME),
-    forms.Field("password", mailers.PASSWORD, required=False),
-    forms.Field("starttls", values.boolean),
-    forms.Field("per_minute", mailers.PER_MINUTE, required=False),
-    forms.Field("per_day", mailers.PER_DAY, required=False),
-]
 
 
 @area.page
@@ -36,7 +28,8 @@ def page(principal: Principal) -> tuple[str, dict]:
     return "general/overview.html", {"mailers": listed, "state": state, "editing": editing,
                                            "mailers_seen": versions.parts(_mailers(listed)),
                                            "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp,
-                                           "mailer_input": {f.name: f.check for f in MAILER_FIELDS},
+                                           "inputs": forms.bounds(set_mailer_from_form=MAILER_FORM_FIELDS,
+                                                                  set_directories_admin_password=PASSWORD_FIELDS),
                                            "default_port": mailers.DEFAULT_SMTP_PORT}
 
 
@@ -66,12 +59,12 @@ def get_mailer(letter: str) -> Response:
     return preconditions.tagged(edge.answer(shown[0]), _mailers(shown))
 
 
-@area.act(api=("PUT", "/api/mailers/<letter>"), fields=MAILER_FIELDS)
+@area.act(api=("PUT", "/api/mailers/<letter>"), fields=mailers.MAILER_INPUT)
 def set_mailer(given: dict, letter: str) -> dict:
     return mailers.set_mailer(edge.ctx(), edge.who(), letter, given, seen=preconditions.seen())
 
 
-MAILER_FORM_FIELDS = [*(f for f in MAILER_FIELDS if f.name != "starttls"), forms.Field("letter", values.text(1)),
+MAILER_FORM_FIELDS = [*(f for f in mailers.MAILER_INPUT if f.name != "starttls"), forms.Field("letter", values.text(1)),
                       forms.Field("starttls", values.boolean, required=False),
                       forms.Field("clear_password", values.boolean, required=False)]
 

@@ -56,18 +56,8 @@ def mail_admin() -> Principal:
     return area.signed_in()
 
 
-def _in_domain(address: str, domain: str) -> str:
-    """What a domain page's form typed as an address: a local part alone is at that domain."""
-    return address if "@" in address else f"{address}@{domain}"
-
-
-def _domain_of(address: str) -> str:
-    """The domain part of an address from a URL (none if it has no @: the service refuses it)."""
-    return address.rpartition("@")[2]
-
-
 def _domain_page(address: str) -> str:
-    return f"/messagerie/domains/{_domain_of(address)}"
+    return f"/messagerie/domains/{mail_values.typed_domain(address)}"
 
 
 def _account_page(result: dict, **_: str) -> str:
@@ -105,7 +95,7 @@ def account_page(principal: Principal, address: str) -> tuple[str, dict]:
     ctx = edge.ctx()
     account = service.get_account(ctx, principal, address)
     audit, audit_next = audit_service.latest(ctx, f"mail:{account['address']}", edge.cursor_arg("audit"))
-    domain = service.get_domain(ctx, principal, _domain_of(account["address"]))
+    domain = service.get_domain(ctx, principal, mail_values.typed_domain(account["address"]))
     return "mail/account.html", {"account": account, "domain": domain, "audit": audit, "audit_next": audit_next}
 
 
@@ -153,7 +143,7 @@ def create_account(given: dict) -> dict:
           back=_account_page, shown_on=domain_page)
 def create_account_from_form(given: dict, domain: str) -> dict:
     given = forms.confirmed(given, "password")
-    return service.create_account(edge.ctx(), edge.who(), **{**given, "address": _in_domain(given["address"], domain)})
+    return service.create_account(edge.ctx(), edge.who(), **{**given, "address": mail_values.in_domain(given["address"], domain)})
 
 
 @area.api("/api/mail/accounts/<address>")
@@ -178,7 +168,7 @@ def describe_account(given: dict, address: str) -> dict:
 @area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice="mail_account_renamed",
           back=_account_page, shown_on=account_page)
 def rename_account(given: dict, address: str) -> dict:
-    new_address = _in_domain(given["address"], _domain_of(address))
+    new_address = mail_values.in_domain(given["address"], mail_values.typed_domain(address))
     return service.update_account(edge.ctx(), edge.who(), address, new_address=new_address, seen=preconditions.seen())
 
 
@@ -228,9 +218,8 @@ def create_alias(given: dict) -> dict:
 @area.act(form="/messagerie/domains/<domain>/aliases", fields=ALIAS_FORM_FIELDS, notice="mail_alias_created",
           back="/messagerie/domains/{domain}", shown_on=domain_page)
 def create_alias_from_form(given: dict, domain: str) -> dict:
-    """The targets typed one a line (or separated by commas or spaces)."""
-    targets = given["targets"].replace(",", " ").split()
-    return service.create_alias(edge.ctx(), edge.who(), _in_domain(given["address"], domain), targets)
+    targets = mail_values.typed_targets(given["targets"])
+    return service.create_alias(edge.ctx(), edge.who(), mail_values.in_domain(given["address"], domain), targets)
 
 
 def _alias(principal: Principal, address: str, **_: str) -> str:
@@ -240,7 +229,7 @@ def _alias(principal: Principal, address: str, **_: str) -> str:
 @area.act(api=("DELETE", "/api/mail/aliases/<address>"), form="/messagerie/aliases/<address>/delete", status=204,
           notice="mail_alias_deleted", confirm=("confirm_mail_alias_delete", "delete", _alias),
           back=lambda _, address: _domain_page(address),
-          shown_on=lambda principal, address: domain_page(principal, _domain_of(address)))
+          shown_on=lambda principal, address: domain_page(principal, mail_values.typed_domain(address)))
 def delete_alias(_: dict, address: str) -> None:
     service.delete_alias(edge.ctx(), edge.who(), address, seen=preconditions.seen())
 

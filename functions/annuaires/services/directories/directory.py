@@ -21,6 +21,14 @@ from annuaires.store.base import in_transaction
 from annuaires.store.directories import Directory
 from annuaires.store.groups import Group
 
+# Each act's input, as the page's form and the JSON API take it (the templates read its bounds here).
+UPDATE_INPUT = (values.Field("name", values.NAME), values.Field("initials", values.initials),
+                values.Field("color", values.color), values.Field("comment", values.COMMENT))
+CREATE_GROUP_INPUT = (values.Field("type", values.GROUP_TYPE), values.Field("name", values.NAME),
+                      values.Field("initials", values.initials))
+REFERENCE_INPUT = (values.Field("directory", values.text(80)), values.Field("group", values.text(80)),
+                   values.Field("password", values.password))
+MAILING_INPUT = (values.Field("day", values.WEEKDAY), values.Field("mailer", values.MAILING_MAILER))
 
 def groups_view(ctx: Context, found: list[Group]) -> list[dict]:
     """Groups as a directory admin sees them, each mailing's responsible directory named (one batch)."""
@@ -91,10 +99,8 @@ def reactivation_deadline(ctx: Context, group: Group, directory: str) -> object 
 def update(ctx: Context, principal: Principal, name: str | None = None, initials: str | None = None,
            color: str | None = None, comment: str | None = None, *, seen: versions.Seen | None = None) -> dict:
     """Rename the directory (name and initials stay unique, A1) or change its colour and comment (as `seen`, R2)."""
-    given = {k: v for k, v in {"name": (values.NAME, name), "initials": (values.initials, initials),
-                               "color": (values.color, color), "comment": (values.COMMENT, comment)}.items()
-             if v[1] is not None}
-    changes = values.checked(**given)
+    given = {"name": name, "initials": initials, "color": color, "comment": comment}
+    changes = values.checked_input(UPDATE_INPUT, {k: v for k, v in given.items() if v is not None})
 
     def work() -> Directory:
         directory = directories.SCHEMA.get(ctx.client, principal.subject)
@@ -149,7 +155,7 @@ def _referenced_again(ctx: Context, principal: Principal, group: Group, action: 
 
 def create_group(ctx: Context, principal: Principal, type: str, name: str, initials: str) -> dict:
     """Create a group or groupement referenced by this directory, with the password 0000 (A1, A3, A7)."""
-    given = values.checked(type=(values.GROUP_TYPE, type), name=(values.NAME, name), initials=(values.initials, initials))
+    given = values.checked_input(CREATE_GROUP_INPUT, {"type": type, "name": name, "initials": initials})
     initial_hash = ctx.passwords.hash(passwords.INITIAL_PASSWORD)
     code, at = new_code(), ctx.now()
 

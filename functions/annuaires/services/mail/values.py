@@ -116,6 +116,22 @@ def is_companion_domain(name: str, companion_domains: Collection[str]) -> bool:
     return name in companion_domains or name.rsplit(".", 1)[-1] in COMPANIONS
 
 
+def in_domain(address: str, domain: str) -> str:
+    """What a domain page's form typed as an address: a local part alone is at that domain."""
+    return address if "@" in address else f"{address}@{domain}"
+
+
+def typed_domain(address: str) -> str:
+    """The domain part of an address as given (in a URL, say): the whole text when it has no @, which the rules
+    refuse then as a domain."""
+    return address.rpartition("@")[2]
+
+
+def typed_targets(text: str) -> list[str]:
+    """An alias's targets as a form takes them: one a line, or separated by commas or spaces."""
+    return text.replace(",", " ").split()
+
+
 def alias_targets(address: str, given: Any, companion_domains: Collection[str]) -> list[str]:
     """An alias's targets: 1 to 50 addresses, as compared, once each; never the alias itself, never a companion
     mailbox (it is reached through its account only, B3)."""

@@ -26,6 +26,13 @@ USERNAME = values.text(254, min_length=0)
 PASSWORD = values.text(512, min_length=0, strip=False)
 PER_MINUTE = values.integer(1, 100_000, nullable=True)  # a relay's sending limits
 PER_DAY = values.integer(1, 10_000_000, nullable=True)
+# The API's input of a mailer (the page's form adds its letter and its boxes); set_mailer checks it again, deeper.
+MAILER_INPUT = (
+    values.Field("from", SENDER), values.Field("smtp_host", SMTP_HOST), values.Field("smtp_port", SMTP_PORT),
+    values.Field("username", USERNAME), values.Field("password", PASSWORD, required=False),
+    values.Field("starttls", values.boolean), values.Field("per_minute", PER_MINUTE, required=False),
+    values.Field("per_day", PER_DAY, required=False),
+)
 
 
 def sender(value: object) -> str:
