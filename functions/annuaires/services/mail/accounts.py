@@ -77,13 +77,13 @@ def create_domain(ctx: Context, principal: Principal, name: str, site: str) -> d
             raise InvalidInput({"name": "domain_exists" if not found[ascii_name].companion else "domain_is_companion"})
         if any(found.get(n) is not None and not found[n].companion for n in names[1:]):
             raise InvalidInput({"site": "companion_is_real_domain"})
-        changed = [("MailDomain", ascii_name)]
+        changed = [(store.DOMAINS.kind, ascii_name)]
         if existing is None:
             policy.created = at
             store.SITES.put(ctx.client, policy)
             store.DOMAINS.put_many(ctx.client, [MailDomain(n, n, code, companion, created=at)
                                                 for companion, n in policy.companion_domains().items()])
-            changed += [("MailSite", code), *(("MailDomain", n) for n in policy.companion_domains().values())]
+            changed += [(store.SITES.kind, code), *((store.DOMAINS.kind, n) for n in policy.companion_domains().values())]
         domain = MailDomain(ascii_name, display, code, "", created=at)
         store.DOMAINS.put(ctx.client, domain)
         _record(ctx, principal, "mail_domain_created", ascii_name, ascii_name, detail=code)
@@ -141,7 +141,7 @@ def create_account(ctx: Context, principal: Principal, address: str, password: s
         _own(ctx, mail_values.owned_by_account(where.key, site))
         store.ACCOUNTS.put(ctx.client, account)
         _record(ctx, principal, "mail_account_created", where.domain, where.key)
-        return account_row(account, site), [("MailAccount", where.key)]
+        return account_row(account, site), [(store.ACCOUNTS.kind, where.key)]
 
     return in_mail_transaction(ctx, work)
 
@@ -240,8 +240,8 @@ def update_account(ctx: Context, principal: Principal, address: str, *, seen: ve
         if account is None:
             raise NotFound()
         _, site = _real_domain(ctx, account.domain)
-        versions.check(seen, "MailAccount", account.address, account, account_row(account, site))
-        changed = [("MailAccount", account.address)]
+        versions.check(seen, store.ACCOUNTS.kind, account.address, account, account_row(account, site))
+        changed = [(store.ACCOUNTS.kind, account.address)]
         if renamed is not None and renamed.key != account.address:
             _, new_site = _real_domain(ctx, renamed.domain)
             taken = mail_values.owned_by_account(renamed.key, new_site)
@@ -252,7 +252,7 @@ def update_account(ctx: Context, principal: Principal, address: str, *, seen: ve
             _record(ctx, principal, "mail_account_renamed", account.domain, account.address, detail=renamed.key,
                     renamed=renamed)
             account.address, account.domain, site = renamed.key, renamed.domain, new_site
-            changed.append(("MailAccount", renamed.key))
+            changed.append((store.ACCOUNTS.kind, renamed.key))
         if renamed is not None:
             account.local = renamed.local
         for name in ("display_name", "active", "quota_mb"):
@@ -284,11 +284,11 @@ def delete_account(ctx: Context, principal: Principal, address: str, *, seen: ve
         if account is None:
             raise NotFound()
         _, site = _real_domain(ctx, account.domain)
-        versions.unchanged(seen, "MailAccount", account.address, account, account_row(account, site))
+        versions.unchanged(seen, store.ACCOUNTS.kind, account.address, account, account_row(account, site))
         _disown(ctx, mail_values.owned_by_account(account.address, site))
         ctx.client.delete(store.ACCOUNTS.key(ctx.client, account.address, account.domain))
         _record(ctx, principal, "mail_account_deleted", account.domain, account.address)
-        return None, [("MailAccount", account.address)]
+        return None, [(store.ACCOUNTS.kind, account.address)]
 
     in_mail_transaction(ctx, work)
 
@@ -338,7 +338,7 @@ def create_alias(ctx: Context, principal: Principal, address: str, targets: Any)
         alias = MailAlias(where.key, where.domain, chosen, created=at, updated=at, version=versions.first(at))
         store.ALIASES.put(ctx.client, alias)
         _record(ctx, principal, "mail_alias_created", where.domain, where.key, detail=", ".join(chosen))
-        return alias_row(alias), [("MailAlias", where.key)]
+        return alias_row(alias), [(store.ALIASES.kind, where.key)]
 
     return in_mail_transaction(ctx, work)
 
@@ -361,11 +361,11 @@ def delete_alias(ctx: Context, principal: Principal, address: str, *, seen: vers
         if alias is None:
             raise NotFound()
         local_only(alias)
-        versions.unchanged(seen, "MailAlias", alias.address, alias, alias_row(alias))
+        versions.unchanged(seen, store.ALIASES.kind, alias.address, alias, alias_row(alias))
         _disown(ctx, [mail_values.owned_by_alias(where.key)])
         ctx.client.delete(store.ALIASES.key(ctx.client, where.key, where.domain))
         _record(ctx, principal, "mail_alias_deleted", where.domain, where.key)
-        return None, [("MailAlias", where.key)]
+        return None, [(store.ALIASES.kind, where.key)]
 
     in_mail_transaction(ctx, work)
 

@@ -272,7 +272,7 @@ def _checked(page: Page, kind: str, read: Callable[[str, dict], Any]) -> dict[st
 
 def _apply_sites_and_domains(page: Page) -> None:
     at = page.ctx.now()
-    sites = _checked(page, "MailSite", lambda code, state: states.site(code, state, at))
+    sites = _checked(page, store.SITES.kind, lambda code, state: states.site(code, state, at))
     companions = {n for site in sites.values() if site is not None for n in site.companion_domains().values()}
     # A companion domain is never a real one (B3), nor one of this instance's own sites.
     mine = {n for n, d in store.DOMAINS.get_many(page.client, sorted(companions)).items() if not d.companion or d.origin == LOCAL}
@@ -281,7 +281,7 @@ def _apply_sites_and_domains(page: Page) -> None:
             page.refuse(code, f"its companion domain {min(clash)} is a real or a local domain here")
             del sites[code]
     _apply_roots(page, store.SITES, sites, "a local site of this code")
-    _apply_roots(page, store.DOMAINS, _checked(page, "MailDomain", lambda name, state: states.domain(name, state, at)),
+    _apply_roots(page, store.DOMAINS, _checked(page, store.DOMAINS.kind, lambda name, state: states.domain(name, state, at)),
                  "a local domain of this name")
 
 
@@ -303,15 +303,15 @@ def _apply_roots(page: Page, schema: Any, wanted: dict[str, Any], local_reason: 
 def _owns(owned: MailAddress | None, name: str, kind: str) -> bool:
     """An address owned by this very entity: the same owner, and a use of its kind (an alias's, or an account's
     own or companion's). An alias and an account of the same address are two owners."""
-    return owned is not None and owned.owner == name and (owned.use == "alias") == (kind == "MailAlias")
+    return owned is not None and owned.owner == name and (owned.use == "alias") == (kind == store.ALIASES.kind)
 
 
 def _apply_accounts_and_aliases(page: Page) -> None:
     """Deletions first (a rename is a deletion and a creation: the new name may take the old one's companions)."""
     client, at = page.client, page.ctx.now()
     companion_domains = store.companion_domain_names(client)
-    records = {"MailAccount": _checked(page, "MailAccount", lambda name, state: states.account(name, state, at)),
-               "MailAlias": _checked(page, "MailAlias",
+    records = {store.ACCOUNTS.kind: _checked(page, store.ACCOUNTS.kind, lambda name, state: states.account(name, state, at)),
+               store.ALIASES.kind: _checked(page, store.ALIASES.kind,
                                      lambda name, state: states.alias(name, state, at, companion_domains))}
     entries = [(kind, name, record) for kind, found in records.items() for name, record in found.items()]
     domains = store.DOMAINS.get_many(client, list({store.domain_of(name) for _, name, _ in entries}))
@@ -344,7 +344,7 @@ def _apply_accounts_and_aliases(page: Page) -> None:
             page.changed.append((kind, name))
 
 
-USES = {"MailAccount": "account", "MailAlias": "alias"}
+USES = {store.ACCOUNTS.kind: "account", store.ALIASES.kind: "alias"}
 
 
 def _may_write(page: Page, kind: str, name: str, here: dict, owned: dict, known: set, held: dict, freed: set,
@@ -378,6 +378,6 @@ def record_entity(client: Any, record: MailAccount | MailAlias) -> Any:
 
 def _owned_by(name: str, kind: str, sites: dict[str, MailSite], domain: MailDomain) -> list[MailAddress]:
     """The addresses an account (itself and its companions, at its site) or an alias owns."""
-    if kind == "MailAlias":
+    if kind == store.ALIASES.kind:
         return [mail_values.owned_by_alias(name)]
     return mail_values.owned_by_account(name, sites.get(domain.site) or mail_values.default_site(domain.site))
