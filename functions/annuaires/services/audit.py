@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from annuaires.services.context import Context
 from annuaires.services.roles import Principal
@@ -24,15 +24,28 @@ ACTIONS = (
 PAGE = 50
 
 
+class Detail(str):
+    """An entry's detail as the API answers it, its text, carrying the fields it holds, so that a page shows them in
+    its own language (a mailing's weekday by its name) without reading the text back."""
+
+    fields: dict
+
+    def __new__(cls, text: str, fields: Mapping | None = None) -> Detail:
+        """The text, and its fields (none for a detail that is only text)."""
+        detail = super().__new__(cls, text)
+        detail.fields = dict(fields or {})
+        return detail
+
+
 def record(ctx: Context, principal: Principal, action: str, *, target: str = "", target_name: str = "",
-           detail: str = "", also: Iterable[str] = ()) -> None:
+           detail: str | store.MailingSettings = "", also: Iterable[str] = ()) -> None:
     """Write one entry (inside the caller's transaction, if any), seen by its author, its target and `also`."""
     record_as(ctx, principal.actor, principal.display_name, action, target=target, target_name=target_name,
               detail=detail, also=also)
 
 
 def record_as(ctx: Context, actor: str, actor_name: str, action: str, *, target: str = "", target_name: str = "",
-              detail: str = "", also: Iterable[str] = ()) -> None:
+              detail: str | store.MailingSettings = "", also: Iterable[str] = ()) -> None:
     """Write one entry for an actor who is no signed-in principal (a member following a link in an e-mail)."""
     assert action in ACTIONS, action
     concerns = list(dict.fromkeys(c for c in (actor, target, *also) if c))
@@ -45,6 +58,18 @@ def latest(ctx: Context, concern: str, cursor: str | None = None) -> tuple[list[
     found, next_cursor = store.latest(ctx.client, concern, PAGE, cursor)
     return [
         {"at": e.at, "actor": e.actor, "actor_role": e.actor.split(":", 1)[0], "actor_name": e.actor_name,
-         "action": e.action, "target": e.target, "target_name": e.target_name, "detail": e.detail}
+         "action": e.action, "target": e.target, "target_name": e.target_name, "detail": _detail(e)}
         for e in found
     ], next_cursor
+
+
+def _detail(entry: store.Entry) -> Detail:
+    """An entry's detail, stored as fields or as text; the text of a mailing's settings is what entries held before
+    fields ("thu / A", "- / A", some with a group's name before " : "), and the API answers it still."""
+    if isinstance(entry.detail, Mapping):
+        day, mailer = entry.detail["day"], entry.detail["mailer"]
+        return Detail(f"{day or '-'} / {mailer}", {"day": day, "mailer": mailer})
+    if entry.action == "mailing_configured":
+        day, _, mailer = entry.detail.rpartition(" : ")[2].partition(" / ")
+        return Detail(entry.detail, {"day": day, "mailer": mailer})
+    return Detail(entry.detail)

@@ -14,8 +14,7 @@ from annuaires.services.context import Context
 from annuaires.services.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
 from annuaires.services.names import skeleton_key
 from annuaires.services.roles import ACCOUNT_ROLES, DIRECTORIES, ENTITY_ROLES, GENERAL, MAIL, ROLES, Principal, Role
-from annuaires.store import name_claims as claims
-from annuaires.store import sessions, settings, throttle
+from annuaires.store import name_claims, sessions, settings, throttle
 from annuaires.store.accounts import Account
 from annuaires.store.base import in_transaction
 
@@ -59,7 +58,7 @@ def resolve(ctx: Context, role: Role, code_or_initials: str) -> Account | None:
     code = code_or_initials.strip().lower()
     if is_code(code) and (account := role.schema.get(ctx.client, code)) is not None:
         return account
-    owner = claims.owner(ctx.client, role.family, "initials", skeleton_key(code_or_initials))
+    owner = name_claims.owner(ctx.client, role.family, "initials", skeleton_key(code_or_initials))
     return role.schema.get(ctx.client, owner) if owner else None
 
 

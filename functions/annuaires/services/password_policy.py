@@ -20,8 +20,8 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from annuaires.services.passwords import INITIAL_PASSWORD
+from annuaires.services.values import PASSWORD_LENGTH as MAX_LENGTH
 
-MAX_LENGTH = 128
 # zxcvbn's matching grows fast with length (a random 72 characters took 0.8 s here, 40 took 0.13 s, on a loaded
 # machine) and the policy is checked before any throttling: it scores a password's first 40 characters, which hold
 # any guessable pattern of a longer one's beginning (and 40 random characters score 4).

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from annuaires.services.context import Context
+from annuaires.store import audit, directories, groups, members, sessions
 from annuaires.store.base import count
 
-COUNTED_KINDS = ("Directory", "Group", "Member", "Session", "Audit")
+COUNTED_KINDS = tuple(schema.kind for schema in (directories.SCHEMA, groups.SCHEMA, members.SCHEMA, sessions.SCHEMA, audit.SCHEMA))
 COUNT_UP_TO = 10_000  # beyond, the page says "10000 or more": counting is for a glance, not for accounting
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from annuaires.codes import is_code
@@ -22,6 +23,8 @@ GROUP = "group"
 GROUPEMENT = "groupement"
 GROUP_TYPES = (GROUP, GROUPEMENT)
 NAME_LENGTH, INITIALS_LENGTH = 80, 12
+PASSWORD_LENGTH, EMAIL_LENGTH = 128, 254
+HOSTNAME_LENGTH = 253  # DNS's (the HOSTNAME pattern says it too)
 MAX_DIGITS = 19  # a Datastore integer (64 bits) has 19 digits at most
 SKELETON_GROWTH = 4  # some characters grow when normalised (U+FDFA gives 18): the compared form is bounded too
 
@@ -37,62 +40,87 @@ def _has_control(text: str, allow_newlines: bool) -> bool:
     return any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co"} and c not in allowed for c in text)
 
 
-def text(max_length: int, *, min_length: int = 1, multiline: bool = False, strip: bool = True) -> Check:
-    """A string of bounded length with no control characters."""
+@dataclass(frozen=True)
+class Text:
+    """A string of bounded length with no control characters; its bounds are read by the API's description and the
+    pages' fields, so that they are written here only."""
 
-    def check(value: Any) -> str:
+    max_length: int
+    min_length: int = 1
+    multiline: bool = False
+    strip: bool = True
+
+    def __call__(self, value: Any) -> str:
+        """The clean text, or ValueError."""
         if not isinstance(value, str):
             raise ValueError("not_text")
-        value = value.strip() if strip else value
-        if multiline:
+        value = value.strip() if self.strip else value
+        if self.multiline:
             value = value.replace("\r\n", "\n")
-        if _has_control(value, multiline):
+        if _has_control(value, self.multiline):
             raise ValueError("control_characters")
-        if len(value) < min_length:
+        if len(value) < self.min_length:
             raise ValueError("required")
-        if len(value) > max_length:
+        if len(value) > self.max_length:
             raise ValueError("too_long")
         return value
 
-    return check
+
+def text(max_length: int, *, min_length: int = 1, multiline: bool = False, strip: bool = True) -> Text:
+    """A string of bounded length with no control characters."""
+    return Text(max_length, min_length, multiline, strip)
 
 
-def name(max_length: int) -> Check:
+@dataclass(frozen=True)
+class Name:
     """A name: text that still says something once what a reader would not see is set aside (A1)."""
-    check_text = text(max_length)
 
-    def check(value: Any) -> str:
-        value = " ".join(check_text(value).split())
+    max_length: int
+
+    def __call__(self, value: Any) -> str:
+        """The name with its spaces made single, or ValueError."""
+        value = " ".join(text(self.max_length)(value).split())
         compared = skeleton(value)
         if not compared:
             raise ValueError("required")
-        if len(compared) > SKELETON_GROWTH * max_length:
+        if len(compared) > SKELETON_GROWTH * self.max_length:
             raise ValueError("too_long")
         return value
 
-    return check
+
+def name(max_length: int) -> Name:
+    """A name of at most `max_length` characters (A1)."""
+    return Name(max_length)
 
 
-def initials(value: Any) -> str:
+@dataclass(frozen=True)
+class Initials(Name):
     """Initials: a name that no code could shadow at sign-in (sign-in tries codes first)."""
-    value = name(INITIALS_LENGTH)(value)
-    if is_code("".join(value.split()).lower()):  # what sign-in would take for a code, spaces left out
-        raise ValueError("initials_like_code")
-    return value
+
+    def __call__(self, value: Any) -> str:
+        """The initials, or ValueError (`initials_like_code` for what sign-in would take for a code)."""
+        value = super().__call__(value)
+        if is_code("".join(value.split()).lower()):  # what sign-in would take for a code, spaces left out
+            raise ValueError("initials_like_code")
+        return value
 
 
-def password(value: Any) -> str:
-    """A password as typed: any characters but control ones, not stripped."""
-    return text(128, strip=False)(value)
-
-
-def email(value: Any) -> str:
+@dataclass(frozen=True)
+class Email(Text):
     """An e-mail address, lower-cased domain."""
-    value = text(254)(value)
-    if not EMAIL.match(value):
-        raise ValueError("invalid_email")
-    local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+
+    def __call__(self, value: Any) -> str:
+        """The address, or ValueError."""
+        value = super().__call__(value)
+        if not EMAIL.match(value):
+            raise ValueError("invalid_email")
+        local, _, domain = value.rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+
+initials = Initials(INITIALS_LENGTH)
+password = text(PASSWORD_LENGTH, strip=False)  # a password as typed: any characters but control ones, not stripped
+email = Email(EMAIL_LENGTH)
 
 
 def choice(options: tuple[str, ...], *, nullable: bool = False) -> Check:
@@ -118,7 +146,7 @@ def color(value: Any) -> str:
 
 def hostname(value: Any) -> str:
     """A host name (or IPv4 address), lower-cased."""
-    value = text(253)(value)
+    value = text(HOSTNAME_LENGTH)(value)
     if not HOSTNAME.match(value):
         raise ValueError("invalid_hostname")
     return value.lower()
@@ -157,18 +185,28 @@ def whole_number(value: Any) -> int:
     return value
 
 
-def integer(low: int, high: int, *, nullable: bool = False) -> Check:
-    """A whole number within bounds (a JSON number, or ASCII digits from a form)."""
+@dataclass(frozen=True)
+class Integer:
+    """A whole number within bounds (a JSON number, or ASCII digits from a form); its bounds are read by the API's
+    description and the pages' fields."""
 
-    def check(value: Any) -> int | None:
-        if nullable and value in (None, ""):
+    low: int
+    high: int
+    nullable: bool = False
+
+    def __call__(self, value: Any) -> int | None:
+        """The number (None when nullable and absent), or ValueError."""
+        if self.nullable and value in (None, ""):
             return None
         value = whole_number(value)
-        if not low <= value <= high:
+        if not self.low <= value <= self.high:
             raise ValueError("out_of_range")
         return value
 
-    return check
+
+def integer(low: int, high: int, *, nullable: bool = False) -> Integer:
+    """A whole number within bounds."""
+    return Integer(low, high, nullable)
 
 
 def entity_id(value: Any) -> int | None:
@@ -199,6 +237,22 @@ MEMBER_NAME = text(120)
 COMMENT = text(500, min_length=0, multiline=True)
 SUBJECT = text(200, min_length=0)
 BODY = text(20000, min_length=0, multiline=True, strip=False)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an act's input: declared beside the act's service, read by the page's form, the JSON API and
+    the templates (a field's bounds are its check's)."""
+
+    name: str
+    check: Check
+    required: bool = True
+
+
+def checked_input(fields: Iterable[Field], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The given values through their fields' checks (a field not given is not checked); InvalidInput naming
+    every bad field."""
+    return checked(**{f.name: (f.check, given[f.name]) for f in fields if f.name in given})
 
 
 def checked(**given: tuple[Check, Any]) -> dict[str, Any]:

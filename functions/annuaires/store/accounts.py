@@ -11,13 +11,13 @@ ACCOUNT_UNINDEXED = ("password_hash", "name_key", "initials_key", "password_set"
 
 @dataclass
 class Account:
-    """A directory or a group: names (and their claims' keys, A1), password state, sessions' epoch."""
+    """A directory or a group: names (and their name claims' keys, A1), password state, sessions' epoch."""
 
     code: str
     name: str = ""
     initials: str = ""
     name_sort: str = ""  # the name as lists sort it
-    name_key: str = ""  # the claims it holds (A1): kept, so a rename releases exactly those
+    name_key: str = ""  # the name claims it holds (A1): kept, so a rename releases exactly those
     initials_key: str = ""
     password_hash: str = ""
     must_change: bool = True  # still on 0000 (A3)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from google.cloud import datastore
 
 from annuaires.store.base import Schema, query
+
+
+class MailingSettings(TypedDict):
+    """A weekly mailing's settings as an act set them (A12): an entry's detail, as an embedded entity."""
+
+    day: str | None
+    mailer: str
 
 
 @dataclass
@@ -21,7 +29,7 @@ class Entry:
     action: str = ""
     target: str = ""  # `kind:code` of the entity acted on, if not the actor itself
     target_name: str = ""
-    detail: str = ""
+    detail: str | MailingSettings = ""  # text, or fields (older entries hold a mailing's settings as "thu / A")
     concerns: list[str] = field(default_factory=list)
 
 

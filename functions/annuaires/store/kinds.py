@@ -14,16 +14,16 @@ from annuaires.store import (
     mailing,
     members,
     messages,
+    name_claims,
     quota,
     sessions,
     settings,
     throttle,
 )
-from annuaires.store import name_claims as claims
 from annuaires.store.base import Schema
 
 ALL: tuple[Schema, ...] = (
-    directories.SCHEMA, groups.SCHEMA, messages.SCHEMA, members.SCHEMA, claims.SCHEMA, audit.SCHEMA,
+    directories.SCHEMA, groups.SCHEMA, messages.SCHEMA, members.SCHEMA, name_claims.SCHEMA, audit.SCHEMA,
     mailers.SCHEMA, mailing.BATCHES, mailing.CHUNKS, quota.SCHEMA, settings.SCHEMA, sessions.SCHEMA, throttle.SCHEMA,
     mail.SITES, mail.DOMAINS, mail.ACCOUNTS, mail.ALIASES, mail.ADDRESSES, mail_feed.COUNTER, mail_feed.BLOCKS,
     mail_operators.OPERATORS, mail.SETTINGS, mail_sync.STATES, mail_sync.RUNS,

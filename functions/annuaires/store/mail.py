@@ -1,7 +1,7 @@
 """Mail domains, their accounts and aliases (B1), the sites whose policy gives companion mailboxes (B3), and the
-claim each address in use holds, once, whatever uses it.
+owner of each address in use, once, whatever uses it (an owned address: kind MailAddress).
 
-Accounts, aliases and address claims are children of their domain: a domain's accounts are one ancestor
+Accounts, aliases and owned addresses are children of their domain: a domain's accounts are one ancestor
 query in address order, with no index, and a domain's writes are one entity group. Addresses are stored as
 they are compared: the local part in lower case, the domain in its ASCII (IDNA) form.
 """
@@ -81,7 +81,8 @@ class MailAlias:
 
 @dataclass
 class MailAddress:
-    """The claim of one address in use: by an account, an alias, or as an account's companion (`use`)."""
+    """An owned address: one address in use, and what owns it, an account, an alias, or an account as its
+    companion (`use`)."""
 
     address: str
     domain: str = ""
@@ -106,7 +107,7 @@ def domain_of(address: str) -> str:
 
 
 def address_keys(client: datastore.Client, addresses: list[str]) -> list[datastore.Key]:
-    """The claim keys of addresses (each under its domain)."""
+    """The keys of owned addresses (each under its domain)."""
     return [ADDRESSES.key(client, address, domain_of(address)) for address in addresses]
 
 

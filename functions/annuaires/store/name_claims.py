@@ -1,4 +1,4 @@
-"""Uniqueness claims (A1): one entity per name or initials skeleton, owned by one code.
+"""Name claims (A1): one entity per name or initials skeleton, owned by one code.
 
 A claim is created in the same transaction as its owner, so that of two concurrent creations
 of the same name only one can commit. Its key holds the skeleton's digest, never the text.

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 WEEKS = 12
 WIDTH, HEIGHT, BAR, GAP = 12 * 22, 60, 16, 6
 
 
-def weekly_chart(batches: list[dict], now: datetime, timezone: str) -> list[dict]:
-    """One bar per week of the last twelve, oldest first: its ISO week, and sent / not sent heights and counts."""
+def weekly_chart(batches: list[dict], weeks: list[str]) -> list[dict]:
+    """One bar per week given (the mailing's ISO weeks, oldest first): its week, and sent / not sent heights and counts."""
     by_week = {b["week"]: b for b in batches}
-    local = now.astimezone(ZoneInfo(timezone))
-    weeks = []
-    for back in range(WEEKS - 1, -1, -1):
-        year, week, _ = (local - timedelta(weeks=back)).isocalendar()
-        weeks.append(f"{year}-W{week:02d}")
     counts = [(w, by_week.get(w)) for w in weeks]
     most = max([(b["sent"] + b["deferred"] + b["refused"] + b["errors"] + b["unknown"]) for _, b in counts if b] or [1]) or 1
     bars = []

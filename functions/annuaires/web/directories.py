@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
-from annuaires.services import handover, values
+from annuaires.services import handover
 from annuaires.services.directories import directories as service
 from annuaires.services.roles import DIRECTORIES, DIRECTORY, Principal
 from annuaires.web import edge, forms
@@ -13,7 +13,6 @@ from annuaires.web.areas import Area
 
 area = Area("directories", DIRECTORIES)
 blueprint = area.blueprint
-CREATE_FIELDS = [forms.Field("name", values.NAME), forms.Field("initials", values.initials)]
 
 
 def _describe(_: Principal, code: str, **__: str) -> str:
@@ -26,7 +25,8 @@ def page(principal: Principal) -> tuple[str, dict]:
     found, next_cursor = service.list_directories(ctx, edge.cursor_arg())
     audit, audit_next = service.audit_of_directories_admin(ctx, edge.cursor_arg("audit"))
     return "directories/overview.html", {"directories": found, "cursor": next_cursor, "audit": audit,
-                                               "audit_cursor": audit_next}
+                                               "audit_cursor": audit_next,
+                                               "inputs": forms.bounds(create_directory=service.CREATE_INPUT)}
 
 
 @area.api("/api/directories")
@@ -47,7 +47,7 @@ def directory_sheet(principal: Principal, code: str) -> tuple[str, dict]:
                              "sign_in_url": request.url_root.rstrip("/") + DIRECTORY.page, "back_to": DIRECTORIES.page}
 
 
-@area.act(api=("POST", "/api/directories"), form="/admingen/directories", fields=CREATE_FIELDS, status=201,
+@area.act(api=("POST", "/api/directories"), form="/admingen/directories", fields=service.CREATE_INPUT, status=201,
           notice="directory_created", back=lambda created: f"/admingen/directories/{created['code']}")
 def create_directory(principal: Principal, given: dict) -> dict:
     return service.create_directory(edge.ctx(), principal, **given)

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from annuaires.services import audit as audit_service
 from annuaires.services import handover, values
 from annuaires.services.directories import directory as service
-from annuaires.services.mailing import mailers
+from annuaires.services.mailing import dispatch, mailers
 from annuaires.services.mailing import report as mailing_report
 from annuaires.services.roles import DIRECTORY, GROUP, Principal
 from annuaires.web import charts, edge, forms, preconditions
@@ -16,14 +16,6 @@ from annuaires.web.areas import Area
 
 area = Area("directory", DIRECTORY)
 blueprint = area.blueprint
-
-UPDATE_FIELDS = [forms.Field("name", values.NAME), forms.Field("initials", values.initials),
-                 forms.Field("color", values.color), forms.Field("comment", values.COMMENT)]
-CREATE_FIELDS = [forms.Field("type", values.GROUP_TYPE), forms.Field("name", values.NAME),
-                 forms.Field("initials", values.initials)]
-REFERENCE_FIELDS = [forms.Field("directory", values.text(80)), forms.Field("group", values.text(80)),
-                    forms.Field("password", values.password)]
-MAILING_FIELDS = [forms.Field("day", values.WEEKDAY), forms.Field("mailer", values.MAILING_MAILER)]
 
 
 def _describe(principal: Principal, code: str, **_: str) -> str:
@@ -34,11 +26,14 @@ def _describe(principal: Principal, code: str, **_: str) -> str:
 def page(principal: Principal) -> tuple[str, dict]:
     ctx = edge.ctx()
     view = service.overview(ctx, principal, edge.cursor_arg(), edge.cursor_arg("former"))
-    sent = [{**g, "chart": charts.weekly_chart(g["batches"], ctx.now(), ctx.config.timezone)}
+    weeks = dispatch.last_weeks(ctx, charts.WEEKS)
+    sent = [{**g, "chart": charts.weekly_chart(g["batches"], weeks)}
             for g in mailing_report.directory_mailing(ctx, principal)]
     return "directory/overview.html", {"d": view, "weekdays": values.WEEKDAYS,
                                              "mailers": {m["letter"]: m for m in mailers.list_mailers(ctx)},
-                                             "letters": (*values.MAILER_LETTERS, values.NO_MAILER), "sent": sent}
+                                             "letters": (*values.MAILER_LETTERS, values.NO_MAILER), "sent": sent,
+                                             "inputs": forms.bounds(create_group=service.CREATE_GROUP_INPUT,
+                                                                    add_reference=service.REFERENCE_INPUT)}
 
 
 @area.subpage("/adminloc/groups/<code>/mailing")
@@ -90,12 +85,12 @@ def audit(principal: Principal) -> Response:
     return edge.listed(*audit_service.latest(edge.ctx(), principal.actor, edge.cursor_arg()))
 
 
-@area.act(api=("PATCH", "/api/directory"), fields=UPDATE_FIELDS, partial=True)
+@area.act(api=("PATCH", "/api/directory"), fields=service.UPDATE_INPUT, partial=True)
 def update(principal: Principal, given: dict) -> dict:
     return service.update(edge.ctx(), principal, **given, seen=preconditions.seen())
 
 
-@area.act(form="/adminloc/settings", fields=[*UPDATE_FIELDS, forms.Field("no_color", values.boolean, required=False)],
+@area.act(form="/adminloc/settings", fields=[*service.UPDATE_INPUT, forms.Field("no_color", values.boolean, required=False)],
           partial=True)
 def update_from_form(principal: Principal, given: dict) -> dict:
     """The settings form: a colour input always sends a colour, so a box says "none"."""
@@ -111,13 +106,13 @@ def group_sheet(principal: Principal, code: str) -> tuple[str, dict]:
                              "sign_in_url": request.url_root.rstrip("/") + GROUP.page, "back_to": DIRECTORY.page}
 
 
-@area.act(api=("POST", "/api/directory/groups"), form="/adminloc/groups/create", fields=CREATE_FIELDS, status=201,
+@area.act(api=("POST", "/api/directory/groups"), form="/adminloc/groups/create", fields=service.CREATE_GROUP_INPUT, status=201,
           notice="group_created", back=lambda created: f"/adminloc/groups/{created['code']}")
 def create_group(principal: Principal, given: dict) -> dict:
     return service.create_group(edge.ctx(), principal, **given)
 
 
-@area.act(api=("POST", "/api/directory/references"), form="/adminloc/groups/reference", fields=REFERENCE_FIELDS,
+@area.act(api=("POST", "/api/directory/references"), form="/adminloc/groups/reference", fields=service.REFERENCE_INPUT,
           status=201, notice="reference_added")
 def add_reference(principal: Principal, given: dict) -> dict:
     return service.add_reference(edge.ctx(), principal, given["directory"], given["group"], given["password"],
@@ -142,13 +137,13 @@ def reset_group_password(principal: Principal, _: dict, code: str) -> None:
     service.reset_group_password(edge.ctx(), principal, code)
 
 
-@area.act(api=("PUT", "/api/directory/groups/<code>/mailing"), fields=MAILING_FIELDS)
+@area.act(api=("PUT", "/api/directory/groups/<code>/mailing"), fields=service.MAILING_INPUT)
 def set_mailing(principal: Principal, given: dict, code: str) -> dict:
     return service.set_mailing(edge.ctx(), principal, code, given["day"], given["mailer"], seen=preconditions.seen())
 
 
 @area.act(form="/adminloc/groups/<code>/mailing",
-          fields=[*MAILING_FIELDS, forms.Field("take_over", values.boolean, required=False)])
+          fields=[*service.MAILING_INPUT, forms.Field("take_over", values.boolean, required=False)])
 def set_mailing_from_form(principal: Principal, given: dict, code: str) -> dict:
     """The page asks first before taking over a mailing another directory is responsible for."""
     return service.set_mailing(edge.ctx(), principal, code, given["day"], given["mailer"],

@@ -215,7 +215,7 @@ def localtime(value: datetime | None, zone: ZoneInfo) -> str:
 
 def audit_detail(detail: str, action: str) -> str:
     """An audit entry's detail in the page's language: a mailing's weekday by its name ("jeudi", not "thu")."""
-    if action == "mailing_configured":
-        day, _, mailer = detail.rpartition(" : ")[2].partition(" / ")
-        return f"{t('day_' + day) if day in WEEKDAYS else t('no_day')} / {mailer}"
+    fields = getattr(detail, "fields", None)
+    if action == "mailing_configured" and fields:
+        return f"{t('day_' + fields['day']) if fields['day'] in WEEKDAYS else t('no_day')} / {fields['mailer']}"
     return detail

@@ -5,14 +5,13 @@ The checks themselves are the domain's (services/values.py): the same for pages,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
 from annuaires.services.errors import InvalidInput
-from annuaires.services.values import Check, HugeNumber, json_integer
+from annuaires.services.values import Field, HugeNumber, json_integer
 
 
 class BoundedJson(DefaultJSONProvider):
@@ -28,15 +27,6 @@ class BoundedJson(DefaultJSONProvider):
     def default(o: Any) -> Any:
         """A huge number given back (a refused line quoted, say) is its text, never a server error."""
         return o.text if isinstance(o, HugeNumber) else DefaultJSONProvider.default(o)
-
-
-@dataclass(frozen=True)
-class Field:
-    """One expected input field: how to check it and turn it into a value."""
-
-    name: str
-    check: Check
-    required: bool = True
 
 
 def parse(data: Mapping[str, Any] | None, fields: list[Field], *, partial: bool = False) -> dict[str, Any]:
@@ -61,6 +51,12 @@ def parse(data: Mapping[str, Any] | None, fields: list[Field], *, partial: bool 
     if errors:
         raise InvalidInput(errors)
     return values
+
+
+def bounds(**inputs: Iterable[Field]) -> dict[str, dict[str, Any]]:
+    """Each form's checks by field name, for its page's template to read the fields' bounds from (a limit, a
+    maxlength, a min and max), never to write them again."""
+    return {form: {f.name: f.check for f in fields} for form, fields in inputs.items()}
 
 
 def confirmed(given: dict[str, Any], field: str = "new") -> dict[str, Any]:

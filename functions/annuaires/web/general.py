@@ -16,14 +16,6 @@ area = Area("general", GENERAL)
 blueprint = area.blueprint
 
 PASSWORD_FIELDS = [forms.Field("password", values.password), forms.Field("confirm", values.password, required=False)]
-MAILER_FIELDS = [
-    forms.Field("from", values.text(320)), forms.Field("smtp_host", values.text(253)),
-    forms.Field("smtp_port", mailers.SMTP_PORT), forms.Field("username", mailers.USERNAME),
-    forms.Field("password", values.text(512, min_length=0, strip=False), required=False),
-    forms.Field("starttls", values.boolean),
-    forms.Field("per_minute", mailers.PER_MINUTE, required=False),
-    forms.Field("per_day", mailers.PER_DAY, required=False),
-]
 
 
 @area.page
@@ -35,7 +27,10 @@ def page(principal: Principal) -> tuple[str, dict]:
     editing = next((m for m in listed if m["letter"] == request.args.get("mailer") and m["smtp_host"]), None)
     return "general/overview.html", {"mailers": listed, "state": state, "editing": editing,
                                            "mailers_seen": versions.parts(_mailers(listed)),
-                                           "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp}
+                                           "letters": mailers.LETTERS, "local_smtp": ctx.config.local_smtp,
+                                           "inputs": forms.bounds(set_mailer_from_form=MAILER_FORM_FIELDS,
+                                                                  set_directories_admin_password=PASSWORD_FIELDS),
+                                           "default_port": mailers.DEFAULT_SMTP_PORT}
 
 
 @area.act(api=("PUT", "/api/directories-admin/password"), form="/admin/pwd.html", fields=PASSWORD_FIELDS, status=204,
@@ -64,12 +59,12 @@ def get_mailer(principal: Principal, letter: str) -> Response:
     return preconditions.tagged(edge.answer(shown[0]), _mailers(shown))
 
 
-@area.act(api=("PUT", "/api/mailers/<letter>"), fields=MAILER_FIELDS)
+@area.act(api=("PUT", "/api/mailers/<letter>"), fields=mailers.MAILER_INPUT)
 def set_mailer(principal: Principal, given: dict, letter: str) -> dict:
     return mailers.set_mailer(edge.ctx(), principal, letter, given, seen=preconditions.seen())
 
 
-MAILER_FORM_FIELDS = [*(f for f in MAILER_FIELDS if f.name != "starttls"), forms.Field("letter", values.text(1)),
+MAILER_FORM_FIELDS = [*(f for f in mailers.MAILER_INPUT if f.name != "starttls"), forms.Field("letter", values.text(1)),
                       forms.Field("starttls", values.boolean, required=False),
                       forms.Field("clear_password", values.boolean, required=False)]
 

@@ -6,7 +6,6 @@ from flask import request
 from werkzeug.wrappers import Response
 
 from annuaires.services import audit as audit_service
-from annuaires.services import values
 from annuaires.services.directories import group as service
 from annuaires.services.errors import InvalidInput
 from annuaires.services.mailing import email as weekly_email
@@ -18,25 +17,20 @@ from annuaires.web.areas import Area, refused
 area = Area("group", GROUP)
 blueprint = area.blueprint
 
-MEMBER_FIELDS = [forms.Field("name", values.MEMBER_NAME), forms.Field("email", values.email)]
-MEMBER_UPDATE_FIELDS = [*MEMBER_FIELDS, forms.Field("active", values.boolean)]
-MESSAGE_FIELDS = [forms.Field("subject", values.SUBJECT), forms.Field("body", values.BODY)]
-DELIVERY_FIELDS = [forms.Field("group", values.text(80))]
-# The list is read line by line by the service: a line it cannot read is refused on its own, never the list.
-IMPORT_FIELDS = [forms.Field("text", lambda v: v), forms.Field("dry_run", values.boolean, required=False)]
 
 
 @area.page
 def page(principal: Principal) -> tuple[str, dict]:
     ctx = edge.ctx()
     view = service.overview(ctx, principal)
-    eligible = service.eligible_deliveries(ctx, principal) if principal.group.type == values.GROUPEMENT else []
+    eligible = service.delivery_choices(ctx, principal)
     options = [(g["code"], f"{g['name']} ({g['initials']})") for g in eligible]
     mail = weekly_email.preview(ctx, principal.group, view["message"])  # the message the view read already
     last = mailing_report.group_summary(ctx, principal.group)
     not_reached = {r["email"]: r for r in last["not_sent"]} if last else {}
     return "group/overview.html", {"grp": view, "eligible_options": options, "mail_preview": mail,
-                                      "last_batch": last, "not_reached": not_reached}
+                                      "last_batch": last, "not_reached": not_reached,
+                                      "inputs": forms.bounds(add_member=service.MEMBER_INPUT, set_message=service.MESSAGE_INPUT)}
 
 
 def _members(group: str, shown: list[dict]) -> list[tuple[str, object, int]]:
@@ -77,13 +71,13 @@ def eligible(principal: Principal) -> Response:
     return edge.answer(service.eligible_deliveries(edge.ctx(), principal))
 
 
-@area.act(api=("POST", "/api/group/members"), form="/animateur/members", fields=MEMBER_FIELDS, status=201,
+@area.act(api=("POST", "/api/group/members"), form="/animateur/members", fields=service.MEMBER_INPUT, status=201,
           notice="member_added")
 def add_member(principal: Principal, given: dict) -> dict:
     return service.add_member(edge.ctx(), principal, **given)
 
 
-@area.act(api=("PATCH", "/api/group/members/<member_id>"), fields=MEMBER_UPDATE_FIELDS, partial=True)
+@area.act(api=("PATCH", "/api/group/members/<member_id>"), fields=service.MEMBER_CHANGES, partial=True)
 def update_member(principal: Principal, given: dict, member_id: str) -> dict:
     return service.update_member(edge.ctx(), principal, member_id, **given, seen=preconditions.seen())
 
@@ -108,12 +102,12 @@ def remove_member(principal: Principal, _: dict, member_id: str) -> None:
     service.remove_member(edge.ctx(), principal, member_id, seen=preconditions.seen())
 
 
-@area.act(api=("PUT", "/api/group/message"), form="/animateur/message", fields=MESSAGE_FIELDS)
+@area.act(api=("PUT", "/api/group/message"), form="/animateur/message", fields=service.MESSAGE_INPUT)
 def set_message(principal: Principal, given: dict) -> dict:
     return service.set_message(edge.ctx(), principal, **given, seen=preconditions.seen())
 
 
-@area.act(api=("POST", "/api/group/deliveries"), form="/animateur/deliveries", fields=DELIVERY_FIELDS, status=201,
+@area.act(api=("POST", "/api/group/deliveries"), form="/animateur/deliveries", fields=service.DELIVERY_INPUT, status=201,
           notice="delivery_added")
 def add_delivery(principal: Principal, given: dict) -> dict:
     return service.add_delivery(edge.ctx(), principal, given["group"])
@@ -129,7 +123,7 @@ def remove_delivery(principal: Principal, _: dict, code: str) -> None:
     service.remove_delivery(edge.ctx(), principal, code)
 
 
-@area.act(api=("POST", "/api/group/members/import"), fields=IMPORT_FIELDS)
+@area.act(api=("POST", "/api/group/members/import"), fields=service.IMPORT_INPUT)
 def import_members(principal: Principal, given: dict) -> dict:
     return service.import_members(edge.ctx(), principal, given["text"], dry_run=given.get("dry_run", False))
 

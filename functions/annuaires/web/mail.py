@@ -30,16 +30,15 @@ blueprint = area.blueprint
 
 TEXT = values.text(320, min_length=0)
 SEARCH = values.text(100, min_length=0)
-QUOTA_FORM = values.integer(1, mail_values.MAX_QUOTA_MB, nullable=True)  # a form's field: digits, or empty for none
 DOMAIN_FIELDS = [forms.Field("name", TEXT), forms.Field("site", TEXT)]
 ACCOUNT_FIELDS = [forms.Field("address", TEXT), forms.Field("display_name", TEXT, required=False),
                   forms.Field("password", values.password), forms.Field("quota_mb", lambda v: v, required=False)]
 ACCOUNT_FORM_FIELDS = [forms.Field("address", TEXT), forms.Field("display_name", TEXT, required=False),
                        forms.Field("password", values.password), forms.Field("confirm", values.password, required=False),
-                       forms.Field("quota_mb", QUOTA_FORM, required=False)]
+                       forms.Field("quota_mb", mail_values.QUOTA_TYPED, required=False)]
 ACCOUNT_CHANGES = [forms.Field("address", TEXT), forms.Field("display_name", TEXT), forms.Field("active", values.boolean),
                    forms.Field("quota_mb", lambda v: v), forms.Field("password", values.password)]
-DESCRIBE_FIELDS = [forms.Field("display_name", TEXT), forms.Field("quota_mb", QUOTA_FORM)]
+DESCRIBE_FIELDS = [forms.Field("display_name", TEXT), forms.Field("quota_mb", mail_values.QUOTA_TYPED)]
 RENAME_FIELDS = [forms.Field("address", TEXT)]
 RESET_FIELDS = [forms.Field("password", values.password), forms.Field("confirm", values.password, required=False)]
 ALIAS_FIELDS = [forms.Field("address", TEXT), forms.Field("targets", lambda v: v)]
@@ -57,18 +56,8 @@ def mail_admin() -> Principal:
     return area.signed_in()
 
 
-def _in_domain(address: str, domain: str) -> str:
-    """What a domain page's form typed as an address: a local part alone is at that domain."""
-    return address if "@" in address else f"{address}@{domain}"
-
-
-def _domain_of(address: str) -> str:
-    """The domain part of an address from a URL (none if it has no @: the service refuses it)."""
-    return address.rpartition("@")[2]
-
-
 def _domain_page(address: str) -> str:
-    return f"/messagerie/domains/{_domain_of(address)}"
+    return f"/messagerie/domains/{mail_values.typed_domain(address)}"
 
 
 def _account_page(result: dict, **_: str) -> str:
@@ -106,7 +95,7 @@ def account_page(principal: Principal, address: str) -> tuple[str, dict]:
     ctx = edge.ctx()
     account = service.get_account(ctx, principal, address)
     audit, audit_next = audit_service.latest(ctx, f"mail:{account['address']}", edge.cursor_arg("audit"))
-    domain = service.get_domain(ctx, principal, _domain_of(account["address"]))
+    domain = service.get_domain(ctx, principal, mail_values.typed_domain(account["address"]))
     return "mail/account.html", {"account": account, "domain": domain, "audit": audit, "audit_next": audit_next}
 
 
@@ -154,7 +143,7 @@ def create_account(principal: Principal, given: dict) -> dict:
           back=_account_page, shown_on=domain_page)
 def create_account_from_form(principal: Principal, given: dict, domain: str) -> dict:
     given = forms.confirmed(given, "password")
-    return service.create_account(edge.ctx(), principal, **{**given, "address": _in_domain(given["address"], domain)})
+    return service.create_account(edge.ctx(), principal, **{**given, "address": mail_values.in_domain(given["address"], domain)})
 
 
 @area.api("/api/mail/accounts/<address>")
@@ -179,7 +168,7 @@ def describe_account(principal: Principal, given: dict, address: str) -> dict:
 @area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice="mail_account_renamed",
           back=_account_page, shown_on=account_page)
 def rename_account(principal: Principal, given: dict, address: str) -> dict:
-    new_address = _in_domain(given["address"], _domain_of(address))
+    new_address = mail_values.in_domain(given["address"], mail_values.typed_domain(address))
     return service.update_account(edge.ctx(), principal, address, new_address=new_address, seen=preconditions.seen())
 
 
@@ -229,9 +218,8 @@ def create_alias(principal: Principal, given: dict) -> dict:
 @area.act(form="/messagerie/domains/<domain>/aliases", fields=ALIAS_FORM_FIELDS, notice="mail_alias_created",
           back="/messagerie/domains/{domain}", shown_on=domain_page)
 def create_alias_from_form(principal: Principal, given: dict, domain: str) -> dict:
-    """The targets typed one a line (or separated by commas or spaces)."""
-    targets = given["targets"].replace(",", " ").split()
-    return service.create_alias(edge.ctx(), principal, _in_domain(given["address"], domain), targets)
+    targets = mail_values.typed_targets(given["targets"])
+    return service.create_alias(edge.ctx(), principal, mail_values.in_domain(given["address"], domain), targets)
 
 
 def _alias(principal: Principal, address: str, **_: str) -> str:
@@ -241,7 +229,7 @@ def _alias(principal: Principal, address: str, **_: str) -> str:
 @area.act(api=("DELETE", "/api/mail/aliases/<address>"), form="/messagerie/aliases/<address>/delete", status=204,
           notice="mail_alias_deleted", confirm=("confirm_mail_alias_delete", "delete", _alias),
           back=lambda _, address: _domain_page(address),
-          shown_on=lambda principal, address: domain_page(principal, _domain_of(address)))
+          shown_on=lambda principal, address: domain_page(principal, mail_values.typed_domain(address)))
 def delete_alias(principal: Principal, _: dict, address: str) -> None:
     service.delete_alias(edge.ctx(), principal, address, seen=preconditions.seen())
 

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import functools
 
+from annuaires.services.directories import directories, directory, group
+from annuaires.services.dump.dump import MIN_PASSPHRASE
+from annuaires.services.mail.feed import MIN_TOKEN
+from annuaires.services.mail.values import MIN_QUOTA_MB
+from annuaires.services.mailing import mailers
+from annuaires.services.mailing.report import HELD_CAUSES
+from annuaires.services.roles import MAIL, ROLES
+from annuaires.services.values import GROUP_TYPES, WEEKDAYS, Field
+
 S = {"type": "string"}
 B = {"type": "boolean"}
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -23,17 +32,24 @@ def arr(items: dict) -> dict:
     return {"type": "array", "items": items}
 
 
+def given(fields: tuple[Field, ...], *, partial: bool = False, **schemas: dict) -> dict:
+    """An act's request schema from its input's declaration: its fields, those required (none when each may be
+    left out), each of the schema named here (text when not)."""
+    required = () if partial else tuple(f.name for f in fields if f.required)
+    return obj(required, **{f.name: schemas.get(f.name, S) for f in fields})
+
+
 DIRECTORY_ROW = obj(code=S, name=S, initials=S, active=B, created={"type": "string", "format": "date-time"})
-MAILING = obj(day={"type": ["string", "null"], "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun", None]},
+MAILING = obj(day={"type": ["string", "null"], "enum": [*WEEKDAYS, None]},
               mailer={"type": "string", "pattern": "^[A-Z]$"}, responsible={"type": ["string", "null"]},
               responsible_name={"type": ["string", "null"]})
 MEMBER = obj(id=S, name=S, email=S, active=B)
-LIMIT = {"type": ["integer", "null"], "minimum": 1}
+PER_MINUTE = {"type": ["integer", "null"], "minimum": mailers.PER_MINUTE.low}
+PER_DAY = {"type": ["integer", "null"], "minimum": mailers.PER_DAY.low}
 MAILER = obj(letter=S, **{"from": S}, smtp_host=S, smtp_port={"type": "integer"}, username=S, starttls=B, has_password=B,
-             per_minute=LIMIT, per_day=LIMIT)
-MAILER_INPUT = obj(("from", "smtp_host", "smtp_port", "username", "starttls"), **{"from": S}, smtp_host=S,
-                   smtp_port={"type": "integer", "minimum": 1, "maximum": 65535}, username=S, password=S, starttls=B,
-                   per_minute=LIMIT, per_day=LIMIT)
+             per_minute=PER_MINUTE, per_day=PER_DAY)
+MAILER_INPUT = given(mailers.MAILER_INPUT, starttls=B, per_minute=PER_MINUTE, per_day=PER_DAY,
+                     smtp_port={"type": "integer", "minimum": mailers.SMTP_PORT.low, "maximum": mailers.SMTP_PORT.high})
 AUDIT = obj(at=S, actor=S, actor_role=S, actor_name=S, action=S, target=S, target_name=S, detail=S)
 SHORT_GROUP = obj(code=S, type=S, name=S, initials=S)
 TIME = {"type": ["string", "null"]}
@@ -41,18 +57,18 @@ BATCH = obj(("id", "week", "started", "finished", "status", "sent", "deferred", 
             started=TIME, finished=TIME, status=S, sent={"type": "integer"}, deferred={"type": "integer"},
             refused={"type": "integer"}, errors={"type": "integer"}, unknown={"type": "integer"},
             held={"type": ["object", "null"], "description": "why a batch not done waits, and until when",
-                  "properties": {"cause": {"type": "string", "enum": ["mailer_limit", "deferred_retry", "relay_unavailable"]},
+                  "properties": {"cause": {"type": "string", "enum": list(HELD_CAUSES)},
                                  "until": TIME, "detail": S}})
 # A composite page's lists show their first page; each list's next page is at its own path, from this cursor.
 NEXT = {"type": "object", "additionalProperties": {"type": ["string", "null"]}}
 COMPANIONS = obj(secours=S, backup=S, archives=S)
 MAIL_DOMAIN = obj(("name", "site"), name=S, display=S, site=S, companions=COMPANIONS, retention_days={"type": ["integer", "null"]})
-QUOTA = {"type": ["integer", "null"], "minimum": 1}
+QUOTA = {"type": ["integer", "null"], "minimum": MIN_QUOTA_MB}
 MAIL_ACCOUNT = obj(("address", "display_name", "active", "companions"), address=S, display_name=S, active=B, quota_mb=QUOTA,
                    origin=S, companions=COMPANIONS)
 MAIL_ALIAS = obj(("address", "targets"), address=S, targets=arr(S), origin=S)
 OPERATOR = obj(("login", "domains", "admin", "active"), login=S, domains=arr(S), admin=B, active=B)
-SIGN_IN = obj(("role",), role={"type": "string", "enum": ["general", "directories", "directory", "group", "mail"]},
+SIGN_IN = obj(("role",), role={"type": "string", "enum": list(ROLES)},
               email=S, password=S, directory=S, group=S, login=S)
 
 # (method, path, summary, request schema or None, {status: answer schema or None})
@@ -78,7 +94,7 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
      {"type": "string", "description": "a dump's JSON Lines (application/x-ndjson): only the kinds a dump holds, each line "
       "read through its kind's schema, into this instance's namespace; a refusal names its line, nothing written"},
      {200: obj(("entities",), entities={"type": "integer"}), 400: ERROR, 429: ERROR}),
-    ("post", "/api/directories", "Create a directory", obj(("name", "initials"), name=S, initials=S),
+    ("post", "/api/directories", "Create a directory", given(directories.CREATE_INPUT),
      {201: DIRECTORY_ROW, 400: ERROR, 409: ERROR}),
     ("post", "/api/directories/{code}/password-reset", "Reset a directory's password to 0000", None, {204: None, 404: ERROR}),
     ("post", "/api/directories/{code}/deactivate", "Deactivate a directory", None, {204: None, 404: ERROR}),
@@ -86,13 +102,13 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/directory", "The signed-in directory, its groups and audit log", None,
      {200: obj(code=S, name=S, initials=S, color=S, comment=S, groups=arr(GROUP), recent=arr(GROUP),
                deactivated=arr(GROUP), audit=arr(AUDIT), next=NEXT)}),
-    ("patch", "/api/directory", "Rename or describe the directory", obj(name=S, initials=S, color=S, comment=S),
+    ("patch", "/api/directory", "Rename or describe the directory", given(directory.UPDATE_INPUT, partial=True),
      {200: obj(), 400: ERROR, 409: ERROR}),
     ("post", "/api/directory/groups", "Create a group or groupement",
-     obj(("type", "name", "initials"), type={"type": "string", "enum": ["group", "groupement"]}, name=S, initials=S),
+     given(directory.CREATE_GROUP_INPUT, type={"type": "string", "enum": list(GROUP_TYPES)}),
      {201: GROUP, 400: ERROR, 409: ERROR}),
     ("post", "/api/directory/references", "Reference a group another directory references",
-     obj(("directory", "group", "password"), directory=S, group=S, password=S), {201: GROUP, 403: ERROR, 404: ERROR}),
+     given(directory.REFERENCE_INPUT), {201: GROUP, 403: ERROR, 404: ERROR}),
     ("delete", "/api/directory/groups/{code}", "Dereference a group", None,
      {200: obj(state={"type": "string", "enum": ["recent", "deactivated"]}), 404: ERROR}),
     ("post", "/api/directory/groups/{code}/reactivate", "Reactivate a group this directory deactivated", None,
@@ -102,11 +118,12 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
      {200: GROUP, 400: ERROR, 404: ERROR}),
     ("get", "/api/group", "The signed-in group or groupement", None,
      {200: obj(code=S, type=S, name=S, initials=S, members=arr(MEMBER), audit=arr(AUDIT), next=NEXT)}),
-    ("post", "/api/group/members", "Add a member", obj(("name", "email"), name=S, email=S), {201: MEMBER, 400: ERROR}),
-    ("patch", "/api/group/members/{id}", "Change a member", obj(name=S, email=S, active=B), {200: MEMBER, 404: ERROR}),
+    ("post", "/api/group/members", "Add a member", given(group.MEMBER_INPUT), {201: MEMBER, 400: ERROR}),
+    ("patch", "/api/group/members/{id}", "Change a member", given(group.MEMBER_CHANGES, partial=True, active=B),
+     {200: MEMBER, 404: ERROR}),
     ("delete", "/api/group/members/{id}", "Remove a member", None, {204: None, 404: ERROR}),
-    ("put", "/api/group/message", "Write the weekly message", obj(("subject", "body"), subject=S, body=S), {200: obj()}),
-    ("post", "/api/group/deliveries", "Deliver a group (groupement only)", obj(("group",), group=S), {201: obj(), 403: ERROR}),
+    ("put", "/api/group/message", "Write the weekly message", given(group.MESSAGE_INPUT), {200: obj()}),
+    ("post", "/api/group/deliveries", "Deliver a group (groupement only)", given(group.DELIVERY_INPUT), {201: obj(), 403: ERROR}),
     ("delete", "/api/group/deliveries/{code}", "Stop delivering a group", None, {204: None, 404: ERROR}),
     ("get", "/api/openapi.json", "This document", None, {200: obj()}),
     ("get", "/api/directories-admin/audit", "The directories admin's audit log, newest first", None, {200: arr(AUDIT)}),
@@ -128,7 +145,7 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
     ("get", "/api/group/mailing/preview", "This week's e-mail as a member receives it", None,
      {200: obj(("subject", "text", "html"), subject=S, text=S, html=S)}),
     ("post", "/api/group/members/import", "Add many members from text, one a line (dry_run: nothing written)",
-     obj(("text",), text=S, dry_run=B),
+     given(group.IMPORT_INPUT, dry_run=B),
      {200: obj(("added", "refused"), added=arr({**MEMBER, "properties": {**MEMBER["properties"], "id": {"type": ["string", "null"]}}}),
                refused=arr(obj(("line", "reason", "text"), line={"type": "integer"}, reason=S, text=S)))}),
     ("get", "/api/group/deliveries/eligible", "The groups a groupement may deliver now, not yet delivered", None,
@@ -155,7 +172,7 @@ OPERATIONS: list[tuple[str, str, str, dict | None, dict[int, dict | None]]] = [
      obj(("login", "password"), login=S, password=S, domains=arr(S), admin=B), {201: OPERATOR, 409: ERROR}),
     ("delete", "/api/mail/operators/{login}", "Remove an operator", None, {204: None, 404: ERROR}),
     ("put", "/api/mail/export-token", "Set the export token of the mail host and followers (mail admin)",
-     obj(("token",), token={"type": "string", "minLength": 24}), {204: None}),
+     obj(("token",), token={"type": "string", "minLength": MIN_TOKEN}), {204: None}),
     ("get", "/api/mail/changes", "The change feed after a cursor, each change with its entity's state now "
      "(Bearer export token, or a mail admin's session)", None,
      {200: obj(("changes", "cursor"), changes=arr(obj(("number", "kind", "name", "state"), number={"type": "integer"},
@@ -180,7 +197,7 @@ PAGED = {"/api/directories", "/api/directories-admin/audit", "/api/directory/aud
          "/api/directory/former", "/api/group/audit",
          "/api/group/members", "/api/group/suppliers", "/api/mail/accounts", "/api/mail/aliases"}
 # Parameters beyond the path's, the role's and the cursor: by operation.
-PASSPHRASE = {"name": "X-Dump-Passphrase", "in": "header", "required": True, "schema": {"type": "string", "minLength": 12},
+PASSPHRASE = {"name": "X-Dump-Passphrase", "in": "header", "required": True, "schema": {"type": "string", "minLength": MIN_PASSPHRASE},
               "description": "password hashes and sealed secrets travel only encrypted under a key derived from it"}
 DOMAIN = {"name": "domain", "in": "query", "required": True, "schema": S, "description": "the mail domain"}
 MORE_PARAMETERS = {("get", "/api/mail/changes"): [
@@ -231,7 +248,7 @@ def _operation(method: str, path: str, summary: str, body: dict | None, answers:
     parameters = [{"name": p, "in": "path", "required": True, "schema": S} for p in params]
     if path.startswith("/api/session") and (method, path) != ("post", "/api/session"):
         parameters.append({"name": "role", "in": "query", "required": False,
-                           "schema": {"type": "string", "enum": ["general", "directories", "directory", "group"]},
+                           "schema": {"type": "string", "enum": [name for name, role in ROLES.items() if role is not MAIL]},
                            "description": "the session meant, when this client holds more than one"})
     parameters += MORE_PARAMETERS.get((method, path), [])
     if (method, path) in IF_MATCH_WRITES:

@@ -22,9 +22,12 @@ def list_directories(ctx: Context, cursor: str | None = None) -> tuple[list[dict
     return [directory_row(d) for d in found], next_cursor
 
 
+CREATE_INPUT = (values.Field("name", values.NAME), values.Field("initials", values.initials))
+
+
 def create_directory(ctx: Context, principal: Principal, name: str, initials: str) -> dict:
     """Create a directory with the password 0000, its name and initials unique (A1, A3, A5)."""
-    given = values.checked(name=(values.NAME, name), initials=(values.initials, initials))
+    given = values.checked_input(CREATE_INPUT, {"name": name, "initials": initials})
     initial_hash = ctx.passwords.hash(passwords.INITIAL_PASSWORD)
     code, at = new_code(), ctx.now()
 

@@ -11,30 +11,32 @@ from annuaires.services.context import Context
 from annuaires.services.directories.name_claims import claim_names
 from annuaires.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from annuaires.services.mailing.mailers import mailing_mailer
+from annuaires.services.mailing.responsibility import responsible, responsible_named
 from annuaires.services.names import sort_key
 from annuaires.services.roles import DIRECTORY, GROUP, Principal
 from annuaires.services.views import directory_view, group_view
 from annuaires.store import directories, groups
+from annuaires.store.audit import MailingSettings
 from annuaires.store.base import in_transaction
 from annuaires.store.directories import Directory
 from annuaires.store.groups import Group
 
-
-def responsible(group: Group, directory_of: dict[str, Directory]) -> str | None:
-    """The directory responsible for a group's mailing: the last that set it, while it references the group and is active (A12)."""
-    code = group.mailing_responsible
-    if code and code in group.refs and code in directory_of and directory_of[code].active:
-        return code
-    return None
-
+# Each act's input, as the page's form and the JSON API take it (the templates read its bounds here).
+UPDATE_INPUT = (values.Field("name", values.NAME), values.Field("initials", values.initials),
+                values.Field("color", values.color), values.Field("comment", values.COMMENT))
+CREATE_GROUP_INPUT = (values.Field("type", values.GROUP_TYPE), values.Field("name", values.NAME),
+                      values.Field("initials", values.initials))
+REFERENCE_INPUT = (values.Field("directory", values.text(80)), values.Field("group", values.text(80)),
+                   values.Field("password", values.password))
+MAILING_INPUT = (values.Field("day", values.WEEKDAY), values.Field("mailer", values.MAILING_MAILER))
 
 def groups_view(ctx: Context, found: list[Group]) -> list[dict]:
     """Groups as a directory admin sees them, each mailing's responsible directory named (one batch)."""
     named = directories.SCHEMA.get_many(ctx.client, [g.mailing_responsible for g in found if g.mailing_responsible])
     views = []
     for group in found:
-        view, code = group_view(group), responsible(group, named)
-        view["mailing"].update(responsible=code, responsible_name=named[code].name if code else None)
+        view = group_view(group)
+        view["mailing"].update(responsible_named(group, named))
         views.append(view)
     return views
 
@@ -97,10 +99,8 @@ def reactivation_deadline(ctx: Context, group: Group, directory: str) -> object 
 def update(ctx: Context, principal: Principal, name: str | None = None, initials: str | None = None,
            color: str | None = None, comment: str | None = None, *, seen: versions.Seen | None = None) -> dict:
     """Rename the directory (name and initials stay unique, A1) or change its colour and comment (as `seen`, R2)."""
-    given = {k: v for k, v in {"name": (values.NAME, name), "initials": (values.initials, initials),
-                               "color": (values.color, color), "comment": (values.COMMENT, comment)}.items()
-             if v[1] is not None}
-    changes = values.checked(**given)
+    given = {"name": name, "initials": initials, "color": color, "comment": comment}
+    changes = values.checked_input(UPDATE_INPUT, {k: v for k, v in given.items() if v is not None})
 
     def work() -> Directory:
         directory = directories.SCHEMA.get(ctx.client, principal.subject)
@@ -116,7 +116,7 @@ def update(ctx: Context, principal: Principal, name: str | None = None, initials
     return directory_view(in_transaction(ctx.client, work))
 
 
-def _log(ctx: Context, principal: Principal, action: str, group: Group, detail: str = "") -> None:
+def _log(ctx: Context, principal: Principal, action: str, group: Group, detail: str | MailingSettings = "") -> None:
     audit.record(ctx, principal, action, target=f"{GROUP.name}:{group.code}",
                  target_name=f"{group.name} ({group.initials})", detail=detail)
 
@@ -155,7 +155,7 @@ def _referenced_again(ctx: Context, principal: Principal, group: Group, action: 
 
 def create_group(ctx: Context, principal: Principal, type: str, name: str, initials: str) -> dict:
     """Create a group or groupement referenced by this directory, with the password 0000 (A1, A3, A7)."""
-    given = values.checked(type=(values.GROUP_TYPE, type), name=(values.NAME, name), initials=(values.initials, initials))
+    given = values.checked_input(CREATE_GROUP_INPUT, {"type": type, "name": name, "initials": initials})
     initial_hash = ctx.passwords.hash(passwords.INITIAL_PASSWORD)
     code, at = new_code(), ctx.now()
 
@@ -267,7 +267,7 @@ def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, 
         versions.check(seen, "Group", group.code, group, group_view(group)["mailing"])  # after: taking over says more
         group.mailing_day, group.mailer, group.mailing_responsible = given["day"], given["mailer"], principal.subject
         groups.SCHEMA.put(ctx.client, group)
-        _log(ctx, principal, "mailing_configured", group, f"{given['day'] or '-'} / {given['mailer']}")
+        _log(ctx, principal, "mailing_configured", group, MailingSettings(day=given["day"], mailer=given["mailer"]))
         return group
 
     return groups_view(ctx, [in_transaction(ctx.client, work)])[0]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from annuaires.services import audit, auth, values, versions
 from annuaires.services.context import Context
 from annuaires.services.directories import member_lines
-from annuaires.services.directories.directory import responsible
 from annuaires.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from annuaires.services.mailing.responsibility import responsible_named
 from annuaires.services.roles import GROUP, Principal
 from annuaires.services.views import member_view, short_group
 from annuaires.store import directories, groups, members, messages
@@ -51,7 +51,6 @@ def overview(ctx: Context, principal: Principal) -> dict:
     directory_of = directories.SCHEMA.get_many(
         ctx.client, [d for g in related for d in g.refs] + [group.mailing_responsible or ""])
     entries, audit_next = audit.latest(ctx, principal.actor)
-    in_charge = responsible(group, directory_of)
     return {
         **short_group(group),
         "directories": [
@@ -63,8 +62,8 @@ def overview(ctx: Context, principal: Principal) -> dict:
                        for c in group.deliveries if c in delivered],
         "suppliers": [{**short_group(s), "suspended": not shares_active_directory(s, group, directory_of)} for s in suppliers],
         "message": {"subject": message.subject, "body": message.body, "version": message.version},
-        "mailing": {"day": group.mailing_day, "mailer": group.mailer or values.NO_MAILER, "responsible": in_charge,
-                    "responsible_name": directory_of[in_charge].name if in_charge else None},
+        "mailing": {"day": group.mailing_day, "mailer": group.mailer or values.NO_MAILER,
+                    **responsible_named(group, directory_of)},
         "audit": entries,
         "next": {"members": members_next, "suppliers": suppliers_next, "audit": audit_next},
     }
@@ -80,13 +79,22 @@ def _member(ctx: Context, principal: Principal, member_id: str) -> Member:
     return member
 
 
+# Each act's input, as the page's form and the JSON API take it (the templates read its bounds here).
+MEMBER_INPUT = (values.Field("name", values.MEMBER_NAME), values.Field("email", values.email))
+MEMBER_CHANGES = (*MEMBER_INPUT, values.Field("active", values.boolean))
+MESSAGE_INPUT = (values.Field("subject", values.SUBJECT), values.Field("body", values.BODY))
+DELIVERY_INPUT = (values.Field("group", values.text(80)),)
+# The list is read line by line (import_members): a line it cannot read is refused on its own, never the list.
+IMPORT_INPUT = (values.Field("text", lambda v: v), values.Field("dry_run", values.boolean, required=False))
+
+
 def _email_taken(ctx: Context, group: str, email: str) -> bool:
     return bool(members.of_group(ctx.client, group, limit=1, email=email.lower())[0])
 
 
 def add_member(ctx: Context, principal: Principal, name: str, email: str) -> dict:
     """Add a member; one e-mail address appears once in a group."""
-    given = values.checked(name=(values.MEMBER_NAME, name), email=(values.email, email))
+    given = values.checked_input(MEMBER_INPUT, {"name": name, "email": email})
 
     def work() -> Member:
         if _email_taken(ctx, principal.subject, given["email"]):
@@ -101,9 +109,8 @@ def add_member(ctx: Context, principal: Principal, name: str, email: str) -> dic
 def update_member(ctx: Context, principal: Principal, member_id: str, name: str | None = None,
                   email: str | None = None, active: bool | None = None, *, seen: versions.Seen | None = None) -> dict:
     """Change a member's name, e-mail or active flag (as `seen`, R2)."""
-    given = {k: v for k, v in {"name": (values.MEMBER_NAME, name), "email": (values.email, email),
-                               "active": (values.boolean, active)}.items() if v[1] is not None}
-    changes = values.checked(**given)
+    given = {"name": name, "email": email, "active": active}
+    changes = values.checked_input(MEMBER_CHANGES, {k: v for k, v in given.items() if v is not None})
 
     def work() -> Member:
         member = _member(ctx, principal, member_id)
@@ -144,7 +151,7 @@ def member_label(ctx: Context, principal: Principal, member_id: str) -> str:
 
 def set_message(ctx: Context, principal: Principal, subject: str, body: str, *, seen: versions.Seen | None = None) -> dict:
     """Write the weekly message (over the one `seen`, R2)."""
-    given = values.checked(subject=(values.SUBJECT, subject), body=(values.BODY, body))
+    given = values.checked_input(MESSAGE_INPUT, {"subject": subject, "body": body})
 
     def work() -> dict:
         message = messages.SCHEMA.get(ctx.client, principal.subject) or messages.Message(principal.subject)
@@ -175,6 +182,11 @@ def eligible_deliveries(ctx: Context, principal: Principal) -> list[dict]:
         page, _ = groups.referenced_by(ctx.client, directory, 1000, None)
         found.update({g.code: g for g in page if g.type == values.GROUP and g.active})
     return sorted((short_group(g) for c, g in found.items() if c not in groupement.deliveries), key=lambda g: g["name"].casefold())
+
+
+def delivery_choices(ctx: Context, principal: Principal) -> list[dict]:
+    """What the page offers to deliver: a groupement's eligible groups; a group delivers none (A10)."""
+    return eligible_deliveries(ctx, principal) if principal.account.type == values.GROUPEMENT else []
 
 
 def add_delivery(ctx: Context, principal: Principal, code: str) -> dict:

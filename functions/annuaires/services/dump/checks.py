@@ -26,8 +26,7 @@ from annuaires.services.dump import mail_checks as reload_mail
 from annuaires.services.mail import values as mail_values
 from annuaires.services.mailing import mailers as mailer_rules
 from annuaires.services.names import skeleton_key, sort_key
-from annuaires.store import directories, groups, mail, mail_feed, mail_sync, mailers, mailing, members, messages, settings
-from annuaires.store import name_claims as claims
+from annuaires.store import directories, groups, mail, mail_feed, mail_sync, mailers, mailing, members, messages, name_claims, settings
 from annuaires.store.base import Schema
 from annuaires.store.entity_json import LineError, too_deep
 from annuaires.store.kinds import DUMPED
@@ -254,7 +253,7 @@ class Props:
 
 
 def _account(props: Props) -> None:
-    """A1: a directory's or group's name and initials as the form takes them, and the keys of the claims they hold."""
+    """A1: a directory's or group's name and initials as the form takes them, and the keys of the name claims they hold."""
     props.required("name", "initials", "name_key", "initials_key", "name_sort")
     props.valid("name", values.NAME)
     props.valid("initials", values.initials)
@@ -286,7 +285,7 @@ def _group(props: Props) -> None:
         props.valid("mailing_day", values.WEEKDAY)
 
 
-def _claim(props: Props) -> None:
+def _name_claim(props: Props) -> None:
     if not re.fullmatch(r"(directory|group):(name|initials):[0-9a-f]{64}", props.name):
         raise LineError("a Claim's key is not family:field:digest")
     props.required("owner")
@@ -345,7 +344,7 @@ def _mailer(props: Props) -> None:
             props.valid(name, check)
 
 
-def _address_claim(props: Props) -> None:
+def _owned_address(props: Props) -> None:
     _in_domain(props)
     props.required("owner", "use")
     if props.text("use") not in ("account", "alias", *mail.COMPANIONS):
@@ -365,9 +364,9 @@ def _settings(props: Props) -> None:
 
 
 RULES: dict[str, Callable[[Props], None]] = {
-    directories.SCHEMA.kind: _directory, groups.SCHEMA.kind: _group, claims.SCHEMA.kind: _claim,
+    directories.SCHEMA.kind: _directory, groups.SCHEMA.kind: _group, name_claims.SCHEMA.kind: _name_claim,
     members.SCHEMA.kind: _member, mailing.BATCHES.kind: _batch, mail.ACCOUNTS.kind: _account_address,
-    mail.ALIASES.kind: _alias, mail.ADDRESSES.kind: _address_claim, settings.SCHEMA.kind: _settings,
+    mail.ALIASES.kind: _alias, mail.ADDRESSES.kind: _owned_address, settings.SCHEMA.kind: _settings,
     mail_feed.COUNTER.kind: _named(mail_feed.FEED), mail_sync.STATES.kind: _named(mail_sync.REFERENCE),
     messages.SCHEMA.kind: _message, mailers.SCHEMA.kind: _mailer, mail.SITES.kind: reload_mail.site,
     mail.DOMAINS.kind: reload_mail.domain,

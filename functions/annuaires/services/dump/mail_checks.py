@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from annuaires.services.mail import sync_states as mail_sync_states
 from annuaires.services.mail.sync_states import Refused
 from annuaires.store.entity_json import LineError
-from annuaires.store.mail import COMPANIONS, FROM_REFERENCE, LOCAL
+from annuaires.store.mail import ACCOUNTS, ALIASES, COMPANIONS, DOMAINS, FROM_REFERENCE, LOCAL, SITES
 
 if TYPE_CHECKING:
     from annuaires.services.dump.checks import Props
@@ -50,14 +50,14 @@ def _same(props: Props, built: Any, *fields: str) -> None:
 
 def site(props: Props) -> None:
     """A site: three different companion domains, its retention a whole number of days."""
-    built = _checked("MailSite", props, lambda key, state: mail_sync_states.site(key, state, AT),
+    built = _checked(SITES.kind, props, lambda key, state: mail_sync_states.site(key, state, AT),
                      *COMPANIONS, "retention_days")
     _same(props, built, *COMPANIONS, "retention_days")
 
 
 def domain(props: Props) -> None:
     """A domain: its display the Unicode form of its name, its site a site code, a companion's name or none."""
-    built = _checked("MailDomain", props, lambda key, state: mail_sync_states.domain(key, state, AT),
+    built = _checked(DOMAINS.kind, props, lambda key, state: mail_sync_states.domain(key, state, AT),
                      "display", "site", "companion")
     _same(props, built, "display", "site", "companion")
 
@@ -65,12 +65,12 @@ def domain(props: Props) -> None:
 def account(props: Props) -> None:
     """An account: its local part as typed, display name, argon2id hash, activity, quota."""
     fields = ("local", "display_name", "password_hash", "active", "quota_mb")
-    built = _checked("MailAccount", props, lambda key, state: mail_sync_states.account(key, state, AT), *fields)
+    built = _checked(ACCOUNTS.kind, props, lambda key, state: mail_sync_states.account(key, state, AT), *fields)
     _same(props, built, *fields)
 
 
 def alias(props: Props) -> None:
     """An alias: its targets as a typed alias's (never itself, never a companion mailbox)."""
-    built = _checked("MailAlias", props, lambda key, state: mail_sync_states.alias(key, state, AT, NO_COMPANION_DOMAINS),
+    built = _checked(ALIASES.kind, props, lambda key, state: mail_sync_states.alias(key, state, AT, NO_COMPANION_DOMAINS),
                      "targets")
     _same(props, built, "targets")

@@ -6,7 +6,8 @@ limits checked, one line a key; lines are read 2 MiB at most, so a huge one cost
 
 The checked entities wait in a spool (in memory up to a bound, then on disk), so that a bad line anywhere,
 the last one included, leaves the datastore as it was, and no dump is ever held whole in memory. Names stay
-unique (A1), and so do mail addresses (B1): the claims a dump holds and those their owners need are checked
+unique (A1), and so do mail addresses (B1): the name claims and owned addresses a dump holds, and those their
+owners need, are checked
 against each other and against the datastore before the first write (what is kept for that grows with
 accounts, not members).
 """
@@ -29,8 +30,7 @@ from annuaires.services.context import Context
 from annuaires.services.dump import checks as reload_check
 from annuaires.services.dump.dump import FORMAT, Sealer, checked_passphrase, place
 from annuaires.services.errors import BadDumpLine, Forbidden
-from annuaires.store import directories, groups, mail
-from annuaires.store import name_claims as claims
+from annuaires.store import directories, groups, mail, name_claims
 from annuaires.store import raw as raw_store
 from annuaires.store.base import lookup
 from annuaires.store.entity_json import LineError, keys_of, line_pb, too_deep
@@ -106,23 +106,24 @@ def _entity(line: bytes, sealer: Sealer, partition: tuple[str, str, str]) -> Any
     return raw
 
 
-class Claims:
-    """What a dump says of one kind of claims that keep something unique: the claims it holds (each with its
-    owner), and the claims its owners need, each with its line; checked against each other and against the
-    datastore once every line is read. A subclass says what its lines hold and how the datastore is read."""
+class Uniques:
+    """What a dump says of one kind of records that keep something unique (A1's name claims, B1's owned addresses):
+    the records it holds (each with its owner), and the records its owners need, each with its line; checked
+    against each other and against the datastore once every line is read. A subclass says what its lines hold and
+    how the datastore is read."""
 
-    claimed = ""  # what a claim is on, as a refusal names it
+    unique = ""  # what a record keeps unique, as a refusal names it
 
     def __init__(self) -> None:
-        self.claims: dict[str, tuple[str, str, int]] = {}  # claim id → its owner's family and id, line
-        self.needed: dict[str, tuple[str, int]] = {}  # claim id → the id of the owner that needs it, line
+        self.records: dict[str, tuple[str, str, int]] = {}  # record id → its owner's family and id, line
+        self.needed: dict[str, tuple[str, int]] = {}  # record id → the id of the owner that needs it, line
         self.owners: set[tuple[str, str]] = set()  # (family, id) of the owners in the dump
 
     def note(self, raw: Any, number: int) -> None:
         raise NotImplementedError
 
     def held(self, client: Any, ids: list[str]) -> dict[str, str]:
-        """Which of these claims the datastore holds, and by whom."""
+        """Which of these records the datastore holds, and by whom."""
         raise NotImplementedError
 
     def present(self, client: Any, owners: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -130,48 +131,48 @@ class Claims:
         raise NotImplementedError
 
     def check(self, client: Any) -> None:
-        """BadDumpLine for the first claim without its owner or held here by another, or the first owner whose
-        claim is held by another, or not held at all (a dump of owners without their claims)."""
-        held = self.held(client, [*self.claims, *self.needed])
-        here = self.present(client, {(f, o) for f, o, _ in self.claims.values() if (f, o) not in self.owners})
-        for claim_id, (family, owner, number) in self.claims.items():
+        """BadDumpLine for the first record without its owner or held here by another, or the first owner whose
+        record is held by another, or not held at all (a dump of owners without their records)."""
+        held = self.held(client, [*self.records, *self.needed])
+        here = self.present(client, {(f, o) for f, o, _ in self.records.values() if (f, o) not in self.owners})
+        for record_id, (family, owner, number) in self.records.items():
             if (family, owner) not in self.owners and (family, owner) not in here:
-                raise BadDumpLine(number, f"a claim on {self.claimed} whose owner ({owner or 'none'}) is neither in the dump "
+                raise BadDumpLine(number, f"a claim on {self.unique} whose owner ({owner or 'none'}) is neither in the dump "
                                           "nor here")
-            if held.get(claim_id, owner) != owner:
-                raise BadDumpLine(number, f"the {self.claimed} this claim is on is already held by {held[claim_id]} in this "
+            if held.get(record_id, owner) != owner:
+                raise BadDumpLine(number, f"the {self.unique} this claim is on is already held by {held[record_id]} in this "
                                           "datastore")
-        for claim_id, (owner, number) in self.needed.items():
-            holder = self.claims[claim_id][1] if claim_id in self.claims else held.get(claim_id)
+        for record_id, (owner, number) in self.needed.items():
+            holder = self.records[record_id][1] if record_id in self.records else held.get(record_id)
             if holder is None:
-                raise BadDumpLine(number, f"{owner}'s {self.claimed} come without their claim (dump claims with their owners)")
+                raise BadDumpLine(number, f"{owner}'s {self.unique} come without their claim (dump claims with their owners)")
             if holder != owner:
-                raise BadDumpLine(number, f"{owner}'s {self.claimed} is already held by {holder}")
+                raise BadDumpLine(number, f"{owner}'s {self.unique} is already held by {holder}")
 
 
-OWNERS = {directories.SCHEMA.kind: "directory", groups.SCHEMA.kind: "group"}  # kinds holding names → their claims' family
+OWNERS = {directories.SCHEMA.kind: "directory", groups.SCHEMA.kind: "group"}  # kinds holding names → their name claims' family
 NAMED = (("name", "name_key"), ("initials", "initials_key"))  # claimed field → the owner's property keeping its digest
 
 
-class Names(Claims):
-    """Names and initials (A1): a claim per directory's or group's name and initials."""
+class Names(Uniques):
+    """Names and initials (A1): a name claim per directory's or group's name and initials."""
 
-    claimed = "name or initials"
+    unique = "name or initials"
 
     def note(self, raw: Any, number: int) -> None:
         last = raw.key.path[-1]
-        if last.kind == claims.SCHEMA.kind:
+        if last.kind == name_claims.SCHEMA.kind:
             owner = raw.properties["owner"].string_value if "owner" in raw.properties else ""
-            self.claims[last.name] = (last.name.split(":", 1)[0], owner, number)
+            self.records[last.name] = (last.name.split(":", 1)[0], owner, number)
         elif last.kind in OWNERS and last.name and len(raw.key.path) == 1:
             family = OWNERS[last.kind]
             self.owners.add((family, last.name))
             for field, prop in NAMED:
                 if prop in raw.properties and raw.properties[prop].string_value:
-                    self.needed[claims.claim_id(family, field, raw.properties[prop].string_value)] = (last.name, number)
+                    self.needed[name_claims.claim_id(family, field, raw.properties[prop].string_value)] = (last.name, number)
 
     def held(self, client: Any, ids: list[str]) -> dict[str, str]:
-        return {i: c.owner for i, c in claims.SCHEMA.get_many(client, ids).items()}
+        return {i: c.owner for i, c in name_claims.SCHEMA.get_many(client, ids).items()}
 
     def present(self, client: Any, owners: set[tuple[str, str]]) -> set[tuple[str, str]]:
         kinds_of = {family: kind for kind, family in OWNERS.items()}
@@ -187,12 +188,12 @@ def _mail_owner(owner: str, use: str) -> str:
     return f"{'alias' if use == 'alias' else 'account'}:{owner}"
 
 
-class MailAddresses(Claims):
-    """Mail addresses (B1): each address in use is claimed once, by its account (its own and its companions') or
-    its alias; every account and alias holds the claim of its own address. Owners are `account:<address>` and
+class MailAddresses(Uniques):
+    """Mail addresses (B1): each address in use is owned once, by its account (its own and its companions') or
+    its alias; every account and alias owns its own address. Owners are `account:<address>` and
     `alias:<address>`."""
 
-    claimed = "address"
+    unique = "address"
 
     def note(self, raw: Any, number: int) -> None:
         last = raw.key.path[-1]
@@ -202,7 +203,7 @@ class MailAddresses(Claims):
             raise BadDumpLine(number, f"a {last.kind} whose key is not an address")
         if last.kind == mail.ADDRESSES.kind:
             owner, use = (raw.properties[p].string_value if p in raw.properties else "" for p in ("owner", "use"))
-            self.claims[last.name] = ("mail", _mail_owner(owner, use), number)
+            self.records[last.name] = ("mail", _mail_owner(owner, use), number)
         else:
             owner = f"{MAIL_OWNERS[last.kind]}:{last.name}"
             self.owners.add(("mail", owner))

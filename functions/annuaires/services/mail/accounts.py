@@ -1,7 +1,7 @@
 """Mail domains, accounts and aliases (B1, B3): the rules, the same for pages, the API and the sync.
 
-Every address in use holds a claim (account, alias, or an account's companion mailbox), taken in the
-transaction that writes it: an address is used once, compared without case. Each write adds its change to
+Every address in use has one owner (an account, an alias, or the account of a companion mailbox), recorded in
+the transaction that writes it: an address is used once, compared without case. Each write adds its change to
 the feed a following instance reads (B5), and its act to the audit log of the domain concerned.
 """
 
@@ -77,13 +77,13 @@ def create_domain(ctx: Context, principal: Principal, name: str, site: str) -> d
             raise InvalidInput({"name": "domain_exists" if not found[ascii_name].companion else "domain_is_companion"})
         if any(found.get(n) is not None and not found[n].companion for n in names[1:]):
             raise InvalidInput({"site": "companion_is_real_domain"})
-        changed = [("MailDomain", ascii_name)]
+        changed = [(store.DOMAINS.kind, ascii_name)]
         if existing is None:
             policy.created = at
             store.SITES.put(ctx.client, policy)
             store.DOMAINS.put_many(ctx.client, [MailDomain(n, n, code, companion, created=at)
                                                 for companion, n in policy.companion_domains().items()])
-            changed += [("MailSite", code), *(("MailDomain", n) for n in policy.companion_domains().values())]
+            changed += [(store.SITES.kind, code), *((store.DOMAINS.kind, n) for n in policy.companion_domains().values())]
         domain = MailDomain(ascii_name, display, code, "", created=at)
         store.DOMAINS.put(ctx.client, domain)
         _record(ctx, principal, "mail_domain_created", ascii_name, ascii_name, detail=code)
@@ -108,21 +108,21 @@ def account_row(account: MailAccount, site: MailSite) -> dict:
             "companions": mail_values.companions(account.address, site), "version": account.version}
 
 
-def _take(ctx: Context, claims: list[MailAddress], renamed_from: str = "") -> None:
-    """Inside a transaction: take these claims, or Conflict naming the first address already held (but by the
-    account being renamed, which holds its old claims still)."""
+def _own(ctx: Context, owned: list[MailAddress], renamed_from: str = "") -> None:
+    """Inside a transaction: own these addresses, or Conflict naming the first one already owned (but by the
+    account being renamed, which owns its old addresses still)."""
     held = {e.key.name: store.ADDRESSES.read(e) for e in lookup(ctx.client, [
-        store.ADDRESSES.key(ctx.client, c.address, c.domain) for c in claims])}
-    for claim in claims:
-        holder = held.get(claim.address)
+        store.ADDRESSES.key(ctx.client, a.address, a.domain) for a in owned])}
+    for wanted in owned:
+        holder = held.get(wanted.address)
         if holder is not None and (not renamed_from or holder.owner != renamed_from):
-            raise Conflict("address_taken" if claim.use in ("account", "alias") else "companion_taken",
-                           address=claim.address, field="address")
-    store.ADDRESSES.put_many(ctx.client, claims)
+            raise Conflict("address_taken" if wanted.use in ("account", "alias") else "companion_taken",
+                           address=wanted.address, field="address")
+    store.ADDRESSES.put_many(ctx.client, owned)
 
 
-def _release(ctx: Context, claims: list[MailAddress]) -> None:
-    ctx.client.delete_multi([store.ADDRESSES.key(ctx.client, c.address, c.domain) for c in claims])
+def _disown(ctx: Context, owned: list[MailAddress]) -> None:
+    ctx.client.delete_multi([store.ADDRESSES.key(ctx.client, a.address, a.domain) for a in owned])
 
 
 def create_account(ctx: Context, principal: Principal, address: str, password: str, display_name: str = "",
@@ -138,10 +138,10 @@ def create_account(ctx: Context, principal: Principal, address: str, password: s
         _, site = _real_domain(ctx, where.domain)
         account = MailAccount(where.key, where.domain, where.local, given["display_name"], sort_key(given["display_name"]),
                               password_hash, True, given["quota_mb"], created=at, updated=at, version=versions.first(at))
-        _take(ctx, mail_values.account_claims(where.key, site))
+        _own(ctx, mail_values.owned_by_account(where.key, site))
         store.ACCOUNTS.put(ctx.client, account)
         _record(ctx, principal, "mail_account_created", where.domain, where.key)
-        return account_row(account, site), [("MailAccount", where.key)]
+        return account_row(account, site), [(store.ACCOUNTS.kind, where.key)]
 
     return in_mail_transaction(ctx, work)
 
@@ -240,19 +240,19 @@ def update_account(ctx: Context, principal: Principal, address: str, *, seen: ve
         if account is None:
             raise NotFound()
         _, site = _real_domain(ctx, account.domain)
-        versions.check(seen, "MailAccount", account.address, account, account_row(account, site))
-        changed = [("MailAccount", account.address)]
+        versions.check(seen, store.ACCOUNTS.kind, account.address, account, account_row(account, site))
+        changed = [(store.ACCOUNTS.kind, account.address)]
         if renamed is not None and renamed.key != account.address:
             _, new_site = _real_domain(ctx, renamed.domain)
-            taken = mail_values.account_claims(renamed.key, new_site)
-            _take(ctx, taken, renamed_from=account.address)
+            taken = mail_values.owned_by_account(renamed.key, new_site)
+            _own(ctx, taken, renamed_from=account.address)
             kept = {c.address for c in taken}
-            _release(ctx, [c for c in mail_values.account_claims(account.address, site) if c.address not in kept])
+            _disown(ctx, [c for c in mail_values.owned_by_account(account.address, site) if c.address not in kept])
             ctx.client.delete(store.ACCOUNTS.key(ctx.client, account.address, account.domain))
             _record(ctx, principal, "mail_account_renamed", account.domain, account.address, detail=renamed.key,
                     renamed=renamed)
             account.address, account.domain, site = renamed.key, renamed.domain, new_site
-            changed.append(("MailAccount", renamed.key))
+            changed.append((store.ACCOUNTS.kind, renamed.key))
         if renamed is not None:
             account.local = renamed.local
         for name in ("display_name", "active", "quota_mb"):
@@ -275,7 +275,7 @@ def update_account(ctx: Context, principal: Principal, address: str, *, seen: ve
 
 
 def delete_account(ctx: Context, principal: Principal, address: str, *, seen: versions.Seen | None = None) -> None:
-    """Delete an account and its companions' claims (the mailboxes' content is the mail host's); only as `seen` (R2)."""
+    """Delete an account and the addresses it owns (the mailboxes' content is the mail host's); only as `seen` (R2)."""
     current = _account(ctx, principal, address)
     local_only(current)
 
@@ -284,11 +284,11 @@ def delete_account(ctx: Context, principal: Principal, address: str, *, seen: ve
         if account is None:
             raise NotFound()
         _, site = _real_domain(ctx, account.domain)
-        versions.unchanged(seen, "MailAccount", account.address, account, account_row(account, site))
-        _release(ctx, mail_values.account_claims(account.address, site))
+        versions.unchanged(seen, store.ACCOUNTS.kind, account.address, account, account_row(account, site))
+        _disown(ctx, mail_values.owned_by_account(account.address, site))
         ctx.client.delete(store.ACCOUNTS.key(ctx.client, account.address, account.domain))
         _record(ctx, principal, "mail_account_deleted", account.domain, account.address)
-        return None, [("MailAccount", account.address)]
+        return None, [(store.ACCOUNTS.kind, account.address)]
 
     in_mail_transaction(ctx, work)
 
@@ -333,12 +333,12 @@ def create_alias(ctx: Context, principal: Principal, address: str, targets: Any)
 
     def work() -> tuple[dict, list[tuple[str, str]]]:
         _real_domain(ctx, where.domain)
-        _take(ctx, [mail_values.alias_claim(where.key)])
+        _own(ctx, [mail_values.owned_by_alias(where.key)])
         _check_no_loop(ctx, where.key, chosen)
         alias = MailAlias(where.key, where.domain, chosen, created=at, updated=at, version=versions.first(at))
         store.ALIASES.put(ctx.client, alias)
         _record(ctx, principal, "mail_alias_created", where.domain, where.key, detail=", ".join(chosen))
-        return alias_row(alias), [("MailAlias", where.key)]
+        return alias_row(alias), [(store.ALIASES.kind, where.key)]
 
     return in_mail_transaction(ctx, work)
 
@@ -361,11 +361,11 @@ def delete_alias(ctx: Context, principal: Principal, address: str, *, seen: vers
         if alias is None:
             raise NotFound()
         local_only(alias)
-        versions.unchanged(seen, "MailAlias", alias.address, alias, alias_row(alias))
-        _release(ctx, [mail_values.alias_claim(where.key)])
+        versions.unchanged(seen, store.ALIASES.kind, alias.address, alias, alias_row(alias))
+        _disown(ctx, [mail_values.owned_by_alias(where.key)])
         ctx.client.delete(store.ALIASES.key(ctx.client, where.key, where.domain))
         _record(ctx, principal, "mail_alias_deleted", where.domain, where.key)
-        return None, [("MailAlias", where.key)]
+        return None, [(store.ALIASES.kind, where.key)]
 
     in_mail_transaction(ctx, work)
 

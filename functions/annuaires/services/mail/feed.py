@@ -23,8 +23,8 @@ from annuaires.store.base import lookup
 MIN_TOKEN, MAX_TOKEN = 24, 200
 TOKEN = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what a Bearer header carries as typed, byte for byte
 PAGE = 500
-STATES = {"MailSite": store.SITES, "MailDomain": store.DOMAINS, "MailAccount": store.ACCOUNTS, "MailAlias": store.ALIASES}
-PARENTED = {"MailAccount", "MailAlias"}  # children of their domain
+STATES = {schema.kind: schema for schema in (store.SITES, store.DOMAINS, store.ACCOUNTS, store.ALIASES)}
+PARENTED = {store.ACCOUNTS.kind, store.ALIASES.kind}  # children of their domain
 NOT_SHARED = {"origin", "search_name", "created", "updated", "version"}  # each instance's own
 
 

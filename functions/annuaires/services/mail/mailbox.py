@@ -40,7 +40,7 @@ def change_password(ctx: Context, address: str, current: str, new: str, *, clien
         store.ACCOUNTS.put(ctx.client, fresh)
         audit.record_as(ctx, f"{MAILBOX.name}:{where.key}", where.key, "mail_password_changed", target=f"mail:{where.key}",
                         target_name=where.key, also=[f"domain:{where.domain}"])
-        return None, [("MailAccount", where.key)]
+        return None, [(store.ACCOUNTS.kind, where.key)]
 
     in_mail_transaction(ctx, work)
     return devices.remember(ctx.device_key, device_cookie, f"{MAILBOX.name}:{where.key}")

@@ -123,7 +123,7 @@ def delete_operator(ctx: Context, principal: Principal, login: str, *, seen: ver
         operator = _named(ctx, login)
         if operator.admin and principal.role is not GENERAL:
             raise Forbidden()
-        versions.unchanged(seen, "MailOperator", operator.login, operator, operator_row(operator))
+        versions.unchanged(seen, OPERATORS.kind, operator.login, operator, operator_row(operator))
         ctx.client.delete(OPERATORS.key(ctx.client, operator.login))
         audit.record(ctx, principal, "mail_operator_deleted", target=f"mail:{operator.login}", target_name=operator.login,
                      also=[f"domain:{d}" for d in operator.domains])

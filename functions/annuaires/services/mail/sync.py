@@ -272,7 +272,7 @@ def _checked(page: Page, kind: str, read: Callable[[str, dict], Any]) -> dict[st
 
 def _apply_sites_and_domains(page: Page) -> None:
     at = page.ctx.now()
-    sites = _checked(page, "MailSite", lambda code, state: states.site(code, state, at))
+    sites = _checked(page, store.SITES.kind, lambda code, state: states.site(code, state, at))
     companions = {n for site in sites.values() if site is not None for n in site.companion_domains().values()}
     # A companion domain is never a real one (B3), nor one of this instance's own sites.
     mine = {n for n, d in store.DOMAINS.get_many(page.client, sorted(companions)).items() if not d.companion or d.origin == LOCAL}
@@ -281,7 +281,7 @@ def _apply_sites_and_domains(page: Page) -> None:
             page.refuse(code, f"its companion domain {min(clash)} is a real or a local domain here")
             del sites[code]
     _apply_roots(page, store.SITES, sites, "a local site of this code")
-    _apply_roots(page, store.DOMAINS, _checked(page, "MailDomain", lambda name, state: states.domain(name, state, at)),
+    _apply_roots(page, store.DOMAINS, _checked(page, store.DOMAINS.kind, lambda name, state: states.domain(name, state, at)),
                  "a local domain of this name")
 
 
@@ -300,30 +300,30 @@ def _apply_roots(page: Page, schema: Any, wanted: dict[str, Any], local_reason: 
             page.changed.append((schema.kind, name))
 
 
-def _owns(claim: MailAddress | None, name: str, kind: str) -> bool:
-    """An address held by this very entity: the same owner, and a claim of its kind (an alias's, or an account's
+def _owns(owned: MailAddress | None, name: str, kind: str) -> bool:
+    """An address owned by this very entity: the same owner, and a use of its kind (an alias's, or an account's
     own or companion's). An alias and an account of the same address are two owners."""
-    return claim is not None and claim.owner == name and (claim.use == "alias") == (kind == "MailAlias")
+    return owned is not None and owned.owner == name and (owned.use == "alias") == (kind == store.ALIASES.kind)
 
 
 def _apply_accounts_and_aliases(page: Page) -> None:
     """Deletions first (a rename is a deletion and a creation: the new name may take the old one's companions)."""
     client, at = page.client, page.ctx.now()
     companion_domains = store.companion_domain_names(client)
-    records = {"MailAccount": _checked(page, "MailAccount", lambda name, state: states.account(name, state, at)),
-               "MailAlias": _checked(page, "MailAlias",
+    records = {store.ACCOUNTS.kind: _checked(page, store.ACCOUNTS.kind, lambda name, state: states.account(name, state, at)),
+               store.ALIASES.kind: _checked(page, store.ALIASES.kind,
                                      lambda name, state: states.alias(name, state, at, companion_domains))}
     entries = [(kind, name, record) for kind, found in records.items() for name, record in found.items()]
     domains = store.DOMAINS.get_many(client, list({store.domain_of(name) for _, name, _ in entries}))
     sites = store.SITES.get_many(client, list({d.site for d in domains.values()}))
-    claims = {(kind, name): _claims_of(name, kind, sites, domains[store.domain_of(name)])
+    owned = {(kind, name): _owned_by(name, kind, sites, domains[store.domain_of(name)])
               for kind, name, _ in entries if store.domain_of(name) in domains and not domains[store.domain_of(name)].companion}
     here = {(e.key.kind, e.key.name): e for e in lookup(client, [
         SHARED[kind].key(client, name, store.domain_of(name)) for kind, name, _ in entries])}
-    # The claims to read: a new entity's (are they free?) and a deleted one's (are they its own?). A reference
-    # entity already here holds its own: an update of it writes the entity alone.
+    # The owned addresses to read: a new entity's (are they free?) and a deleted one's (are they its own?). A
+    # reference entity already here owns its own: an update of it writes the entity alone.
     known = {(kind, name) for kind, name, _ in entries if (kind, name) in here}
-    asked = [c for (kind, name), wanted in claims.items() if (kind, name) not in known or records[kind][name] is None
+    asked = [c for (kind, name), wanted in owned.items() if (kind, name) not in known or records[kind][name] is None
              for c in wanted]
     held = {e.key.name: store.ADDRESSES.read(e) for e in lookup(client, [
         store.ADDRESSES.key(client, c.address, c.domain) for c in asked])}
@@ -332,22 +332,22 @@ def _apply_accounts_and_aliases(page: Page) -> None:
         current = here.get((kind, name))
         if record is not None or current is None or current.get("origin", LOCAL) == LOCAL:
             continue  # (a local-only entity is never touched, even when the reference deletes its namesake)
-        own = [c for c in claims.get((kind, name), []) if _owns(held.get(c.address), name, kind)]
+        own = [c for c in owned.get((kind, name), []) if _owns(held.get(c.address), name, kind)]
         page.deletes += [current.key, *(store.ADDRESSES.key(client, c.address, c.domain) for c in own)]
         freed |= {c.address for c in own}
         page.changed.append((kind, name))
     taken_now: dict[str, tuple[str, str]] = {}  # addresses the page's new entities take, and by whom
     for kind, name, record in entries:
-        if record is not None and _may_write(page, kind, name, here, claims, known, held, freed, taken_now):
+        if record is not None and _may_write(page, kind, name, here, owned, known, held, freed, taken_now):
             page.puts += [record_entity(client, record)] if (kind, name) in known else [
-                *(store.ADDRESSES.entity(client, c) for c in claims[(kind, name)]), record_entity(client, record)]
+                *(store.ADDRESSES.entity(client, c) for c in owned[(kind, name)]), record_entity(client, record)]
             page.changed.append((kind, name))
 
 
-USES = {"MailAccount": "account", "MailAlias": "alias"}
+USES = {store.ACCOUNTS.kind: "account", store.ALIASES.kind: "alias"}
 
 
-def _may_write(page: Page, kind: str, name: str, here: dict, claims: dict, known: set, held: dict, freed: set,
+def _may_write(page: Page, kind: str, name: str, here: dict, owned: dict, known: set, held: dict, freed: set,
                taken_now: dict[str, tuple[str, str]]) -> bool:
     """Whether a reference account or alias may be written: not a local one's, in a real domain here, its
     addresses free (or its own); refused and recorded otherwise."""
@@ -355,19 +355,19 @@ def _may_write(page: Page, kind: str, name: str, here: dict, claims: dict, known
     if current is not None and current.get("origin", LOCAL) == LOCAL:
         page.refuse(name, "a local account or alias has this address")
         return False
-    if (kind, name) not in claims:
+    if (kind, name) not in owned:
         page.refuse(name, "its domain is not here")
         return False
     if (kind, name) in known:
         return True
-    for claim in claims[(kind, name)]:
-        holder = held.get(claim.address)
-        other = claim.address not in freed and holder is not None and not _owns(holder, name, kind)
-        if other or taken_now.get(claim.address, (kind, name)) != (kind, name):
-            owner, use = (holder.owner, holder.use) if other else (taken_now[claim.address][1], USES[taken_now[claim.address][0]])
-            page.refuse(name, f"{claim.address} is used here by {owner} ({use})")
+    for wanted in owned[(kind, name)]:
+        holder = held.get(wanted.address)
+        other = wanted.address not in freed and holder is not None and not _owns(holder, name, kind)
+        if other or taken_now.get(wanted.address, (kind, name)) != (kind, name):
+            owner, use = (holder.owner, holder.use) if other else (taken_now[wanted.address][1], USES[taken_now[wanted.address][0]])
+            page.refuse(name, f"{wanted.address} is used here by {owner} ({use})")
             return False
-    taken_now.update({c.address: (kind, name) for c in claims[(kind, name)]})
+    taken_now.update({c.address: (kind, name) for c in owned[(kind, name)]})
     return True
 
 
@@ -376,8 +376,8 @@ def record_entity(client: Any, record: MailAccount | MailAlias) -> Any:
     return (store.ACCOUNTS if isinstance(record, MailAccount) else store.ALIASES).entity(client, record)
 
 
-def _claims_of(name: str, kind: str, sites: dict[str, MailSite], domain: MailDomain) -> list[MailAddress]:
-    """The addresses an account (itself and its companions, at its site) or an alias holds."""
-    if kind == "MailAlias":
-        return [mail_values.alias_claim(name)]
-    return mail_values.account_claims(name, sites.get(domain.site) or mail_values.default_site(domain.site))
+def _owned_by(name: str, kind: str, sites: dict[str, MailSite], domain: MailDomain) -> list[MailAddress]:
+    """The addresses an account (itself and its companions, at its site) or an alias owns."""
+    if kind == store.ALIASES.kind:
+        return [mail_values.owned_by_alias(name)]
+    return mail_values.owned_by_account(name, sites.get(domain.site) or mail_values.default_site(domain.site))

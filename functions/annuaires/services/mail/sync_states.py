@@ -15,7 +15,18 @@ from typing import Any
 from annuaires.services.mail import values as mail_values
 from annuaires.services.mail.accounts import DISPLAY_NAME
 from annuaires.services.names import sort_key
-from annuaires.store.mail import COMPANIONS, FROM_REFERENCE, MailAccount, MailAlias, MailDomain, MailSite
+from annuaires.store.mail import (
+    ACCOUNTS,
+    ALIASES,
+    COMPANIONS,
+    DOMAINS,
+    FROM_REFERENCE,
+    SITES,
+    MailAccount,
+    MailAlias,
+    MailDomain,
+    MailSite,
+)
 
 LABEL = 100  # characters of a refused name a run keeps
 
@@ -64,9 +75,9 @@ def _strict_boolean(value: Any) -> bool:
     return value
 
 
-NAMES: dict[str, Callable[[Any], str]] = {"MailSite": _site_code, "MailDomain": _domain_name,
-                                          "MailAccount": _address, "MailAlias": _address}
-KEY_FIELDS = {"MailSite": "code", "MailDomain": "name", "MailAccount": "address", "MailAlias": "address"}
+NAMES: dict[str, Callable[[Any], str]] = {SITES.kind: _site_code, DOMAINS.kind: _domain_name,
+                                          ACCOUNTS.kind: _address, ALIASES.kind: _address}
+KEY_FIELDS = {SITES.kind: "code", DOMAINS.kind: "name", ACCOUNTS.kind: "address", ALIASES.kind: "address"}
 
 
 def name(kind: str, value: Any) -> str:
@@ -82,13 +93,13 @@ def _same(kind: str, name: str, state: dict) -> None:
     field = KEY_FIELDS[kind]
     if field in state and state[field] != name:
         raise Refused(f"{field}: its state names another")
-    if kind in ("MailAccount", "MailAlias") and "domain" in state and state["domain"] != name.rsplit("@", 1)[1]:
+    if kind in (ACCOUNTS.kind, ALIASES.kind) and "domain" in state and state["domain"] != name.rsplit("@", 1)[1]:
         raise Refused("domain: its state names another")
 
 
 def site(code: str, state: dict, at: datetime) -> MailSite:
     """A site: three different companion domains, its retention a whole number of days."""
-    _same("MailSite", code, state)
+    _same(SITES.kind, code, state)
     companions = [_field(n, _domain_name, state.get(n)) for n in COMPANIONS]
     if len(set(companions)) < len(COMPANIONS):
         raise Refused("companions: three different domains")
@@ -98,7 +109,7 @@ def site(code: str, state: dict, at: datetime) -> MailSite:
 
 def domain(name: str, state: dict, at: datetime) -> MailDomain:
     """A domain: its display the Unicode form of its name, its site a site code, a companion's name or none."""
-    _same("MailDomain", name, state)
+    _same(DOMAINS.kind, name, state)
     display = _field("display", lambda v: _display_of(name, v), state.get("display", name))
     site_code = _field("site", _site_code, state.get("site"))
     companion = state.get("companion", "")
@@ -119,7 +130,7 @@ def _display_of(name: str, value: Any) -> str:
 
 def account(address: str, state: dict, at: datetime) -> MailAccount:
     """An account: its local part as typed (the same but for case), display name, argon2id hash, activity, quota."""
-    _same("MailAccount", address, state)
+    _same(ACCOUNTS.kind, address, state)
     local_part, domain_name = address.rsplit("@", 1)
     local = state.get("local", local_part)
     if not isinstance(local, str) or local.lower() != local_part or not mail_values.MAILBOX_LOCAL.fullmatch(local):
@@ -133,6 +144,6 @@ def account(address: str, state: dict, at: datetime) -> MailAccount:
 
 def alias(address: str, state: dict, at: datetime, companion_domains: Collection[str]) -> MailAlias:
     """An alias: its targets as a typed alias's (never itself, never a companion mailbox)."""
-    _same("MailAlias", address, state)
+    _same(ALIASES.kind, address, state)
     targets = _field("targets", lambda v: mail_values.alias_targets(address, v, companion_domains), state.get("targets"))
     return MailAlias(address, address.rsplit("@", 1)[1], targets, FROM_REFERENCE, at, at)

@@ -15,12 +15,12 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from annuaires.services import password_policy
+from annuaires.services import password_policy, values
 from annuaires.store.mail import COMPANIONS, MailAddress, MailSite, domain_of
 
 MAILBOX_LOCAL = re.compile(r"[A-Za-z0-9._-]+")  # what a mail host's logins take (Dovecot's default username characters)
 SITE_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
-MAX_QUOTA_MB = 10 * 1024 * 1024  # 10 TB: beyond it, a typing error
+MIN_QUOTA_MB, MAX_QUOTA_MB = 1, 10 * 1024 * 1024  # 10 TB: beyond it, a typing error
 MAX_RETENTION_DAYS = 3650
 MAX_TARGETS = 50
 # An argon2id hash in its PHC string form, and nothing more: what Dovecot's {ARGON2ID} scheme verifies. Salt and
@@ -89,9 +89,12 @@ def quota_mb(value: Any) -> int | None:
     """A mailbox quota in MB, or none (null)."""
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_QUOTA_MB:
+    if not isinstance(value, int) or isinstance(value, bool) or not MIN_QUOTA_MB <= value <= MAX_QUOTA_MB:
         raise ValueError("invalid_quota")
     return value
+
+
+QUOTA_TYPED = values.integer(MIN_QUOTA_MB, MAX_QUOTA_MB, nullable=True)  # a form's field: digits, or empty for none
 
 
 def retention_days(value: Any) -> int:
@@ -111,6 +114,22 @@ def argon2id_hash(value: Any) -> str:
 def is_companion_domain(name: str, companion_domains: Collection[str]) -> bool:
     """A companion domain of a site here, or named like one (`*.secours`, `*.backup`, `*.archives`)."""
     return name in companion_domains or name.rsplit(".", 1)[-1] in COMPANIONS
+
+
+def in_domain(address: str, domain: str) -> str:
+    """What a domain page's form typed as an address: a local part alone is at that domain."""
+    return address if "@" in address else f"{address}@{domain}"
+
+
+def typed_domain(address: str) -> str:
+    """The domain part of an address as given (in a URL, say): the whole text when it has no @, which the rules
+    refuse then as a domain."""
+    return address.rpartition("@")[2]
+
+
+def typed_targets(text: str) -> list[str]:
+    """An alias's targets as a form takes them: one a line, or separated by commas or spaces."""
+    return text.replace(",", " ").split()
 
 
 def alias_targets(address: str, given: Any, companion_domains: Collection[str]) -> list[str]:
@@ -146,14 +165,14 @@ def companions(key: str, site: MailSite) -> dict[str, str]:
     return {name: f"{local}@{companion}" for name, companion in site.companion_domains().items()}
 
 
-def account_claims(key: str, site: MailSite) -> list[MailAddress]:
-    """The addresses an account holds: its own, and its companions at its site."""
+def owned_by_account(key: str, site: MailSite) -> list[MailAddress]:
+    """The addresses an account owns: its own, and its companions at its site."""
     return [MailAddress(key, domain_of(key), key, "account"),
             *(MailAddress(a, domain_of(a), key, use) for use, a in companions(key, site).items())]
 
 
-def alias_claim(key: str) -> MailAddress:
-    """The address an alias holds."""
+def owned_by_alias(key: str) -> MailAddress:
+    """The address an alias owns."""
     return MailAddress(key, domain_of(key), key, "alias")
 
 

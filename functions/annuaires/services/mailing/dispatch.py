@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from annuaires.codes import is_code
 from annuaires.services.context import Context
-from annuaires.services.directories.directory import responsible
 from annuaires.services.mailing.recipients import KEPT
+from annuaires.services.mailing.responsibility import responsible
 from annuaires.services.values import NO_MAILER, WEEKDAYS
 from annuaires.store import directories, groups
 from annuaires.store import mailing as store
@@ -21,7 +21,20 @@ GROUPS_PER_TRANSACTION = 25  # the emulator's limit of entity groups in one tran
 
 def iso_week(ctx: Context, at: datetime) -> str:
     """The ISO week of a time, in the service's time zone (A13): "2026-W48"."""
-    year, week, _ = at.astimezone(ZoneInfo(ctx.config.timezone)).isocalendar()
+    return _week_of(at.astimezone(ZoneInfo(ctx.config.timezone)))
+
+
+def last_weeks(ctx: Context, count: int) -> list[str]:
+    """The ISO weeks of the last `count` weeks up to this one, oldest first (the weekly chart's bars).
+
+    Weeks are stepped back on the local clock, so that a change of summer time never skips or repeats one.
+    """
+    local = ctx.now().astimezone(ZoneInfo(ctx.config.timezone))
+    return [_week_of(local - timedelta(weeks=back)) for back in range(count - 1, -1, -1)]
+
+
+def _week_of(local: datetime) -> str:
+    year, week, _ = local.isocalendar()
     return f"{year}-W{week:02d}"
 
 

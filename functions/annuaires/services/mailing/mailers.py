@@ -17,15 +17,27 @@ LETTERS = values.MAILER_LETTERS
 # What a stored SMTP password was given for: change one of them without retyping it and it is cleared, so that a
 # password never goes to a host (or a port, a TLS setting, a login) it was not typed for.
 PASSWORD_BOUND_TO = ("smtp_host", "smtp_port", "starttls", "username")
+# A mailer's settings as typed, bounds included: the form, the API's description and the page read them here.
+SENDER = values.text(320)
+SMTP_HOST = values.text(values.HOSTNAME_LENGTH)
 SMTP_PORT = values.integer(1, 65535)
+DEFAULT_SMTP_PORT = Mailer("").smtp_port  # STARTTLS's (Google Cloud blocks outbound port 25)
 USERNAME = values.text(254, min_length=0)
+PASSWORD = values.text(512, min_length=0, strip=False)
 PER_MINUTE = values.integer(1, 100_000, nullable=True)  # a relay's sending limits
 PER_DAY = values.integer(1, 10_000_000, nullable=True)
+# The API's input of a mailer (the page's form adds its letter and its boxes); set_mailer checks it again, deeper.
+MAILER_INPUT = (
+    values.Field("from", SENDER), values.Field("smtp_host", SMTP_HOST), values.Field("smtp_port", SMTP_PORT),
+    values.Field("username", USERNAME), values.Field("password", PASSWORD, required=False),
+    values.Field("starttls", values.boolean), values.Field("per_minute", PER_MINUTE, required=False),
+    values.Field("per_day", PER_DAY, required=False),
+)
 
 
 def sender(value: object) -> str:
     """A From header: an address, with a display name or not ("Alterconsos Lyon <lyon@example.org>")."""
-    text = values.text(320)(value)
+    text = SENDER(value)
     found = getaddresses([text])
     if len(found) != 1:
         raise ValueError("invalid_sender")  # one sender, not a list
@@ -83,7 +95,7 @@ def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict, 
     given["sender"] = given.pop("from")
     password = settings.get("password")
     if password is not None:
-        password = values.checked(password=(values.text(512, min_length=0, strip=False), password))["password"]
+        password = values.checked(password=(PASSWORD, password))["password"]
     if password is None and not given["username"]:
         password = ""  # no username: a relay without authentication
     if password and not ctx.config.secrets_key:

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from annuaires.codes import is_code
 from annuaires.services.context import Context
-from annuaires.services.directories.directory import responsible
 from annuaires.services.errors import NotFound
+from annuaires.services.mailing.responsibility import responsible
 from annuaires.services.roles import Principal
 from annuaires.store import groups
 from annuaires.store import mailing as store
@@ -17,6 +17,7 @@ from annuaires.store.groups import Group
 
 WEEKS_SHOWN = 12
 NOT_SENT = (store.DEFERRED, store.REFUSED, store.ERROR, store.UNKNOWN)
+HELD_CAUSES = store.HELD_CAUSES  # what a batch's "held" may say (batch_view)
 
 
 def batch_view(batch: store.Batch) -> dict:
