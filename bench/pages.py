@@ -23,13 +23,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from google.cloud import datastore
 
+from annuaires import bootstrap
 from annuaires.config import Config
 from annuaires.services.directories import directory as directory_admin
 from annuaires.services.passwords import INITIAL_PASSWORD, Passwords
 from annuaires.services.roles import DIRECTORY, Principal
 from annuaires.store import directories, groups
 from annuaires.store.base import make_client
-from annuaires.web.app import create_app
 from annuaires.web.edge import session_cookie
 from bench.common import percentile, progress, save, timed_concurrently
 from emulator import datastore as datastore_emulator
@@ -106,7 +106,7 @@ def build(emulator: datastore_emulator.Emulator, size: int) -> Scenario:
     config = Config.from_env({**emulator.env(), "ANNUAIRES_NAMESPACE": namespace})
     client = make_client(config)
     rpc = RpcCounter(client)
-    app = create_app(config, lambda: client)
+    app = bootstrap.app(config, lambda: client)
     began = time.perf_counter()
     general, csrf = signed_in(app, role="general", email=next(iter(config.general_admins)))
     general.put("/api/directories-admin/password", json={"password": "bench-directories"}, headers={"X-CSRF-Token": csrf})

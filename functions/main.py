@@ -12,15 +12,14 @@ import functions_framework
 from flask import Flask, Request
 from werkzeug.wrappers import Response
 
-from annuaires import logs
+from annuaires import bootstrap, logs
 from annuaires.config import Config
-from annuaires.web.app import create_app
 
 
 @functools.cache
 def _app() -> Flask:
     logs.to_stderr()
-    return create_app(Config.from_env())
+    return bootstrap.app(Config.from_env())
 
 
 @functions_framework.http

@@ -27,11 +27,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
 
+from annuaires import bootstrap  # noqa: E402
 from annuaires.adapters.secrets_box import new_key  # noqa: E402
 from annuaires.config import Config  # noqa: E402
 from annuaires.services.context import Context, utc_now  # noqa: E402
 from annuaires.store.base import make_client  # noqa: E402
-from annuaires.web.app import create_app  # noqa: E402
 from emulator import datastore as datastore_emulator  # noqa: E402
 from emulator import smtp_sink  # noqa: E402
 from emulator import tasks as tasks_emulator_process  # noqa: E402
@@ -306,7 +306,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(config: Config, datastore_client, clock: Clock):
-    app = create_app(config, lambda: datastore_client, clock=clock)
+    app = bootstrap.app(config, lambda: datastore_client, clock=clock)
     app.testing = True
     return app
 

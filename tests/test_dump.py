@@ -11,12 +11,12 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from google.cloud import datastore
 
+from annuaires import bootstrap
 from annuaires.services.dump.dump import Sealer, place
 from annuaires.services.mailing import dispatch as mailing
 from annuaires.store import directories, mailers, messages
 from annuaires.store.base import make_client
 from annuaires.store.entity_json import line_pb
-from annuaires.web.app import create_app
 from tests.conftest import DIRECTORIES_PASSWORD, Api
 from tests.test_mail_accounts import account
 
@@ -156,7 +156,7 @@ def target(config, datastore_client):
         copied = datastore.Entity(client.key("Settings", "directories-admin"), tuple(settings.exclude_from_indexes))
         copied.update(settings)
         client.put(copied)
-        return Api(create_app(other, lambda: client).test_client()), client
+        return Api(bootstrap.app(other, lambda: client).test_client()), client
 
     return make
 

@@ -104,13 +104,13 @@ def test_a_rotated_secrets_key_still_opens_what_the_old_one_sealed_and_signed(co
 
     from cryptography.exceptions import InvalidTag
 
+    from annuaires import bootstrap
     from annuaires.adapters.secrets_box import new_key
     from annuaires.services.mailing import email as weekly_email
-    from annuaires.web.app import create_app
     from tests.conftest import Given
 
     def app_with(key: str):
-        return create_app(dataclasses.replace(config, secrets_key=key), lambda: datastore_client, clock=clock)
+        return bootstrap.app(dataclasses.replace(config, secrets_key=key), lambda: datastore_client, clock=clock)
 
     before = app_with(SECRETS_KEY)
     given = Given(lambda: api_of(before))

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from google.auth import crypt, jwt
 
+from annuaires import bootstrap
 from annuaires.config import Config
 from annuaires.store.base import make_client
-from annuaires.web.app import create_app
 from annuaires.web.iap import IAP_ISSUER, verified_email
 
 AUDIENCE = "/projects/123/global/backendServices/456"
@@ -61,7 +61,7 @@ def test_production_sign_in_uses_iap_not_the_local_form(emulator, signing, api_o
                                   "ANNUAIRES_IAP_AUDIENCE": AUDIENCE, "ANNUAIRES_GENERAL_ADMINS": "admin@example.org"})
     assert production.emulator is False and production.secure_cookies is True
     client = make_client(production)  # DATASTORE_EMULATOR_HOST is set in this process: the emulator still serves
-    app = create_app(production, lambda: client, iap_keys=lambda: keys)
+    app = bootstrap.app(production, lambda: client, iap_keys=lambda: keys)
     api = api_of(app)
     api.sign_in(role="general", email="admin@example.org", expect=401)
     header = {"X-Goog-IAP-JWT-Assertion": assertion(signer)}

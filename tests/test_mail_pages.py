@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from annuaires.web.app import create_app
+from annuaires import bootstrap
 from tests.test_mail_accounts import PASSWORD, account
 from tests.test_mail_roles import operator
 from tests.test_pages import form_post
@@ -109,7 +109,7 @@ def test_an_account_is_renamed_deactivated_reset_and_deleted_on_its_page(mail_ad
 
 
 def test_the_domain_page_finds_accounts_and_goes_page_by_page(config, datastore_client, clock, api_of):
-    small = create_app(dataclasses.replace(config, page_size=3), lambda: datastore_client, clock=clock)
+    small = bootstrap.app(dataclasses.replace(config, page_size=3), lambda: datastore_client, clock=clock)
     admin = api_of(small).as_general()
     admin.post("/api/mail/domains", {"name": "auf.org", "site": "fr"}, expect=201)
     for local, name in (("anne", "Anne Roy"), ("bruno", "Bruno Petit"), ("claire", "Claire Roy"), ("denis", "Denis Roy"),

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 import pytest
 from google.cloud import datastore
 
+from annuaires import bootstrap
+from annuaires.adapters.reference_feed import HttpReferenceFeed
 from annuaires.services.context import Context
 from annuaires.services.mail import sync as mail_sync
 from annuaires.services.passwords import Passwords
 from annuaires.store import mail
-from annuaires.store.base import make_client
+from annuaires.web import paths
 from tests.conftest import Server, running_server
 from tests.test_mail_accounts import PASSWORD, account
 
@@ -106,9 +108,9 @@ def test_b5_the_reference_down_leaves_the_site_unchanged_and_the_next_sync_catch
     hq.post("/api/mail/domains", {"name": "auf.org", "site": "fr"}, expect=201)
     account(hq, "alice@auf.org")
     ctx = site_context(config, site)
-    down = mail_sync.sync(ctx, mail_sync.reference_fetch("http://127.0.0.1:9", TOKEN))
+    down = mail_sync.sync(ctx, reference_fetch("http://127.0.0.1:9", TOKEN))
     assert down.applied == 0 and down.cursor == "0" and "does not answer" in down.errors[0].reason
-    refused = mail_sync.sync(ctx, mail_sync.reference_fetch(reference.url, "pas-le-bon-jeton-pas-le-bon-jeton"))
+    refused = mail_sync.sync(ctx, reference_fetch(reference.url, "pas-le-bon-jeton-pas-le-bon-jeton"))
     assert refused.applied == 0 and refused.errors[0].reason == "the reference answers 401"
     assert stored(emulator, site, "alice@auf.org") is None
     assert synced(site)["applied"] > 0 and stored(emulator, site, "alice@auf.org") is not None
@@ -119,7 +121,7 @@ def test_b5_a_sync_cut_off_half_way_resumes_without_loss_or_duplicate(emulator, 
     hq.post("/api/mail/domains", {"name": "auf.org", "site": "fr"}, expect=201)
     for n in range(6):
         account(hq, f"m{n}@auf.org", password=PASSWORD)
-    whole = mail_sync.reference_fetch(reference.url, TOKEN)
+    whole = reference_fetch(reference.url, TOKEN)
     calls = []
 
     def cut_off(cursor: str) -> dict:
@@ -147,4 +149,9 @@ def test_b5_a_sync_cut_off_half_way_resumes_without_loss_or_duplicate(emulator, 
 def site_context(config, site: Server) -> Context:
     """A context on the site's namespace, for runs driven from the test (a fetch of its own)."""
     site_config = dataclasses.replace(config, namespace=site.namespace)
-    return Context(site_config, lambda: make_client(site_config), Passwords("fast"), b"k" * 32, b"l" * 32)
+    return bootstrap.context(site_config)
+
+
+def reference_fetch(url: str, token: str) -> HttpReferenceFeed:
+    """The feed of a reference at an address, as the site reads it."""
+    return HttpReferenceFeed(url + paths.MAIL_CHANGES, token)

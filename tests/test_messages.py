@@ -65,11 +65,11 @@ def test_notices_show_only_the_service_own_messages(api):
 def test_client_address_is_the_one_the_trusted_proxies_saw(app, datastore_client):
     import dataclasses
 
+    from annuaires import bootstrap
     from annuaires.store.base import digest
-    from annuaires.web.app import create_app
 
     config = dataclasses.replace(app.extensions["annuaires"].config, trusted_proxies=2)
-    client = create_app(config, lambda: datastore_client).test_client()
+    client = bootstrap.app(config, lambda: datastore_client).test_client()
     client.post("/api/session", json={"role": "directories", "password": "wrong"},
                 headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7, 35.191.0.1"})
     counter = datastore_client.get(datastore_client.key("Throttle", digest("client:203.0.113.7")))

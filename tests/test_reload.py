@@ -15,13 +15,13 @@ from google.cloud import datastore
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from annuaires import bootstrap
 from annuaires.services.dump import dump, reload
 from annuaires.services.errors import BadDumpLine
 from annuaires.store import kinds
 from annuaires.store import raw as raw_store
 from annuaires.store.base import make_client
 from annuaires.store.entity_json import pb_line, to_line
-from annuaires.web.app import create_app
 from tests import kind_strategies
 from tests.conftest import DIRECTORIES_PASSWORD, Api
 from tests.test_dump import PASSPHRASE, a_network, basic, raw_dump, reload_into
@@ -49,7 +49,7 @@ def fresh(config):
         other = dataclasses.replace(config, namespace=f"t{uuid.uuid4().hex}", test_datastore=True)
         client = make_client(other)
         raw_store.upsert(client, [_in(client, kind_strategies.settings_entity()).SerializeToString()])
-        return Api(create_app(other, lambda: client).test_client()), client
+        return Api(bootstrap.app(other, lambda: client).test_client()), client
 
     return make
 

@@ -61,13 +61,13 @@ def test_the_dispatch_route_takes_google_s_token_in_production(signing, emulator
     import dataclasses
     import uuid
 
+    from annuaires import bootstrap
     from annuaires.store.base import make_client
-    from annuaires.web.app import create_app
 
     signer, certs = signing
     config = dataclasses.replace(PRODUCTION, project=emulator.project, namespace=f"t{uuid.uuid4().hex}")
     client = make_client(config)  # DATASTORE_EMULATOR_HOST is set in this process: the emulator still serves
-    app = create_app(config, lambda: client, oidc_certs=lambda: certs)
+    app = bootstrap.app(config, lambda: client, oidc_certs=lambda: certs)
     answer = api_of(app).post("/tasks/mailing/dispatch", headers={"Authorization": token(signer)}, expect=200)
     assert answer.get_json()["made"] == 0
     api_of(app).post("/tasks/mailing/dispatch", headers={"Authorization": token(signer, email="x@example.org")}, expect=403)

@@ -1,4 +1,5 @@
-"""Write-only secrets at rest (the mailers' SMTP passwords): AES-256-GCM under a key from the environment.
+"""The secrets box port: write-only secrets at rest (the mailers' SMTP passwords), AES-256-GCM under a key from the
+environment.
 
 The environment may hold several keys, the newest first (`NEW,OLD`): secrets are sealed with the newest and open
 with any, so that a rotated key keeps opening what was sealed before (each secret saved again is sealed anew).
@@ -7,6 +8,7 @@ with any, so that a rotated key keeps opening what was sealed before (each secre
 from __future__ import annotations
 
 import base64
+import functools
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -28,12 +30,20 @@ def _key_bytes(key_b64: str) -> bytes:
 
 
 class SecretBox:
-    """Encrypts with the newest key and decrypts with any; the associated data binds a ciphertext to its owner."""
+    """Encrypts with the newest key and decrypts with any; the associated data binds a ciphertext to its owner.
+
+    The keys are read at first use: an instance with no key, or a malformed one, runs until a secret is needed.
+    """
 
     def __init__(self, setting: str) -> None:
-        self._aeads = [AESGCM(_key_bytes(key)) for key in keys_of(setting)]
-        if not self._aeads:
+        self.setting = setting
+
+    @functools.cached_property
+    def _aeads(self) -> list[AESGCM]:
+        aeads = [AESGCM(_key_bytes(key)) for key in keys_of(self.setting)]
+        if not aeads:
             raise ValueError("no secrets key")
+        return aeads
 
     def seal(self, plaintext: str, owner: str) -> bytes:
         """Encrypt a secret for one owner (a mailer's letter)."""

@@ -1,4 +1,4 @@
-"""One SMTP connection to a mailer's relay: STARTTLS on 587, implicit TLS on 465, login when configured.
+"""The SMTP relay port over smtplib: STARTTLS on 587, implicit TLS on 465, login when configured.
 
 Google Cloud blocks outbound port 25: relays are reached on 587 or 465.
 """
@@ -9,20 +9,39 @@ import re
 import smtplib
 import ssl
 
+from annuaires.services.ports import RelayUnavailable, deliverable
 from annuaires.store.mailers import Mailer
+from annuaires.store.mailing import Outcome
 
 TIMEOUT_SECONDS = 30
 DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 
 
-class Outcome:
-    """What the relay answered for one message."""
+class SmtpRelay:
+    """Connections to the mailers' relays."""
 
-    SENT, DEFERRED, REFUSED, ERROR, UNKNOWN = "sent", "deferred", "refused", "error", "unknown"
+    def connect(self, mailer: Mailer, password: str) -> SmtpConnection:
+        """An open, authenticated connection to a mailer's relay."""
+        return SmtpConnection(connect(mailer, password))
 
 
-class ConnectionLost(Exception):
-    """The relay cannot be reached or dropped the connection: the rest of the batch waits for a later attempt."""
+class SmtpConnection:
+    """One open connection to a relay."""
+
+    def __init__(self, smtp: smtplib.SMTP) -> None:
+        self.smtp = smtp
+
+    def send(self, sender: str, recipient: str, data: bytes) -> tuple[Outcome, str]:
+        """Send one message to one recipient: its outcome and the server's text (see `send`)."""
+        return send(self.smtp, sender, recipient, data)
+
+    def quit(self) -> None:  # noqa: A003 (SMTP's own word)
+        """Say goodbye to the relay, or just close when it is gone."""
+        quit(self.smtp)
+
+    def close(self) -> None:
+        """Drop the connection at once."""
+        self.smtp.close()
 
 
 def connect(mailer: Mailer, password: str) -> smtplib.SMTP:
@@ -38,7 +57,7 @@ def connect(mailer: Mailer, password: str) -> smtplib.SMTP:
         if mailer.username:
             _login(smtp, mailer.username, password)
     except (OSError, smtplib.SMTPException) as error:
-        raise ConnectionLost(f"{mailer.smtp_host}:{mailer.smtp_port}: {error}") from error
+        raise RelayUnavailable(f"{mailer.smtp_host}:{mailer.smtp_port}: {error}") from error
     return smtp
 
 
@@ -52,11 +71,11 @@ def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
         smtp.login(username, password)
 
 
-def send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[str, str]:
+def send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[Outcome, str]:
     """Send one message (its bytes, CRLF line ends) to one recipient: its outcome and the server's text (empty when sent).
 
     A 4xx answer defers it, a 5xx refuses it. A connection lost before the message went raises
-    ConnectionLost (it will be sent later); lost while the message was going, its outcome is unknown:
+    RelayUnavailable (it will be sent later); lost while the message was going, its outcome is unknown:
     the relay may have taken it, so it is not sent again on its own. Where the relay offers PIPELINING
     (RFC 2920, as Postfix and the large providers do), MAIL, RCPT and DATA go together: two round trips
     a message instead of four.
@@ -84,7 +103,7 @@ def send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[
             smtp.rset()
             return _by_code(refused[0]), _text(*refused)
     except (OSError, smtplib.SMTPException) as error:
-        raise ConnectionLost(str(error)) from error
+        raise RelayUnavailable(str(error)) from error
     try:
         smtp.send(DOT_AT_LINE_START.sub(b"..", data) + b".\r\n")  # data ends with CRLF; a line of "." is doubled
         code, text = smtp.getreply()
@@ -95,13 +114,7 @@ def send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[
     return Outcome.SENT, ""
 
 
-def deliverable(address: str) -> bool:
-    """Whether an address can travel in plain SMTP as it is: ASCII, printable, no space, bracket or quote (which
-    also keeps line breaks, and so injected commands, out of the envelope)."""
-    return "@" in address and address.isascii() and address.isprintable() and not any(c in address for c in ' <>()[],;:\\"')
-
-
-def _by_code(code: int) -> str:
+def _by_code(code: int) -> Outcome:
     return Outcome.DEFERRED if 400 <= code < 500 else Outcome.REFUSED if 500 <= code < 600 else Outcome.ERROR
 
 

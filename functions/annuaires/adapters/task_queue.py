@@ -1,4 +1,4 @@
-"""The mailing's task queue: Cloud Tasks (its emulator locally), one HTTP task per batch slice to send."""
+"""The task queue port over Cloud Tasks (its emulator locally): one HTTP task per batch slice to send."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from google.protobuf import timestamp_pb2
 
 from annuaires.config import Config
 
-SEND_ROUTE = "/tasks/mailing/send"
 
+class CloudTasksQueue:
+    """Creates the send tasks, to the address the web layer gives; in production they carry Google's OIDC token,
+    locally the local token."""
 
-class Queue:
-    """Creates the send tasks; in production they carry Google's OIDC token, locally the local token."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    def __init__(self, config: Config, send_url: str) -> None:
+        self.config, self.send_url = config, send_url
 
     @functools.cached_property
     def client(self) -> tasks_v2.CloudTasksClient:
@@ -36,7 +35,7 @@ class Queue:
         """Queue a send task for one batch (at a time, or now)."""
         request: dict = {
             "http_method": tasks_v2.HttpMethod.POST,
-            "url": self.config.public_url + SEND_ROUTE,
+            "url": self.send_url,
             "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"group": group, "week": week}).encode(),
         }

@@ -18,10 +18,10 @@ AccountKind = TypeVar("AccountKind", Directory, Group)
 
 @dataclass(frozen=True)
 class Role:
-    """A role: where its account is stored, what names it at sign-in, its page, whether its sessions share an epoch."""
+    """A role: where its account is stored, what names it at sign-in, whether its sessions share an epoch (its page
+    is the web layer's)."""
 
     name: str
-    page: str
     identifier: str | None = None  # the sign-in field naming the account (None: the role has one account)
     schema: Schema | None = None  # where the account signing in is stored (None: nothing stored, e.g. Google accounts)
     key_name: Callable[[str], str] = lambda subject: subject  # the stored account's key, from the session's subject
@@ -30,13 +30,13 @@ class Role:
     password: bool = True  # signs in with a password (the general admin's identity comes from Google)
 
 
-GENERAL = Role("general", "/admin/pwd.html", identifier="email", epoch=False, password=False)
-DIRECTORIES = Role("directories", "/admingen.html", schema=settings.SCHEMA, key_name=lambda _: settings.DIRECTORIES_ADMIN)
-DIRECTORY = Role("directory", "/adminloc.html", identifier="directory", schema=directories.SCHEMA, family="directory")
-GROUP = Role("group", "/animateur.html", identifier="group", schema=groups.SCHEMA, family="group")
-MAIL = Role("mail", "/messagerie.html", identifier="login", schema=OPERATORS)  # mail admins and operators (B2)
+GENERAL = Role("general", identifier="email", epoch=False, password=False)
+DIRECTORIES = Role("directories", schema=settings.SCHEMA, key_name=lambda _: settings.DIRECTORIES_ADMIN)
+DIRECTORY = Role("directory", identifier="directory", schema=directories.SCHEMA, family="directory")
+GROUP = Role("group", identifier="group", schema=groups.SCHEMA, family="group")
+MAIL = Role("mail", identifier="login", schema=OPERATORS)  # mail admins and operators (B2)
 # Mailbox users change their own password, with no session: a role only for the throttling of their attempts.
-MAILBOX = Role("mailbox", "/messagerie/mot-de-passe.html", identifier="address", epoch=False)
+MAILBOX = Role("mailbox", identifier="address", epoch=False)
 
 ROLES: dict[str, Role] = {role.name: role for role in (GENERAL, DIRECTORIES, DIRECTORY, GROUP, MAIL)}
 # Roles that sign in as a directory or a group: code or initials, and a password that starts as 0000.

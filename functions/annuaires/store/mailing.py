@@ -1,13 +1,17 @@
 """Weekly mailing batches (key: group and ISO week) and their recipients, kept in chunks (children of the batch).
 
-A chunk holds up to CHUNK recipients: they are claimed, sent and recorded together, so that a batch of
+A chunk holds up to CHUNK recipients: they are taken, sent and recorded together, so that a batch of
 10,000 members costs a few hundred writes, not tens of thousands (and no entity is written per message).
+
+The states below are stored: their values never change. A worker "takes" recipients and chunks before it sends
+them; the stored word for it is "claimed" (the value, and a chunk's `claim` and `claimed_at`), kept as it was.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from google.cloud import datastore
 
@@ -15,14 +19,45 @@ from annuaires.store.base import Schema, query, reading
 
 CHUNK = 100  # recipients of one chunk (a chunk of 100 stays far below Datastore's 1 MiB per entity)
 
-# Recipient states: claimed before it is sent, so that no worker sends it twice (A13).
-PENDING, CLAIMED, SENT, DEFERRED, REFUSED, ERROR, UNKNOWN = (
-    "pending", "claimed", "sent", "deferred", "refused", "error", "unknown")
-OUTCOMES = (SENT, DEFERRED, REFUSED, ERROR, UNKNOWN)
+
+class Outcome(StrEnum):
+    """What became of one recipient's e-mail: the relay's answer, or why it never got one."""
+
+    SENT = "sent"
+    DEFERRED = "deferred"  # a 4xx: tried again later the same day
+    REFUSED = "refused"  # a 5xx
+    ERROR = "error"  # never sent (an address plain SMTP cannot carry)
+    UNKNOWN = "unknown"  # the connection or the worker was lost while it went: never sent again on its own
+
+
+class RecipientState(StrEnum):
+    """A recipient's state before it has an Outcome: taken before it is sent, so that no worker sends it twice (A13)."""
+
+    PENDING = "pending"
+    TAKEN = "claimed"
+
+
+class ChunkState(StrEnum):
+    """Some recipients to send now, taken by a worker, deferred ones to retry later, nothing left."""
+
+    PENDING = "pending"
+    TAKEN = "claimed"
+    WAITING = "waiting"
+    DONE = "done"
+
+
+class BatchStatus(StrEnum):
+    """Where a batch stands (A13): not started, being sent, waiting for a later task (deferred recipients, its
+    mailer's limit), or done."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    WAITING = "waiting"
+    DONE = "done"
+
+
 # Why a batch not done waits: its mailer's limit, deferred recipients to retry later, a relay that cannot be reached.
 HELD_CAUSES = MAILER_LIMIT, DEFERRED_RETRY, RELAY_UNAVAILABLE = ("mailer_limit", "deferred_retry", "relay_unavailable")
-# Chunk states: some recipients to send now, claimed by a worker, deferred ones to retry later, nothing left.
-WAITING, DONE = "waiting", "done"
 
 
 @dataclass
@@ -34,7 +69,7 @@ class Batch:
     week: str = ""  # ISO week, e.g. "2026-W48", in the service's time zone
     directory: str = ""  # responsible when it was made
     mailer: str = ""
-    status: str = "pending"  # pending, sending, waiting (deferred recipients to retry later), done
+    status: str = BatchStatus.PENDING
     created: datetime | None = None
     started: datetime | None = None
     finished: datetime | None = None
@@ -59,7 +94,7 @@ class Recipient:
     member: int
     name: str = ""
     email: str = ""
-    status: str = PENDING
+    status: str = RecipientState.PENDING  # a RecipientState, then an Outcome
     at: datetime | None = None
     anomaly: str = ""
     attempts: int = 0
@@ -68,32 +103,32 @@ class Recipient:
 
 @dataclass
 class Chunk:
-    """Up to CHUNK recipients of one batch, claimed by one worker at a time."""
+    """Up to CHUNK recipients of one batch, taken by one worker at a time."""
 
     number: int  # 1, 2, … within its batch
     batch: str
     recipients: list[Recipient] = field(default_factory=list)
-    state: str = PENDING  # PENDING, CLAIMED, WAITING or DONE, from its recipients (settle)
-    claim: str = ""  # the worker holding it, and since when
+    state: str = ChunkState.PENDING  # from its recipients (settle)
+    claim: str = ""  # the worker that took it, and since when
     claimed_at: datetime | None = None
     due_at: datetime | None = None  # WAITING: when its first deferred recipient is due
     expires: datetime | None = None  # a TTL policy deletes it after 12 weeks, with its batch
 
     def settle(self) -> None:
-        """Its state from its recipients' (the claim stays while some are claimed)."""
+        """Its state from its recipients' (its worker stays while some are taken)."""
         statuses = {r.status for r in self.recipients}
-        retries = [r.next_try for r in self.recipients if r.status == DEFERRED and r.next_try is not None]
+        retries = [r.next_try for r in self.recipients if r.status == Outcome.DEFERRED and r.next_try is not None]
         self.due_at = None
-        if CLAIMED in statuses:
-            self.state = CLAIMED
+        if RecipientState.TAKEN in statuses:
+            self.state = ChunkState.TAKEN
             return
         self.claim, self.claimed_at = "", None
-        if PENDING in statuses:
-            self.state = PENDING
+        if RecipientState.PENDING in statuses:
+            self.state = ChunkState.PENDING
         elif retries:
-            self.state, self.due_at = WAITING, min(retries)
+            self.state, self.due_at = ChunkState.WAITING, min(retries)
         else:
-            self.state = DONE
+            self.state = ChunkState.DONE
 
 
 # Only what queries filter or sort on is indexed (fewer index rows to write: batches and chunks are written
@@ -113,6 +148,11 @@ def batch_id(group: str, week: str) -> str:
 def group_of(batch: str) -> str:
     """The group whose batch this is."""
     return batch.partition(":")[0]
+
+
+def week_of(batch: str) -> str:
+    """The ISO week of a batch."""
+    return batch.partition(":")[2]
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -168,6 +208,6 @@ def last_batch(client: datastore.Client, group: str) -> Batch | None:
 
 def not_started(client: datastore.Client, week: str, mailer: str, limit: int) -> list[str]:
     """The ids of batches of the week for this mailer that no task has started yet."""
-    q = query(client, BATCHES.kind, ("week", "=", week), ("mailer", "=", mailer), ("status", "=", "pending"))
+    q = query(client, BATCHES.kind, ("week", "=", week), ("mailer", "=", mailer), ("status", "=", BatchStatus.PENDING))
     q.keys_only()
     return reading(client, lambda: [e.key.name for e in q.fetch(limit=limit)])

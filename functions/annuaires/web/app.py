@@ -1,36 +1,26 @@
-"""create_app: the Flask app, its routes and the map from domain errors to answers."""
+"""create_app: the Flask app over a Context, its routes and the map from domain errors to answers."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
-import os
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request
 from google.api_core import exceptions as gexc
-from google.cloud import datastore
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from annuaires.adapters.secrets_box import keys_of
-from annuaires.config import Config
-from annuaires.services.context import Context, utc_now
+from annuaires.services.context import Context
 from annuaires.services.errors import DomainError, InvalidCursor, InvalidInput, TooManyAttempts
-from annuaires.services.passwords import Passwords
 from annuaires.services.versions import ChangedElsewhere
-from annuaires.store.base import make_client
 from annuaires.web import edge, forms
 from annuaires.web.areas import status_of
 from annuaires.web.i18n import language_of, translate
-from annuaires.web.iap import google_keys
 from annuaires.web.messages import MESSAGES
-from annuaires.web.oidc import google_certs
 
 HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "invalid_input", 503: "unavailable"}
@@ -43,26 +33,15 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
-def derived_keys(config: Config, purpose: str) -> list[bytes]:
-    """Keys for one purpose, derived from the secrets keys, the newest first (one made per instance without any:
-    then such signatures do not outlive the instance)."""
-    return [hashlib.sha256(f"annuaires {purpose}\0{key}".encode()).digest()
-            for key in keys_of(config.secrets_key)] or [os.urandom(32)]
-
-
-def create_app(
-    config: Config, client_factory: Callable[[], datastore.Client] | None = None, *,
-    clock: Callable[[], datetime] = utc_now, iap_keys: Callable[[], Mapping[str, str]] = google_keys,
-    oidc_certs: Callable[[], Mapping[str, str]] = google_certs,
-) -> Flask:
-    """The whole service as one Flask app; tests give their own Datastore client, clock and IAP keys."""
+def create_app(ctx: Context, *, iap_keys: Callable[[], Mapping[str, str]],
+               oidc_certs: Callable[[], Mapping[str, str]]) -> Flask:
+    """The whole service as one Flask app over the services' Context and the keys that sign who calls (both given
+    by the bootstrap)."""
+    config = ctx.config
     app = Flask(__name__, template_folder=str(Path(__file__).parent.parent / "templates"))
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # every form and JSON body is small
     app.json = forms.BoundedJson(app)  # JSON integers bounded in digits before Python reads them (issue 22)
-    link_keys = derived_keys(config, "e-mail links")
-    app.extensions["annuaires"] = Context(config, client_factory or (lambda: make_client(config)),
-                                          Passwords(config.password_hashing), derived_keys(config, "device cookies")[0],
-                                          link_keys[0], clock, tuple(link_keys[1:]))
+    app.extensions["annuaires"] = ctx
     app.extensions["iap_keys"] = iap_keys
     app.extensions["oidc_certs"] = oidc_certs
     app.jinja_env.autoescape = True

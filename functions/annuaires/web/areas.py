@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from annuaires.services.errors import DomainError, InvalidInput, TooManyAttempts
 from annuaires.services.roles import Principal, Role
 from annuaires.services.versions import ChangedElsewhere
-from annuaires.web import carry, edge, forms
+from annuaires.web import carry, edge, forms, paths
 from annuaires.web.i18n import translate
 
 # Each role's area, by role name: its sign-in page is where sessions of that role begin and end.
@@ -104,7 +104,7 @@ class Area:
             carried = carry.from_form(request.cookies.get(edge.session_cookie(self.role), ""), typed)
             if carried:
                 return self.sign_in_page(reason or "session_closed", status=401, carried=carried)
-            return edge.back(self.role.page, reason=reason or "session_closed")
+            return edge.back(paths.home(self.role), reason=reason or "session_closed")
         return self.signed_in()
 
     def sign_in_page(self, reason: str = "", failed: Failed | None = None, status: int = 200,
@@ -142,7 +142,7 @@ class Area:
                 return response
             return self.render(principal)
 
-        self.blueprint.add_url_rule(self.role.page, endpoint="page", view_func=show, methods=["GET"])
+        self.blueprint.add_url_rule(paths.home(self.role), endpoint="page", view_func=show, methods=["GET"])
         return view
 
     def subpage(self, rule: str) -> Callable:
@@ -152,7 +152,7 @@ class Area:
             def show(**kwargs: Any) -> Response:
                 principal, reason = self.session()
                 if principal is None or principal.must_change_password:
-                    return edge.back(self.role.page, **({"reason": reason} if reason else {}))
+                    return edge.back(paths.home(self.role), **({"reason": reason} if reason else {}))
                 return self.render(principal, view=view, args=kwargs)
 
             self.blueprint.add_url_rule(rule, endpoint=f"page_{view.__name__}", view_func=show, methods=["GET"])
@@ -215,7 +215,7 @@ class Area:
                             failed.at_top = not fields
                             return self.render(principal, failed, status_of(error), view=shown_on, args=kwargs if shown_on else None)
                         raise
-                    path = (back(result, **kwargs) if callable(back) else back.format(**kwargs)) if back else self.role.page
+                    path = (back(result, **kwargs) if callable(back) else back.format(**kwargs)) if back else paths.home(self.role)
                     return edge.back(edge.site_path(path), notice(result) if callable(notice) else notice)
 
                 form_route.confirm = confirm  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from annuaires.services import auth, values
 from annuaires.services.errors import DomainError, InvalidInput, Unauthenticated
 from annuaires.services.roles import GENERAL, ROLES, Principal, Role
-from annuaires.web import carry, edge, forms
+from annuaires.web import carry, edge, forms, paths
 from annuaires.web.areas import AREAS, refused, status_of
 from annuaires.web.iap import IAP_HEADER, verified_email
 
@@ -147,7 +147,7 @@ def page_sign_in() -> Response:
     # A form sent after the session ended comes back filled in, shown, not sent (R2); else the role's page.
     shown = area.replay(principal, carried) if carried else None
     other = bool(carried) and carried.subject not in ("", principal.subject)
-    return with_cookies(shown or edge.back(role.page, "carried_other_account" if other else ""), principal, device)
+    return with_cookies(shown or edge.back(paths.home(role), "carried_other_account" if other else ""), principal, device)
 
 
 @blueprint.post("/signout")
@@ -157,7 +157,7 @@ def page_sign_out() -> Response:
     if principal is not None:
         edge.check_csrf(principal)
         auth.sign_out(edge.ctx(), principal)
-    response = edge.back(role.page, reason="signed_out")
+    response = edge.back(paths.home(role), reason="signed_out")
     response.delete_cookie(edge.session_cookie(role), path="/")
     return response
 
@@ -178,4 +178,4 @@ def page_change_password() -> Response:
         shown = area.replay(principal, carried)
         if shown is not None:
             return shown
-    return edge.back(role.page, "password_changed")
+    return edge.back(paths.home(role), "password_changed")

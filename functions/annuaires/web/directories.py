@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from annuaires.services import handover
 from annuaires.services.directories import directories as service
 from annuaires.services.roles import DIRECTORIES, DIRECTORY, Principal
-from annuaires.web import edge, forms
+from annuaires.web import edge, forms, paths
 from annuaires.web.areas import Area
 
 area = Area("directories", DIRECTORIES)
@@ -44,7 +44,7 @@ def directory_sheet(principal: Principal, code: str) -> tuple[str, dict]:
     """What to hand over to a directory's admin: its code, 0000, the address of its sign-in page (a GET: a reload
     shows it again, never creates again)."""
     return "handover.html", {"sheet": handover.of_directory(edge.ctx(), principal, code),
-                             "sign_in_url": request.url_root.rstrip("/") + DIRECTORY.page, "back_to": DIRECTORIES.page}
+                             "sign_in_url": request.url_root.rstrip("/") + paths.home(DIRECTORY), "back_to": paths.home(DIRECTORIES)}
 
 
 @area.act(api=("POST", "/api/directories"), form="/admingen/directories", fields=service.CREATE_INPUT, status=201,

@@ -11,7 +11,7 @@ from annuaires.services.errors import InvalidInput
 from annuaires.services.mailing import email as weekly_email
 from annuaires.services.mailing import report as mailing_report
 from annuaires.services.roles import GROUP, Principal
-from annuaires.web import edge, forms, preconditions
+from annuaires.web import edge, forms, paths, preconditions
 from annuaires.web.areas import Area, refused
 
 area = Area("group", GROUP)
@@ -155,7 +155,7 @@ def page_import_members() -> Response:
     except InvalidInput as error:
         return area.render(principal, refused("import_members", error, {"text": text}), 400)
     if confirmed:
-        return edge.back(GROUP.page, "members_imported")
+        return edge.back(paths.home(GROUP), "members_imported")
     return area.render(principal, import_preview=result, import_text=text)
 
 

@@ -20,8 +20,8 @@ from annuaires.services.mail import mailbox
 from annuaires.services.mail import operators as mail_operators
 from annuaires.services.mail import sync as mail_sync
 from annuaires.services.mail import values as mail_values
-from annuaires.services.roles import GENERAL, MAIL, MAILBOX, Principal
-from annuaires.web import edge, forms, once, preconditions
+from annuaires.services.roles import GENERAL, MAIL, Principal
+from annuaires.web import edge, forms, once, paths, preconditions
 from annuaires.web.areas import Area, refused, status_of
 from annuaires.web.auth import with_device
 
@@ -294,7 +294,7 @@ def page_token() -> Response:
     """The new token, shown to the admin who made it, once: a reload says it was shown and makes none."""
     principal, _ = area.session()
     if principal is None or principal.must_change_password:
-        return edge.back(MAIL.page)
+        return edge.back(paths.home(MAIL))
     at = mail_changes.export_token_set_at(edge.ctx(), principal)  # a mail admin's only
     token = once.take(principal, TOKEN_PAGE)
     response = area.render(principal, view=lambda _: ("mail/token.html", {"new_token": token, "token_set_at": at}))
@@ -310,7 +310,7 @@ def export_reader() -> None:
         mail_operators.must_be_mail_admin(mail_admin())
 
 
-@blueprint.get("/api/mail/changes")
+@blueprint.get(paths.MAIL_CHANGES)
 def changes() -> Response:
     """The change feed a following instance pulls (B5)."""
     export_reader()
@@ -349,16 +349,16 @@ def change_mailbox_password() -> Response:
     return with_device(edge.no_content(), device)
 
 
-@blueprint.get(MAILBOX.page)
+@blueprint.get(paths.MAILBOX_PASSWORD)
 def mailbox_page() -> Response:
     return edge.page("mail/mailbox.html", failed=None)
 
 
-@blueprint.post(MAILBOX.page)
+@blueprint.post(paths.MAILBOX_PASSWORD)
 def page_change_mailbox_password() -> Response:
     data = request.form.to_dict()
     try:
         device = _change_mailbox_password(forms.confirmed(forms.parse(data, MAILBOX_FORM_FIELDS)))
     except DomainError as error:
         return edge.page("mail/mailbox.html", status_of(error), failed=refused("mailbox_password", error, data))
-    return with_device(edge.back(MAILBOX.page, "mailbox_password_changed"), device)
+    return with_device(edge.back(paths.MAILBOX_PASSWORD, "mailbox_password_changed"), device)

@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from annuaires.services.errors import NotFound
-from annuaires.web import edge
+from annuaires.web import edge, paths
 from annuaires.web.areas import AREAS
 from annuaires.web.openapi import openapi_document
 
@@ -46,7 +46,7 @@ def confirm() -> Response:
         raise NotFound()
     principal = area.signed_in()
     question, button, describe = act
-    back_to = edge.page_shown_before() if request.referrer else area.role.page  # the page the button was on
+    back_to = edge.page_shown_before() if request.referrer else paths.home(area.role)  # the page the button was on
     return edge.page("confirm.html", to=edge.site_path(to), label=edge.t(button), question=question,
                      subject=describe(principal, **args), back_to=back_to, who=principal,
                      version=request.args.get("version", "")[:40])  # what the button's page showed (R2)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
-from annuaires.adapters.smtp_relay import ConnectionLost
 from annuaires.services import values
 from annuaires.services.errors import Forbidden
 from annuaires.services.mail import sync as mail_sync
 from annuaires.services.mailing import dispatch as mailing
 from annuaires.services.mailing import sending
-from annuaires.store.mailing import batch_id
-from annuaires.web import edge, forms
+from annuaires.services.ports import RelayUnavailable
+from annuaires.web import edge, forms, paths
 from annuaires.web.oidc import task_caller_allowed
 
 blueprint = Blueprint("tasks", __name__)
@@ -26,38 +25,34 @@ def only_the_scheduler_and_the_queues() -> None:
         raise Forbidden()
 
 
-@blueprint.post("/tasks/mailing/dispatch")
+@blueprint.post(paths.DISPATCH_TASK)
 def dispatch() -> Response:
     """Cloud Scheduler, every morning: this week's batches of the groups whose day has come."""
     return edge.answer(mailing.dispatch(edge.ctx()))
 
 
-@blueprint.post("/tasks/mailing/send")
+@blueprint.post(paths.SEND_TASK)
 def send() -> Response:
-    """Send what is due in one batch (and the week's others of its mailer, while time is left); a lost relay
-    answers 503, so that the queue tries again later."""
-    given, ctx = forms.parse(edge.json_body(), SEND_FIELDS), edge.ctx()
+    """Send what is due in one batch (and the week's others of its mailer, while time is left; what is left queues
+    its own task); a lost relay answers 503, so that the queue tries again later."""
+    given = forms.parse(edge.json_body(), SEND_FIELDS)
     try:
-        reports = sending.send_due(ctx, batch_id(given["group"], given["week"]))
-    except ConnectionLost as error:
+        reports = sending.send_week(edge.ctx(), given["group"], given["week"])
+    except RelayUnavailable as error:
         return edge.answer({"error": {"code": "relay_unavailable", "message": str(error)}}, 503)
-    for report in reports:
-        if report.next_at is not None:  # the rest of a batch, or its deferred recipients, in a task of their own
-            group, week = report.batch.split(":", 1)
-            ctx.queue.send_later(group, week, report.next_at if report.next_at > ctx.now() else None)
     first = reports[0]
     counts = {outcome: n for outcome, n in first.counts.items() if n}  # what this task changed in its batch
     return edge.answer({"batch": first.batch, "status": first.status, "counts": counts, "next_at": first.next_at,
                         "batches": len(reports)})
 
 
-@blueprint.post("/tasks/mail/sync")
+@blueprint.post(paths.MAIL_SYNC_TASK)
 def mail_sync_run() -> Response:
     """Cloud Scheduler, every ten minutes: the reference's changes since the last run (nothing to do when this
     instance follows none)."""
     ctx = edge.ctx()
-    if not ctx.config.mail_reference_url:
+    if ctx.reference_feed is None:
         return edge.answer({"following": None})
-    run = mail_sync.sync(ctx, mail_sync.reference_fetch(ctx.config.mail_reference_url, ctx.config.mail_reference_token))
+    run = mail_sync.sync(ctx, ctx.reference_feed)
     return edge.answer({"following": ctx.config.mail_reference_url, "applied": run.applied, "errors": len(run.errors),
                         "cursor": run.cursor})

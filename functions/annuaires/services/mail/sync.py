@@ -14,7 +14,6 @@ bounded size, stops when the reference's cursor does not move, and holds a lease
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -22,23 +21,19 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import requests
-
 from annuaires.services.context import Context
 from annuaires.services.mail import sync_states as states
 from annuaires.services.mail import values as mail_values
 from annuaires.services.mail.feed import PAGE
 from annuaires.services.mail.feed import STATES as SHARED  # the kinds a feed carries, and their schemas
 from annuaires.services.mail.sync_states import label
+from annuaires.services.ports import ReferenceFeed, ReferenceUnavailable
 from annuaires.store import mail as store
 from annuaires.store import mail_feed
 from annuaires.store.base import in_transaction, lookup
 from annuaires.store.mail import LOCAL, MailAccount, MailAddress, MailAlias, MailDomain, MailSite
 from annuaires.store.mail_sync import REFERENCE, RUNS, STATES, SyncError, SyncRun, SyncState, latest_runs
 
-TIMEOUT = (10, 60)  # seconds to connect to the reference, then between two pieces of a page
-PAGE_SECONDS = 120  # a page read at most this long (a reference trickling bytes does not hold a run)
-MAX_PAGE_BYTES = 8 * 1024 * 1024  # a page read at most this large (a legitimate one is well under 1 MiB)
 RUNS_KEPT = timedelta(days=30)
 WRITE = 500  # entities a commit
 MAX_PAGES = 1000  # a run stops there (half a million changes); the next goes on
@@ -48,40 +43,8 @@ MAX_CURSOR = 18  # digits of a cursor (as this instance's own feed reads them)
 ERRORS_KEPT = 100  # errors a run records one by one (the rest counted): a run stays one small entity
 log = logging.getLogger("annuaires.mail_sync")
 
-Fetch = Callable[[str], Any]  # a page of the reference's feed after a cursor (a dict, when the reference is one)
-
-
-class ReferenceUnavailable(Exception):
-    """The reference did not answer a page (down, refusing the token, too large, or not a feed)."""
-
-
 class LeaseLost(Exception):
     """Another run holds the lease now (this one outlived its own): it stops without moving the cursor."""
-
-
-def reference_fetch(url: str, token: str) -> Fetch:
-    """Pages of a reference's feed over HTTP, with its export token; each read in bounded size and time."""
-    def fetch(cursor: str) -> Any:
-        began = time.monotonic()
-        try:
-            with requests.get(f"{url}/api/mail/changes", params={"since": cursor}, timeout=TIMEOUT, stream=True,
-                              headers={"Authorization": f"Bearer {token}"}) as answer:
-                if answer.status_code != 200:
-                    raise ReferenceUnavailable(f"the reference answers {answer.status_code}")
-                body = bytearray()
-                for piece in answer.iter_content(64 * 1024):
-                    body += piece
-                    if len(body) > MAX_PAGE_BYTES:
-                        raise ReferenceUnavailable(f"the reference's page is larger than {MAX_PAGE_BYTES // 2**20} MiB")
-                    if time.monotonic() - began > PAGE_SECONDS:
-                        raise ReferenceUnavailable(f"the reference's page took more than {PAGE_SECONDS} s")
-        except requests.RequestException as error:
-            raise ReferenceUnavailable(f"the reference does not answer ({type(error).__name__})") from error
-        try:
-            return json.loads(body)
-        except (ValueError, RecursionError):
-            raise ReferenceUnavailable("the reference's answer is not a change feed") from None
-    return fetch
 
 
 def _is_cursor(value: Any) -> bool:
@@ -103,7 +66,7 @@ def _page(page: Any, cursor: str) -> tuple[list[Any], str, bool]:
     return page["changes"], after, more
 
 
-def sync(ctx: Context, fetch: Fetch, max_pages: int = MAX_PAGES) -> SyncRun:
+def sync(ctx: Context, feed: ReferenceFeed, max_pages: int = MAX_PAGES) -> SyncRun:
     """One run: every page since our cursor (at most `max_pages`), applied; the run recorded, errors and all,
     whatever the reference sent (never an exception). A run that finds another one under way does not start."""
     began, at, holder = time.monotonic(), ctx.now(), uuid.uuid4().hex
@@ -115,7 +78,7 @@ def sync(ctx: Context, fetch: Fetch, max_pages: int = MAX_PAGES) -> SyncRun:
         if not leased:
             run.errors.append(SyncError("", "another run is under way: this one did not start"))
         else:
-            _pages(ctx, fetch, run, holder, max_pages, began)
+            _pages(ctx, feed, run, holder, max_pages, began)
     except ReferenceUnavailable as error:
         run.errors.append(SyncError("", str(error)))
     except LeaseLost:
@@ -135,13 +98,13 @@ def sync(ctx: Context, fetch: Fetch, max_pages: int = MAX_PAGES) -> SyncRun:
     return run
 
 
-def _pages(ctx: Context, fetch: Fetch, run: SyncRun, holder: str, max_pages: int, began: float) -> None:
+def _pages(ctx: Context, feed: ReferenceFeed, run: SyncRun, holder: str, max_pages: int, began: float) -> None:
     """The pages since the run's cursor, each applied then its cursor saved, until the reference has no more."""
     for _ in range(max_pages):
         if time.monotonic() - began > RUN_SECONDS:
             run.errors.append(SyncError("", f"stopped after {RUN_SECONDS} s: the next run goes on"))
             return
-        changes, cursor, more = _page(fetch(run.cursor), run.cursor)
+        changes, cursor, more = _page(feed(run.cursor), run.cursor)
         applied, errors = apply(ctx, changes)
         run.applied += applied
         run.errors += errors

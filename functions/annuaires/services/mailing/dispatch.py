@@ -13,7 +13,7 @@ from annuaires.services.values import NO_MAILER, WEEKDAYS
 from annuaires.store import directories, groups
 from annuaires.store import mailing as store
 from annuaires.store.base import in_transaction
-from annuaires.store.mailing import Batch
+from annuaires.store.mailing import Batch, BatchStatus
 
 PAGE = 500
 GROUPS_PER_TRANSACTION = 25  # the emulator's limit of entity groups in one transaction (each batch is one)
@@ -94,7 +94,7 @@ def dispatch(ctx: Context) -> dict:
         while True:
             codes, cursor = groups.due_on(ctx.client, day, PAGE, cursor)
             for batch, new in make_batches(ctx, codes, week).values():
-                if batch is None or batch.status == "done":
+                if batch is None or batch.status == BatchStatus.DONE:
                     continue
                 made += new
                 ctx.queue.send_later(batch.group, batch.week)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from annuaires.adapters import smtp_relay as smtp
 from annuaires.services.context import Context
+from annuaires.services.ports import deliverable
 from annuaires.store import messages
 from annuaires.store.groups import Group
 from annuaires.store.members import Member
@@ -42,7 +42,7 @@ def unsubscribe_token(ctx: Context, group: str, member_id: int, key: bytes | Non
 
 def unsubscribe_path(ctx: Context, group: str, member_id: int) -> str:
     """The one-click unsubscribe address of one member, on this service."""
-    return f"/unsubscribe/{group}/{member_id}/{unsubscribe_token(ctx, group, member_id)}"
+    return ctx.links.unsubscribe(group, member_id, unsubscribe_token(ctx, group, member_id))
 
 
 def render_subject(group: Group, message: messages.Message) -> str:
@@ -93,9 +93,9 @@ class Weekly:
 
         Raises ValueError for an address that cannot travel in plain SMTP (not ASCII, spaces, brackets).
         """
-        if not smtp.deliverable(member.email):
+        if not deliverable(member.email):
             raise ValueError(f"address not deliverable over SMTP without SMTPUTF8: {member.email!r}")
-        url = self.ctx.config.public_url + unsubscribe_path(self.ctx, self.group.code, member.id)
+        url = self.ctx.links.absolute(unsubscribe_path(self.ctx, self.group.code, member.id))
         text, html = _bodies(self.group, self.message, self.paragraphs, member.name, url)
         head = (self.sender + _header("To", _mailbox(member.name, member.email)) + self.subject
                 + f"Date: {format_datetime(at)}\r\n" + f"Message-ID: {make_msgid(domain=self.domain)}\r\n"
@@ -139,4 +139,4 @@ def preview(ctx: Context, group: Group, shown: dict | None = None) -> dict[str, 
         message = messages.Message(group.code, shown["subject"], shown["body"])
     else:
         message = messages.SCHEMA.get(ctx.client, group.code) or messages.Message(group.code)
-    return render(group, message, SAMPLE_NAME, ctx.config.public_url + "/unsubscribe/…")
+    return render(group, message, SAMPLE_NAME, ctx.links.unsubscribe_sample())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from email.utils import getaddresses
 
-from annuaires.adapters.secrets_box import SecretBox
 from annuaires.services import audit, values, versions
 from annuaires.services.context import Context
 from annuaires.services.errors import InvalidInput, NotFound
@@ -100,7 +99,7 @@ def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict, 
         password = ""  # no username: a relay without authentication
     if password and not ctx.config.secrets_key:
         raise InvalidInput({"password": "no_secrets_key"})
-    sealed = SecretBox(ctx.config.secrets_key).seal(password, letter) if password else None
+    sealed = ctx.secrets.seal(password, letter) if password else None
 
     def work() -> Mailer:
         mailer = mailers.SCHEMA.get(ctx.client, letter) or Mailer(letter)

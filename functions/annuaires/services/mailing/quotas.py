@@ -55,7 +55,7 @@ class Allowance:
         return granted
 
     def unused(self, count: int) -> None:
-        """Messages granted but not sent (their claims given back): they go back to the day's pocket."""
+        """Messages granted but not sent (their recipients given back): they go back to the day's pocket."""
         if self.mailer.per_day:
             self.day_left += count
 

@@ -1,7 +1,7 @@
-"""A batch's recipients, in chunks: made once, claimed before they are sent, recorded after (A13).
+"""A batch's recipients, in chunks: made once, taken by a worker before they are sent, recorded after (A13).
 
-Only pending (or due deferred) recipients can be claimed, in a transaction, by one worker at a time: two
-workers never claim one recipient. A claim whose worker stopped before recording the outcomes becomes
+Only pending (or due deferred) recipients can be taken, in a transaction, by one worker at a time: two
+workers never take one recipient. Recipients whose worker stopped before recording their outcomes become
 `unknown` after a lease, never sent again on its own.
 """
 
@@ -16,10 +16,10 @@ from annuaires.services.context import Context
 from annuaires.store import mailing as store
 from annuaires.store import members
 from annuaires.store.base import in_transaction, until_available
-from annuaires.store.mailing import Batch, Chunk, Recipient
+from annuaires.store.mailing import Batch, BatchStatus, Chunk, ChunkState, Outcome, Recipient, RecipientState
 from annuaires.store.members import Member
 
-LEASE = timedelta(minutes=15)  # longer than a task may run: a claim older than this lost its worker
+LEASE = timedelta(minutes=15)  # longer than a task may run: a chunk taken longer ago than this lost its worker
 FIRST_RETRY = timedelta(minutes=5)  # a deferred recipient is tried again after 5, 10, 20, 40… minutes, the same day
 KEPT = timedelta(weeks=12)  # batches and their recipients, then Datastore's TTL deletes them
 MEMBERS_PAGE = 500
@@ -27,17 +27,17 @@ UNKNOWN_TEXT = "outcome unknown: the sending stopped before its answer was recor
 
 
 @dataclass
-class Claimed:
-    """A chunk claimed by one worker: the recipients it sends, the state each had, and what became of them."""
+class Taken:
+    """A chunk taken by one worker: the recipients it sends, the state each had, and what became of them."""
 
     chunk: Chunk
     due: list[Recipient]
     before: dict[int, str]
-    outcomes: dict[int, tuple[str, str, datetime]] = field(default_factory=dict)  # member → outcome, text, time
+    outcomes: dict[int, tuple[Outcome, str, datetime]] = field(default_factory=dict)  # member → outcome, text, time
 
 
-def make(ctx: Context, batch: Batch, worker: str) -> list[Claimed]:
-    """The chunks of the batch's active members, made once, claimed by the worker that makes them (one write
+def make(ctx: Context, batch: Batch, worker: str) -> list[Taken]:
+    """The chunks of the batch's active members, made once, taken by the worker that makes them (one write
     fewer each); none when another worker made them or is making them."""
     at = ctx.now()
     first, cursor = members.any_order(ctx.client, batch.group, limit=MEMBERS_PAGE)
@@ -67,7 +67,7 @@ def _make_large(ctx: Context, batch: Batch, page: list[Member], cursor: str | No
         fresh = store.BATCHES.get(ctx.client, batch_id)
         if fresh.recipients_made or _made_elsewhere(fresh, worker, at):
             return False
-        fresh.maker, fresh.making_since, fresh.status, fresh.started = worker, at, "sending", fresh.started or at
+        fresh.maker, fresh.making_since, fresh.status, fresh.started = worker, at, BatchStatus.SENDING, fresh.started or at
         store.BATCHES.put(ctx.client, fresh)
         return True
 
@@ -98,124 +98,125 @@ def _made_elsewhere(batch: Batch, worker: str, at: datetime) -> bool:
 
 def _made(batch: Batch, at: datetime) -> Batch:
     batch.recipients_made, batch.maker, batch.making_since = True, "", None
-    batch.status, batch.started = "sending", batch.started or at
+    batch.status, batch.started = BatchStatus.SENDING, batch.started or at
     return batch
 
 
 def _chunked(batch_id: str, page: list[Member], first_number: int, worker: str, at: datetime) -> list[Chunk]:
-    """Chunks of up to CHUNK members, claimed by `worker`."""
-    return [Chunk(first_number + n, batch_id, [Recipient(m.id, m.name, m.email, store.CLAIMED) for m in page[i:i + store.CHUNK]],
-                  store.CLAIMED, worker, at, expires=at + KEPT)
+    """Chunks of up to CHUNK members, taken by `worker`."""
+    return [Chunk(first_number + n, batch_id,
+                  [Recipient(m.id, m.name, m.email, RecipientState.TAKEN) for m in page[i:i + store.CHUNK]],
+                  ChunkState.TAKEN, worker, at, expires=at + KEPT)
             for n, i in enumerate(range(0, len(page), store.CHUNK))]
 
 
-def _owned(chunk: Chunk) -> Claimed:
-    return Claimed(chunk, list(chunk.recipients), {r.member: store.PENDING for r in chunk.recipients})
+def _owned(chunk: Chunk) -> Taken:
+    return Taken(chunk, list(chunk.recipients), {r.member: RecipientState.PENDING for r in chunk.recipients})
 
 
 def _due(recipient: Recipient, at: datetime) -> bool:
-    return recipient.status == store.PENDING or (
-        recipient.status == store.DEFERRED and recipient.next_try is not None and recipient.next_try <= at)
+    return recipient.status == RecipientState.PENDING or (
+        recipient.status == Outcome.DEFERRED and recipient.next_try is not None and recipient.next_try <= at)
 
 
-def claim(ctx: Context, batch_id: str, worker: str) -> Claimed | None:
-    """Claim one chunk with recipients due now, or None when the batch has none left to claim.
+def take(ctx: Context, batch_id: str, worker: str) -> Taken | None:
+    """Take one chunk with recipients due now, or None when the batch has none left to take.
 
-    The query outside the transaction only names candidates: the transaction reads each again and claims
+    The query outside the transaction only names candidates: the transaction reads each again and takes
     it only if it is still free (queries inside transactions cost the emulator dearly; lookups do not).
     """
     while True:
         at = ctx.now()
-        candidates = (store.chunks_in(ctx.client, batch_id, store.PENDING, 3)
-                      or store.chunks_in(ctx.client, batch_id, store.WAITING, 3, before=("due_at", at)))
+        candidates = (store.chunks_in(ctx.client, batch_id, ChunkState.PENDING, 3)
+                      or store.chunks_in(ctx.client, batch_id, ChunkState.WAITING, 3, before=("due_at", at)))
         if not candidates:
             return None
         for candidate in candidates:
-            claimed = in_transaction(ctx.client, lambda number=candidate.number, at=at: _take(ctx, batch_id, number, worker, at),
-                                     lookup_first=True)
-            if claimed is not None:
-                return claimed
+            taken = in_transaction(ctx.client, lambda number=candidate.number, at=at: _take_chunk(ctx, batch_id, number, worker, at),
+                                   lookup_first=True)
+            if taken is not None:
+                return taken
         # every candidate was taken meanwhile: look again
 
 
-def _take(ctx: Context, batch_id: str, number: int, worker: str, at: datetime) -> Claimed | None:
+def _take_chunk(ctx: Context, batch_id: str, number: int, worker: str, at: datetime) -> Taken | None:
     chunk = store.CHUNKS.get(ctx.client, number, batch_id)
-    if chunk is None or chunk.state == store.CLAIMED:
+    if chunk is None or chunk.state == ChunkState.TAKEN:
         return None
     due = [r for r in chunk.recipients if _due(r, at)]
     if not due:
         return None
     before = {r.member: r.status for r in due}
     for recipient in due:
-        recipient.status = store.CLAIMED
-    chunk.state, chunk.claim, chunk.claimed_at = store.CLAIMED, worker, at
+        recipient.status = RecipientState.TAKEN
+    chunk.state, chunk.claim, chunk.claimed_at = ChunkState.TAKEN, worker, at
     store.CHUNKS.put(ctx.client, chunk)
-    return Claimed(chunk, due, before)
+    return Taken(chunk, due, before)
 
 
-def record(ctx: Context, claimed: Claimed, worker: str) -> None:
-    """Write what became of a claimed chunk's recipients; those not tried are given back, as they were. Written
-    again while Datastore does not answer (merging is idempotent): a claim left behind would wait for its lease,
+def record(ctx: Context, taken: Taken, worker: str) -> None:
+    """Write what became of a taken chunk's recipients; those not tried are given back, as they were. Written
+    again while Datastore does not answer (merging is idempotent): a chunk left taken would wait for its lease,
     and its recipients' outcomes would be lost."""
 
     def work() -> None:
-        chunk = store.CHUNKS.get(ctx.client, claimed.chunk.number, claimed.chunk.batch)
+        chunk = store.CHUNKS.get(ctx.client, taken.chunk.number, taken.chunk.batch)
         if chunk is not None:
-            store.CHUNKS.put(ctx.client, merge(ctx, chunk, claimed, worker))
+            store.CHUNKS.put(ctx.client, merge(ctx, chunk, taken, worker))
 
     until_available(lambda: in_transaction(ctx.client, work, lookup_first=True))
 
 
-def merge(ctx: Context, chunk: Chunk, claimed: Claimed, worker: str) -> Chunk:
-    """The chunk as stored now, with what became of the recipients this worker claimed in it."""
+def merge(ctx: Context, chunk: Chunk, taken: Taken, worker: str) -> Chunk:
+    """The chunk as stored now, with what became of the recipients this worker took in it."""
     for recipient in chunk.recipients:
-        if recipient.member in claimed.outcomes:
-            _apply(ctx, recipient, *claimed.outcomes[recipient.member])
-        elif recipient.member in claimed.before and recipient.status == store.CLAIMED and chunk.claim == worker:
-            recipient.status = claimed.before[recipient.member]
+        if recipient.member in taken.outcomes:
+            _apply(ctx, recipient, *taken.outcomes[recipient.member])
+        elif recipient.member in taken.before and recipient.status == RecipientState.TAKEN and chunk.claim == worker:
+            recipient.status = taken.before[recipient.member]
     if chunk.claim == worker:
         chunk.claim = ""
     chunk.settle()
     return chunk
 
 
-def _apply(ctx: Context, recipient: Recipient, outcome: str, text: str, at: datetime) -> None:
+def _apply(ctx: Context, recipient: Recipient, outcome: Outcome, text: str, at: datetime) -> None:
     recipient.status, recipient.anomaly, recipient.at = outcome, text, at
     recipient.attempts += 1
     recipient.next_try = None
-    if outcome == store.DEFERRED:
+    if outcome == Outcome.DEFERRED:
         retry = at + FIRST_RETRY * 2 ** (recipient.attempts - 1)
         zone = ZoneInfo(ctx.config.timezone)
         if retry.astimezone(zone).date() == at.astimezone(zone).date():  # retried within the day, then left
             recipient.next_try = retry
 
 
-def release(ctx: Context, owned: Iterable[Claimed]) -> None:
+def release(ctx: Context, owned: Iterable[Taken]) -> None:
     """Give back chunks this worker made and did not hand out (nobody else can have touched them)."""
     chunks = [c.chunk for c in owned]
     for chunk in chunks:
         for recipient in chunk.recipients:
-            if recipient.status == store.CLAIMED:
-                recipient.status = store.PENDING
+            if recipient.status == RecipientState.TAKEN:
+                recipient.status = RecipientState.PENDING
         chunk.claim = ""
         chunk.settle()
     store.put_chunks(ctx.client, chunks)
 
 
 def expire(ctx: Context, batch_id: str) -> int:
-    """Claims older than the lease lost their worker between the SMTP answers and their record: outcome
+    """Chunks taken longer ago than the lease lost their worker between the SMTP answers and their record: outcome
     unknown, never resent on its own. How many recipients."""
     at = ctx.now()
     cutoff = at - LEASE
-    stale = store.chunks_in(ctx.client, batch_id, store.CLAIMED, 50, before=("claimed_at", cutoff))
+    stale = store.chunks_in(ctx.client, batch_id, ChunkState.TAKEN, 50, before=("claimed_at", cutoff))
 
     def work(number: int) -> int:
         chunk, lost = store.CHUNKS.get(ctx.client, number, batch_id), 0
-        if chunk is None or chunk.state != store.CLAIMED or chunk.claimed_at is None or chunk.claimed_at > cutoff:
+        if chunk is None or chunk.state != ChunkState.TAKEN or chunk.claimed_at is None or chunk.claimed_at > cutoff:
             return 0
         for recipient in chunk.recipients:
-            if recipient.status == store.CLAIMED:
-                recipient.status, recipient.at, recipient.anomaly, lost = store.UNKNOWN, at, UNKNOWN_TEXT, lost + 1
+            if recipient.status == RecipientState.TAKEN:
+                recipient.status, recipient.at, recipient.anomaly, lost = Outcome.UNKNOWN, at, UNKNOWN_TEXT, lost + 1
         chunk.claim = ""
         chunk.settle()
         store.CHUNKS.put(ctx.client, chunk)

@@ -14,9 +14,10 @@ from annuaires.store import groups
 from annuaires.store import mailing as store
 from annuaires.store.base import in_transaction
 from annuaires.store.groups import Group
+from annuaires.store.mailing import BatchStatus, Outcome, RecipientState
 
 WEEKS_SHOWN = 12
-NOT_SENT = (store.DEFERRED, store.REFUSED, store.ERROR, store.UNKNOWN)
+NOT_SENT = (Outcome.DEFERRED, Outcome.REFUSED, Outcome.ERROR, Outcome.UNKNOWN)
 HELD_CAUSES = store.HELD_CAUSES  # what a batch's "held" may say (batch_view)
 
 
@@ -26,7 +27,7 @@ def batch_view(batch: store.Batch) -> dict:
             "status": batch.status, "sent": batch.sent, "deferred": batch.deferred, "refused": batch.refused,
             "errors": batch.errors, "unknown": batch.unknown,
             "held": {"cause": batch.held, "until": batch.resumes_at, "detail": batch.held_detail}
-            if batch.held and batch.status != "done" else None}
+            if batch.held and batch.status != BatchStatus.DONE else None}
 
 
 def _in_charge(principal: Principal, group: Group | None) -> bool:
@@ -85,7 +86,7 @@ def resend(ctx: Context, principal: Principal, code: str) -> dict:
         for status, n in reset.items():
             setattr(fresh, _counter(status), getattr(fresh, _counter(status)) - n)
         if reset:
-            fresh.status, fresh.finished = "sending", None
+            fresh.status, fresh.finished = BatchStatus.SENDING, None
         return store.BATCHES.put(ctx.client, fresh)
 
     fresh = in_transaction(ctx.client, work)
@@ -103,14 +104,14 @@ def _back_to_pending(ctx: Context, batch: str, number: int) -> Counter:
     again = [r for r in chunk.recipients if r.status in NOT_SENT]
     left = Counter(r.status for r in again)
     for recipient in again:
-        recipient.status, recipient.next_try = store.PENDING, None
+        recipient.status, recipient.next_try = RecipientState.PENDING, None
     chunk.settle()
     store.CHUNKS.put(ctx.client, chunk)
     return left
 
 
 def _counter(status: str) -> str:
-    return "errors" if status == store.ERROR else status
+    return "errors" if status == Outcome.ERROR else status
 
 
 def group_summary(ctx: Context, group: Group) -> dict | None:

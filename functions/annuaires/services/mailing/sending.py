@@ -1,104 +1,93 @@
 """A send task: the week's e-mails of a batch over one SMTP connection, exactly once per member (A13).
 
 The SMTP connection never waits for Datastore: a thread of the worker's own does every Datastore call in
-order (claim the next chunk while the current one is being sent, record a chunk once it is sent, add up a
-batch when its last chunk is recorded). When its batch is done the task goes on with the week's batches of
-the same mailer not started yet, over the same connection (the emulator's queue delivers one task at a
-time: draining saves a task and a connection per batch).
+order (take the next chunk while the current one is being sent, record a chunk once it is sent, add up a
+batch when its last chunk is recorded); the ledger counts. When its batch is done the task goes on with the
+week's batches of the same mailer not started yet, over the same connection (the emulator's queue delivers
+one task at a time: draining saves a task and a connection per batch). What is left queues its own next task.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import smtplib
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from annuaires.adapters import smtp_relay as smtp
-from annuaires.adapters.secrets_box import SecretBox
 from annuaires.services.context import Context
 from annuaires.services.errors import NotFound
 from annuaires.services.mailing import email as weekly_email
 from annuaires.services.mailing import quotas, recipients
-from annuaires.services.mailing.recipients import Claimed
+from annuaires.services.mailing.ledger import BatchLedger, Ledger, Report
+from annuaires.services.mailing.recipients import Taken
+from annuaires.services.ports import RelayConnection, RelayUnavailable
 from annuaires.store import groups, mailers, messages
 from annuaires.store import mailing as store
 from annuaires.store.base import Schema, in_transaction, reading
 from annuaires.store.mailers import Mailer
-from annuaires.store.mailing import Batch
+from annuaires.store.mailing import Batch, BatchStatus, Outcome
 from annuaires.store.members import Member
 
 BUDGET_SECONDS = 300  # a task sends for this long at most, then the rest goes to the next task
-CHECK_BACK = timedelta(minutes=1)  # when another worker holds claims of the batch
 DRAIN_LOOKAHEAD = 20  # batches looked for (and read) at once
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Report:
-    """What one send task did in one batch, and when the batch wants its next task (None: done)."""
-
-    batch: str
-    counts: Counter = field(default_factory=Counter)
-    status: str = ""
-    next_at: datetime | None = None
-
-
-@dataclass
 class Opened:
-    """A batch being sent: what each of its e-mails needs, and how far its chunks went."""
+    """A batch being sent: what each of its e-mails needs, its chunks this worker made, and its ledger."""
 
     batch: Batch
     email: weekly_email.Weekly
     mailer: Mailer
-    report: Report
-    owned: list[Claimed] = field(default_factory=list)  # made (claimed) by this worker, not handed out yet
-    made: list[int] | None = None  # every chunk of the batch, when this worker made them all
-    handed: int = 0  # chunks handed to the sending
-    recorded: int = 0
-    exhausted: bool = False  # nothing more to claim in it for this task
+    ledger: BatchLedger
+    owned: list[Taken] = field(default_factory=list)  # made (so taken) by this worker, not handed out yet
 
 
 @dataclass
 class Work:
-    """One claimed chunk for the sending: how many of its recipients the mailer's limits let go now."""
+    """One taken chunk for the sending: how many of its recipients the mailer's limits let go now."""
 
     opened: Opened
-    claimed: Claimed
+    taken: Taken
     allowed: int
 
 
-def send_due(ctx: Context, batch_id: str, *, budget_seconds: float = BUDGET_SECONDS,
-             connect: Callable[[Mailer, str], smtplib.SMTP] = smtp.connect) -> list[Report]:
+def send_week(ctx: Context, group: str, week: str) -> list[Report]:
+    """The send task of a group's batch of one week (see send_due)."""
+    return send_due(ctx, store.batch_id(group, week))
+
+
+def send_due(ctx: Context, batch_id: str, *, budget_seconds: float = BUDGET_SECONDS) -> list[Report]:
     """Send a batch, then the week's others of its mailer not started yet, while time is left; a report per batch.
-    Raises smtp.ConnectionLost (nothing lost) to be retried."""
-    return Worker(ctx, batch_id, budget_seconds, connect).run()
+    What is left (the rest of a batch, or its deferred recipients) is queued as a task of its own. Raises
+    RelayUnavailable (nothing lost) to be retried."""
+    reports = Worker(ctx, batch_id, budget_seconds).run()
+    for report in reports:
+        if report.next_at is not None:
+            at = report.next_at if report.next_at > ctx.now() else None
+            ctx.queue.send_later(store.group_of(report.batch), store.week_of(report.batch), at)
+    return reports
 
 
 class Worker:
-    """One send task: its claims' token, its time budget, its connection, its Datastore thread."""
+    """One send task: its token on the chunks it takes, its time budget, its connection, its Datastore thread."""
 
-    def __init__(self, ctx: Context, batch_id: str, budget_seconds: float,
-                 connect: Callable[[Mailer, str], smtplib.SMTP]) -> None:
-        self.ctx, self.connect = ctx, connect
+    def __init__(self, ctx: Context, batch_id: str, budget_seconds: float) -> None:
+        self.ctx, self.ledger = ctx, Ledger()
         self.token, self.deadline = secrets.token_urlsafe(9), time.monotonic() + budget_seconds
         self.first, self.upcoming_ids, self.seen = batch_id, [batch_id], set()
         self.read_ahead: dict[str, tuple] = {}
         self.drain: tuple[str, str] | None = None  # the week and mailer of the first batch
         self.current: Opened | None = None
         self.stopped = False
-        self.capped_until: datetime | None = None  # a mailer's limit was reached: its batches wait until then
-        self.reports: list[Report] = []
         self.mailers: dict[str, Mailer | None] = {}
         self.allowances: dict[str, quotas.Allowance] = {}
-        self.connection: smtplib.SMTP | None = None
-        self.relay_error = ""
+        self.connection: RelayConnection | None = None
         self.datastore = ThreadPoolExecutor(1, thread_name_prefix="datastore")
         self.jobs: list[Future] = []
 
@@ -112,37 +101,36 @@ class Worker:
                 work = current.result()
                 if work is None:
                     break
-                upcoming = self.datastore.submit(self._next_work)  # claimed while this chunk is sent
+                upcoming = self.datastore.submit(self._next_work)  # taken while this chunk is sent
                 try:
                     self._send(work)
                 finally:
                     self._later(self._record, work)
         finally:
             self._wind_up(upcoming)
-        return self.reports
+        return self.ledger.reports
 
     def _send(self, work: Work) -> None:
-        claimed, mail = work.claimed, work.opened.email
-        for recipient in claimed.due[:work.allowed]:
+        taken, mail = work.taken, work.opened.email
+        for recipient in taken.due[:work.allowed]:
             at = self.ctx.now()
             try:
                 data = mail.compose(Member(recipient.member, mail.group.code, recipient.name, recipient.email), at)
             except ValueError as error:
-                claimed.outcomes[recipient.member] = (store.ERROR, str(error)[:500], at)
+                taken.outcomes[recipient.member] = (Outcome.ERROR, str(error)[:500], at)
                 continue
             try:
-                outcome, text = smtp.send(self._connection(work.opened.mailer), mail.sender_address, recipient.email, data)
-            except smtp.ConnectionLost as error:
-                self.relay_error = str(error)[:500]  # shown with the batch until a later task reaches the relay
+                outcome, text = self._connection(work.opened.mailer).send(mail.sender_address, recipient.email, data)
+            except RelayUnavailable as error:
+                self.ledger.relay_error = str(error)[:500]
                 self._drop_connection()
                 raise
-            claimed.outcomes[recipient.member] = (outcome, text, at)
+            taken.outcomes[recipient.member] = (outcome, text, at)
 
-    def _connection(self, mailer: Mailer) -> smtplib.SMTP:
+    def _connection(self, mailer: Mailer) -> RelayConnection:
         if self.connection is None:
-            box = SecretBox(self.ctx.config.secrets_key)
-            password = box.open(mailer.password_sealed, mailer.letter) if mailer.password_sealed else ""
-            self.connection = self.connect(mailer, password)
+            password = self.ctx.secrets.open(mailer.password_sealed, mailer.letter) if mailer.password_sealed else ""
+            self.connection = self.ctx.relay.connect(mailer, password)
         return self.connection
 
     def _drop_connection(self) -> None:
@@ -154,20 +142,20 @@ class Worker:
         self.jobs.append(self.datastore.submit(job, *args))
 
     def _wind_up(self, upcoming: Future | None) -> None:
-        """Give back what was claimed and not sent, record what was, add up the batches; then raise what the
+        """Give back what was taken and not sent, record what was, add up the batches; then raise what the
         Datastore thread met."""
-        if upcoming is not None:  # the sending stopped early: the chunk claimed ahead goes back
+        if upcoming is not None:  # the sending stopped early: the chunk taken ahead goes back
             try:
                 ahead = upcoming.result()
             except Exception:  # the error the sending stopped on is the one raised
-                log.exception("claiming ahead failed while the sending stopped")
+                log.exception("taking ahead failed while the sending stopped")
                 ahead = None
             if ahead is not None:
                 self._later(self._record, ahead)
         self._later(self._stop)
         self.datastore.shutdown(wait=True)
         if self.connection is not None:
-            smtp.quit(self.connection)
+            self.connection.quit()
         for job in self.jobs:
             job.result()  # raises the first error of a record or an addition
 
@@ -181,23 +169,23 @@ class Worker:
                     return None
             opened = self.current
             if opened.owned:
-                claimed = opened.owned.pop(0)
-            elif opened.made is not None:
-                claimed = None  # it made them all and handed them all: nothing else can be due in it now
+                taken = opened.owned.pop(0)
+            elif opened.ledger.made is not None:
+                taken = None  # it made them all and handed them all: nothing else can be due in it now
             else:
-                claimed = recipients.claim(self.ctx, opened.batch.id, self.token)
-            if claimed is None:
+                taken = recipients.take(self.ctx, opened.batch.id, self.token)
+            if taken is None:
                 self._exhaust(opened)
                 continue
             allowance = self._allowance(opened.mailer)
-            allowed = allowance.take(len(claimed.due))
-            if allowed < len(claimed.due):  # the mailer's limit is reached: its batches wait for it to open again
-                self.capped_until, self.stopped = allowance.resume_at, True
+            allowed = allowance.take(len(taken.due))
+            if allowed < len(taken.due):  # the mailer's limit is reached: its batches wait for it to open again
+                self.ledger.capped_until, self.stopped = allowance.resume_at, True
             if allowed == 0:
-                recipients.record(self.ctx, claimed, self.token)  # given back
+                recipients.record(self.ctx, taken, self.token)  # given back
                 return None
-            opened.handed += 1
-            return Work(opened, claimed, allowed)
+            opened.ledger.hand()
+            return Work(opened, taken, allowed)
         return None
 
     def _open_next(self) -> Opened | None:
@@ -225,23 +213,22 @@ class Worker:
             if batch_id == self.first:
                 raise NotFound()
             return None
-        report = Report(batch_id)
-        self.reports.append(report)
+        ledger = self.ledger.open(batch_id)
         if batch_id == self.first:
             self.drain = (batch.week, batch.mailer)
-        if batch.status == "done":
-            report.status = "done"
+        if batch.status == BatchStatus.DONE:
+            ledger.settled((BatchStatus.DONE, None))
             return None
         mailer = self._mailer(batch.mailer)
         if group is None or mailer is None or not mailer.smtp_host:
-            raise smtp.ConnectionLost(f"mailer {batch.mailer} is not configured")
-        opened = Opened(batch, weekly_email.Weekly(self.ctx, group, message, mailer.sender), mailer, report)
+            raise RelayUnavailable(f"mailer {batch.mailer} is not configured")
+        opened = Opened(batch, weekly_email.Weekly(self.ctx, group, message, mailer.sender), mailer, ledger)
         if batch.recipients_made:
-            report.counts[store.UNKNOWN] += recipients.expire(self.ctx, batch_id)  # only a started batch has old claims
+            ledger.unknown(recipients.expire(self.ctx, batch_id))  # only a started batch has chunks of lost workers
         else:
             opened.owned = recipients.make(self.ctx, batch, self.token)
             if opened.owned:
-                opened.made = [c.chunk.number for c in opened.owned]
+                ledger.made = [c.chunk.number for c in opened.owned]
         return opened
 
     def _read(self, batch_ids: list[str]) -> dict[str, tuple[Batch | None, groups.Group | None, messages.Message]]:
@@ -268,26 +255,19 @@ class Worker:
         return self.allowances[mailer.letter]
 
     def _record(self, work: Work) -> None:
-        opened = work.opened
-        if opened.exhausted and opened.recorded + 1 == opened.handed and opened.made is not None:
+        ledger = work.opened.ledger
+        if ledger.closing():
             self._record_and_add_up(work)  # the batch's last chunk, all of them made here: one transaction
         else:
-            recipients.record(self.ctx, work.claimed, self.token)
-        counts = opened.report.counts
-        for member, (outcome, _, _) in work.claimed.outcomes.items():
-            counts[outcome] += 1
-            if work.claimed.before[member] == store.DEFERRED:
-                counts[store.DEFERRED] -= 1  # it was counted deferred: it is counted by its new outcome now
-        opened.recorded += 1
-        if opened.exhausted and opened.recorded == opened.handed and opened.report.status == "":
-            self._add_up(opened)
+            recipients.record(self.ctx, work.taken, self.token)
+        if ledger.record(work.taken.outcomes, work.taken.before):
+            self._add_up(work.opened)
 
     def _exhaust(self, opened: Opened) -> None:
-        """Nothing more to claim in this batch: it is added up once the chunks handed out are recorded."""
-        opened.exhausted = True
+        """Nothing more to take in this batch: it is added up once the chunks handed out are recorded."""
         if opened is self.current:
             self.current = None
-        if opened.recorded == opened.handed:
+        if opened.ledger.exhaust():
             self._add_up(opened)
 
     def _stop(self) -> None:
@@ -307,45 +287,23 @@ class Worker:
         """
         at = self.ctx.now()
 
-        def work() -> tuple[str, datetime | None]:
+        def work() -> tuple[BatchStatus, datetime | None]:
             batch = store.BATCHES.get(self.ctx.client, opened.batch.id)
-            standing = self._settle(batch, store.chunks_of(self.ctx.client, opened.batch.id), at)
+            standing = self.ledger.settle(batch, store.chunks_of(self.ctx.client, opened.batch.id), at)
             store.BATCHES.put(self.ctx.client, batch)
             return standing
 
-        opened.report.status, opened.report.next_at = in_transaction(self.ctx.client, work, lookup_first=True)
+        opened.ledger.settled(in_transaction(self.ctx.client, work, lookup_first=True))
 
     def _record_and_add_up(self, work: Work) -> None:
         opened = work.opened
 
-        def transaction() -> tuple[str, datetime | None]:
-            batch, chunks = store.batch_with_chunks(self.ctx.client, opened.batch.id, opened.made or [])
-            mine = next(c for c in chunks if c.number == work.claimed.chunk.number)
-            store.CHUNKS.put(self.ctx.client, recipients.merge(self.ctx, mine, work.claimed, self.token))
-            standing = self._settle(batch, chunks, self.ctx.now())
+        def transaction() -> tuple[BatchStatus, datetime | None]:
+            batch, chunks = store.batch_with_chunks(self.ctx.client, opened.batch.id, opened.ledger.made or [])
+            mine = next(c for c in chunks if c.number == work.taken.chunk.number)
+            store.CHUNKS.put(self.ctx.client, recipients.merge(self.ctx, mine, work.taken, self.token))
+            standing = self.ledger.settle(batch, chunks, self.ctx.now())
             store.BATCHES.put(self.ctx.client, batch)
             return standing
 
-        opened.report.status, opened.report.next_at = in_transaction(self.ctx.client, transaction, lookup_first=True)
-
-    def _settle(self, batch: Batch, chunks: list[store.Chunk], at: datetime) -> tuple[str, datetime | None]:
-        """Set a batch's counters and status from its chunks; its status and when its next task should come."""
-        counts = Counter(r.status for chunk in chunks for r in chunk.recipients)
-        batch.sent, batch.deferred, batch.refused = counts[store.SENT], counts[store.DEFERRED], counts[store.REFUSED]
-        batch.errors, batch.unknown = counts[store.ERROR], counts[store.UNKNOWN]
-        states = {chunk.state for chunk in chunks}
-        held = store.CLAIMED in states  # by another worker, or a dead one
-        cause = ""
-        if store.PENDING in states and batch.recipients_made:
-            next_at = self.capped_until or at
-            cause = store.MAILER_LIMIT if self.capped_until else store.RELAY_UNAVAILABLE if self.relay_error else ""
-        elif held or not batch.recipients_made:
-            next_at = at + CHECK_BACK  # not in a loop: their worker makes or records them, or its lease runs out
-        else:
-            next_at = min((c.due_at for c in chunks if c.state == store.WAITING and c.due_at), default=None)
-            cause = store.DEFERRED_RETRY if next_at is not None else ""
-        batch.status = "done" if next_at is None else "sending" if next_at <= at or held else "waiting"
-        batch.finished = (batch.finished or at) if next_at is None else None
-        batch.held, batch.held_detail = cause, self.relay_error if cause == store.RELAY_UNAVAILABLE else ""
-        batch.resumes_at = next_at if cause in (store.MAILER_LIMIT, store.DEFERRED_RETRY) else None
-        return batch.status, next_at
+        opened.ledger.settled(in_transaction(self.ctx.client, transaction, lookup_first=True))
