@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from annuaires.catalogs import N_
 from annuaires.codes import is_code
 from annuaires.services.errors import InvalidInput
 from annuaires.services.names import skeleton
@@ -42,16 +43,16 @@ def text(max_length: int, *, min_length: int = 1, multiline: bool = False, strip
 
     def check(value: Any) -> str:
         if not isinstance(value, str):
-            raise ValueError("not_text")
+            raise ValueError(N_("not_text"))
         value = value.strip() if strip else value
         if multiline:
             value = value.replace("\r\n", "\n")
         if _has_control(value, multiline):
-            raise ValueError("control_characters")
+            raise ValueError(N_("control_characters"))
         if len(value) < min_length:
-            raise ValueError("required")
+            raise ValueError(N_("required"))
         if len(value) > max_length:
-            raise ValueError("too_long")
+            raise ValueError(N_("too_long"))
         return value
 
     return check
@@ -65,9 +66,9 @@ def name(max_length: int) -> Check:
         value = " ".join(check_text(value).split())
         compared = skeleton(value)
         if not compared:
-            raise ValueError("required")
+            raise ValueError(N_("required"))
         if len(compared) > SKELETON_GROWTH * max_length:
-            raise ValueError("too_long")
+            raise ValueError(N_("too_long"))
         return value
 
     return check
@@ -77,7 +78,7 @@ def initials(value: Any) -> str:
     """Initials: a name that no code could shadow at sign-in (sign-in tries codes first)."""
     value = name(INITIALS_LENGTH)(value)
     if is_code("".join(value.split()).lower()):  # what sign-in would take for a code, spaces left out
-        raise ValueError("initials_like_code")
+        raise ValueError(N_("initials_like_code"))
     return value
 
 
@@ -90,7 +91,7 @@ def email(value: Any) -> str:
     """An e-mail address, lower-cased domain."""
     value = text(254)(value)
     if not EMAIL.match(value):
-        raise ValueError("invalid_email")
+        raise ValueError(N_("invalid_email"))
     local, _, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -102,7 +103,7 @@ def choice(options: tuple[str, ...], *, nullable: bool = False) -> Check:
         if nullable and value in (None, ""):
             return None
         if not isinstance(value, str) or value not in options:
-            raise ValueError("invalid_choice")
+            raise ValueError(N_("invalid_choice"))
         return value
 
     return check
@@ -112,7 +113,7 @@ def color(value: Any) -> str:
     """A colour as #rrggbb, or empty."""
     value = text(7, min_length=0)(value)
     if value and not COLOR.match(value):
-        raise ValueError("invalid_color")
+        raise ValueError(N_("invalid_color"))
     return value.lower()
 
 
@@ -120,7 +121,7 @@ def hostname(value: Any) -> str:
     """A host name (or IPv4 address), lower-cased."""
     value = text(253)(value)
     if not HOSTNAME.match(value):
-        raise ValueError("invalid_hostname")
+        raise ValueError(N_("invalid_hostname"))
     return value.lower()
 
 
@@ -147,13 +148,13 @@ def whole_number(value: Any) -> int:
     """The one reading of a whole number coming in (JSON number, form field, query parameter, path segment):
     an int (never a boolean), or ASCII digits; ValueError `not_integer` or `out_of_range` otherwise."""
     if isinstance(value, HugeNumber):
-        raise ValueError("out_of_range")
+        raise ValueError(N_("out_of_range"))
     if isinstance(value, str):
         if not DIGITS.fullmatch(value):
-            raise ValueError("out_of_range" if value.isascii() and value.isdigit() else "not_integer")
+            raise ValueError(N_("out_of_range") if value.isascii() and value.isdigit() else N_("not_integer"))
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("not_integer")
+        raise ValueError(N_("not_integer"))
     return value
 
 
@@ -165,7 +166,7 @@ def integer(low: int, high: int, *, nullable: bool = False) -> Check:
             return None
         value = whole_number(value)
         if not low <= value <= high:
-            raise ValueError("out_of_range")
+            raise ValueError(N_("out_of_range"))
         return value
 
     return check
@@ -188,7 +189,7 @@ def boolean(value: Any) -> bool:
         return True
     if value in ("off", "false", "0", ""):
         return False
-    raise ValueError("invalid_boolean")
+    raise ValueError(N_("invalid_boolean"))
 
 
 NAME = name(NAME_LENGTH)

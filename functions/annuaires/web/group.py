@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import audit as audit_service
 from annuaires.services import values
 from annuaires.services.directories import group as service
@@ -78,7 +79,7 @@ def eligible() -> Response:
 
 
 @area.act(api=("POST", "/api/group/members"), form="/animateur/members", fields=MEMBER_FIELDS, status=201,
-          notice="member_added")
+          notice=N_("member_added"))
 def add_member(given: dict) -> dict:
     return service.add_member(edge.ctx(), edge.who(), **given)
 
@@ -103,7 +104,7 @@ def _member(principal: Principal, member_id: str, **_: str) -> str:
 
 
 @area.act(api=("DELETE", "/api/group/members/<member_id>"), form="/animateur/members/<member_id>/remove", status=204,
-          notice="member_removed", confirm=("confirm_member_remove", "remove", _member))
+          notice=N_("member_removed"), confirm=(N_("confirm_member_remove"), N_("remove"), _member))
 def remove_member(_: dict, member_id: str) -> None:
     service.remove_member(edge.ctx(), edge.who(), member_id, seen=preconditions.seen())
 
@@ -114,7 +115,7 @@ def set_message(given: dict) -> dict:
 
 
 @area.act(api=("POST", "/api/group/deliveries"), form="/animateur/deliveries", fields=DELIVERY_FIELDS, status=201,
-          notice="delivery_added")
+          notice=N_("delivery_added"))
 def add_delivery(given: dict) -> dict:
     return service.add_delivery(edge.ctx(), edge.who(), given["group"])
 
@@ -124,7 +125,7 @@ def _delivery(principal: Principal, code: str, **_: str) -> str:
 
 
 @area.act(api=("DELETE", "/api/group/deliveries/<code>"), form="/animateur/deliveries/<code>/remove", status=204,
-          notice="delivery_removed", confirm=("confirm_delivery_remove", "remove", _delivery))
+          notice=N_("delivery_removed"), confirm=(N_("confirm_delivery_remove"), N_("remove"), _delivery))
 def remove_delivery(_: dict, code: str) -> None:
     service.remove_delivery(edge.ctx(), edge.who(), code)
 
@@ -161,7 +162,7 @@ def page_import_members() -> Response:
     except InvalidInput as error:
         return area.render(principal, refused("import_members", error, {"text": text}), 400)
     if confirmed:
-        return edge.back(GROUP.page, "members_imported")
+        return edge.back(GROUP.page, N_("members_imported"))
     return area.render(principal, import_preview=result, import_text=text)
 
 
