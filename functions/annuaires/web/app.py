@@ -18,9 +18,8 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from annuaires import catalogs
 from annuaires.adapters.secrets_box import keys_of
-from annuaires.catalogs import N_, translate
+from annuaires.catalogs import N_, known, translate
 from annuaires.config import Config
 from annuaires.services.context import Context, utc_now
 from annuaires.services.errors import DomainError, InvalidInput, TooManyAttempts
@@ -72,7 +71,7 @@ def create_app(
         # front end appends it; a load balancer in front appends one more).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=1)  # type: ignore[method-assign]
     app.jinja_env.globals.update(t=edge.t, language_link=edge.language_link, field_label=edge.field_label,
-                                 known_message=catalogs.known, labels=labels, emulator=config.emulator)
+                                 known_message=known, labels=labels, emulator=config.emulator)
     app.jinja_env.filters["audit_detail"] = edge.audit_detail
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
