@@ -62,6 +62,13 @@ def test_every_message_of_the_catalog_is_named_by_the_code(lang):
     assert sorted(m.id for m in _catalog(lang) if m.id and m.id not in USED) == []
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_message_is_in_the_catalog_once(lang):
+    """Two entries of one key (a merge that kept both sides) would go unseen: Babel reads only one of them."""
+    source = (LOCALES / lang / "LC_MESSAGES" / "messages.po").read_text()
+    assert sum(line.startswith("msgid ") for line in source.splitlines()) == len(_catalog(lang)) + 1  # and the header
+
+
 def test_french_and_english_fill_in_the_same_values():
     french, english = _catalog("fr"), _catalog("en")
     differ = sorted(m.id for m in french if m.id and _placeholders(m.string) != _placeholders(english[m.id].string))
@@ -72,7 +79,8 @@ def test_french_and_english_fill_in_the_same_values():
 def test_compiled_catalogs_are_those_of_the_sources(lang):
     """The .mo files are built at set-up (make): after a change to a .po file, `make` (or pybabel compile) again."""
     with (LOCALES / lang / "LC_MESSAGES" / "messages.mo").open("rb") as compiled:
-        assert {m.id: m.string for m in read_mo(compiled) if m.id} == {m.id: m.string for m in _catalog(lang) if m.id}
+        built = {m.id: m.string for m in read_mo(compiled) if m.id}
+    assert built == {m.id: m.string for m in _catalog(lang) if m.id}, "run make (or pybabel compile -d functions/annuaires/locales)"
 
 
 def test_a_missing_compiled_catalog_stops_the_start_and_says_how_to_build_it():
