@@ -77,10 +77,10 @@ def test_french_and_english_fill_in_the_same_values():
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_compiled_catalogs_are_those_of_the_sources(lang):
-    """The .mo files are built at set-up (make): after a change to a .po file, `make` (or pybabel compile) again."""
+    """The .mo files are built at set-up: after a change to a .po file, `make test` or `make run` builds them again."""
     with (LOCALES / lang / "LC_MESSAGES" / "messages.mo").open("rb") as compiled:
         built = {m.id: m.string for m in read_mo(compiled) if m.id}
-    assert built == {m.id: m.string for m in _catalog(lang) if m.id}, "run make (or pybabel compile -d functions/annuaires/locales)"
+    assert built == {m.id: m.string for m in _catalog(lang) if m.id}, "make test (or pybabel compile -d functions/annuaires/locales)"
 
 
 def test_a_missing_compiled_catalog_stops_the_start_and_says_how_to_build_it():

@@ -27,7 +27,7 @@ def _load(lang: str) -> dict[str, str]:
     compiled = LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
     if not compiled.is_file():
         raise RuntimeError(f"{compiled} is missing: the message catalogs are compiled at set-up "
-                           "(`make`, or `pybabel compile -d functions/annuaires/locales`)")
+                           "(`make run` or `make test`, or `pybabel compile -d functions/annuaires/locales`)")
     with compiled.open("rb") as file:
         return {message.id: message.string for message in read_mo(file) if message.id}
 
