@@ -10,6 +10,9 @@ TASKS_VENV := emulator/.venv-tasks
 # Test processes (pytest-xdist), each with its own emulators and servers; a test file stays in one of them.
 TEST_WORKERS ?= 2
 TASKS_STAMP := $(TASKS_VENV)/.installed
+# The message catalogs, compiled from their .po sources (README, "Messages").
+LOCALES := functions/annuaires/locales
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po))
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,6 +20,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps --editable .  # the `annuaires` command
 	touch $(STAMP)
+
+$(LOCALES)/%/LC_MESSAGES/messages.mo: $(LOCALES)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile --domain=messages --locale=$* --directory=$(LOCALES)
 
 # The Cloud Tasks emulator pins an older protobuf than the app: a virtual environment of its own.
 $(TASKS_STAMP):
@@ -28,14 +34,14 @@ $(TASKS_STAMP):
 system:
 	@bash emulator/install-system.sh
 
-run: $(STAMP) $(TASKS_STAMP) system
+run: $(STAMP) $(CATALOGS) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m emulator.dev
 
-test: $(STAMP) $(TASKS_STAMP) system
+test: $(STAMP) $(CATALOGS) $(TASKS_STAMP) system
 	$(PY) -m ruff check functions tests emulator bench deploy
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-bench: $(STAMP) $(TASKS_STAMP) system
+bench: $(STAMP) $(CATALOGS) $(TASKS_STAMP) system
 	PYTHONPATH=functions $(PY) -m bench.pages
 	PYTHONPATH=functions $(PY) -m bench.mailing
 	PYTHONPATH=functions $(PY) -m bench.dump

@@ -147,3 +147,8 @@ def test_every_secret_the_function_reads_is_made_by_the_build():
     assert secrets and all(f"gcloud secrets create {secret} " in made for secret in secrets), secrets
     assert {pair.split("=", 1)[0] for pair in deploy_options()["set-secrets"].split(",")} == {
         "ANNUAIRES_SECRETS_KEY", "ANNUAIRES_MAIL_REFERENCE_TOKEN"}
+
+
+def test_the_package_compiles_the_message_catalogs_the_repository_leaves_out():
+    assert "babel.messages.frontend compile --domain=messages --directory=functions/annuaires/locales" in step_text("package")
+    assert "functions/annuaires/locales/*/LC_MESSAGES/*.mo" in (ROOT / ".gitignore").read_text().splitlines()

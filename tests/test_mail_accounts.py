@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from annuaires.catalogs import translate
 from annuaires.store import mail_feed
-from annuaires.web.messages import MESSAGES
 
 PASSWORD = "un mot de passe de boîte assez long"
 
 
 def fr(key: str) -> str:
     """A field error as the answer gives it (in French, the default language)."""
-    return MESSAGES[key][0]
+    return translate(key, "fr")
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from zxcvbn import zxcvbn
 
+from annuaires.catalogs import known, translate
 from annuaires.services import password_policy
-from annuaires.web.messages import MESSAGES
 from tests.conftest import STRONG
 from tests.test_mail_accounts import PASSWORD as MAIL_PASSWORD
 from tests.test_mail_accounts import account
@@ -21,7 +21,7 @@ VOLUNTEER_WEAK = ["12345678", "azertyuiop", "motdepasse", "AZERTYUIOP", "qwertzu
                   "aaaaaaaaaa", "01011990", "0000"]
 MAIL_WEAK = ["azertyuiop12", "Soleil123456", "123456789012", "qwertyuiop123", "Password1234!",
              "aaaaaaaaaaaaaaaa"]
-REASONS_FR = {MESSAGES[key][0] for key in password_policy.REASONS}
+REASONS_FR = {translate(key, "fr") for key in password_policy.REASONS}
 
 
 def reason(answer, field: str) -> str:
@@ -42,10 +42,10 @@ def test_r3_common_and_weak_passwords_are_refused_for_a_group_with_the_reason(gi
         reason(animator.post("/api/session/password", {"current": "0000", "new": weak}), "new")
     for own_name in ("LesRadis2026", "radis-radis", f"{group['code']}!"):
         assert reason(animator.post("/api/session/password", {"current": "0000", "new": own_name}), "new") in (
-            MESSAGES["password_like_name"][0], MESSAGES["password_repeated"][0], MESSAGES["password_too_weak"][0])
+            translate("password_like_name", "fr"), translate("password_repeated", "fr"), translate("password_too_weak", "fr"))
     english = animator.post("/api/session/password", {"current": "0000", "new": "azertyuiop"},
                             headers={"Accept-Language": "en"}).get_json()["error"]["fields"]["new"]
-    assert english in {MESSAGES[key][1] for key in password_policy.REASONS}
+    assert english in {translate(key, "en") for key in password_policy.REASONS}
     animator.post("/api/session/password", {"current": "0000", "new": STRONG}, expect=204)
 
 
@@ -58,7 +58,7 @@ def test_r3_a_directory_and_the_directories_admin_follow_the_volunteers_policy(g
     for weak in ("motdepasse", "paris2026", "12345678"):
         reason(paris.post("/api/session/password", {"current": STRONG, "new": weak}), "new")
     page = form_post(paris, "/password", role="directory", current=STRONG, new="azertyuiop", confirm="azertyuiop")
-    assert page.status_code == 400 and escape(MESSAGES["password_too_common"][0]) in page.get_data(as_text=True)
+    assert page.status_code == 400 and escape(translate("password_too_common", "fr")) in page.get_data(as_text=True)
 
 
 def test_r3_mailboxes_need_twelve_characters_and_a_score_of_three(mail_admin, new_api):
@@ -70,7 +70,7 @@ def test_r3_mailboxes_need_twelve_characters_and_a_score_of_three(mail_admin, ne
         reason(new_api().post("/api/mail/password", {"address": "lea@auf.org", "current": MAIL_PASSWORD, "new": weak}),
                "new")
     assert reason(mail_admin.post("/api/mail/accounts", {"address": "jean.dupont@auf.org", "password": "jean.dupont.2026"}),
-                  "password") == MESSAGES["password_contains_address"][0]
+                  "password") == translate("password_contains_address", "fr")
     mail_admin.post("/api/mail/accounts", {"address": "faible@auf.org", "password": MAIL_PASSWORD}, expect=201)
 
 
@@ -78,7 +78,7 @@ def test_r3_an_operator_needs_what_its_mailboxes_need(mail_admin, new_api):
     for weak in ("Xk7#pQ2m", "Xk7#pQ2mz!", "azertyuiop12", "Soleil123456"):  # 8 and 10 strong characters: too short
         reason(mail_admin.post("/api/mail/operators", {"login": "rh", "password": weak, "domains": ["auf.org"]}), "password")
     assert reason(mail_admin.post("/api/mail/operators", {"login": "rh", "password": "Xk7#pQ2m", "domains": []}),
-                  "password") == MESSAGES["mail_password_too_short"][0]
+                  "password") == translate("mail_password_too_short", "fr")
     mail_admin.post("/api/mail/operators", {"login": "rh", "password": GIVEN_PASSWORD, "domains": ["auf.org"]}, expect=201)
     rh = new_api()
     rh.sign_in(role="mail", login="rh", password=GIVEN_PASSWORD)
@@ -89,8 +89,7 @@ def test_r3_an_operator_needs_what_its_mailboxes_need(mail_admin, new_api):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_r3_every_page_taking_a_new_password_shows_its_rule_before_the_first_try(given, mail_admin, new_api, lang):
-    index = 0 if lang == "fr" else 1
-    volunteer, mail = (escape(MESSAGES[key][index]) for key in ("password_rules", "mail_password_rules"))
+    volunteer, mail = (escape(translate(key, lang)) for key in ("password_rules", "mail_password_rules"))
     network = given.network()
     newcomer = new_api()
     newcomer.sign_in(role="group", group=given.group(network.paris, name="Les Navets", initials="LN")["code"], password="0000")
@@ -114,7 +113,7 @@ def test_r3_every_page_taking_a_new_password_shows_its_rule_before_the_first_try
 
 
 def test_r3_every_reason_is_the_product_s_own_in_both_languages():
-    assert all(key in MESSAGES and all(MESSAGES[key]) for key in password_policy.REASONS)
+    assert all(known(key) and translate(key, "fr") != key != translate(key, "en") for key in password_policy.REASONS)
     assert password_policy.problem(password_policy.MAIL, "Soleil123456") == "password_like_common"
     assert password_policy.problem(password_policy.VOLUNTEER, "azertyuiop") == "password_too_common"
     assert password_policy.problem(password_policy.VOLUNTEER, "x" * 129) == "too_long"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from annuaires.catalogs import messages, translate
 from annuaires.services import values
-from annuaires.web.messages import MESSAGES
 from emulator import smtp_sink
 from tests.test_mail_accounts import PASSWORD as MAIL_PASSWORD
 from tests.test_pages import form_post
@@ -21,7 +21,7 @@ from tests.test_sending import batch_of, send
 
 RELAY = {"from": "Les Radis <radis@example.org>", "smtp_host": "127.0.0.1", "smtp_port": 587,
          "username": "relayuser", "password": "S3cret-Relay-Pw", "starttls": True}
-PRODUCT_WORDS = {lang: {texts[i] for texts in MESSAGES.values()} for i, lang in enumerate(("fr", "en"))}
+PRODUCT_WORDS = {lang: set(messages(lang).values()) for lang in ("fr", "en")}
 # Numbers that are not ASCII digits, or not a whole number, or too many digits for any field.
 NOT_NUMBERS = ["²", "١٢", "１２", "٣", "𝟓", "1" * 5000, "+5", " 5", "5 ", "5.0", "-5", "0x10", "5\n", "", "1_000", "Ⅻ",
                True, False, 5.5, [5], {"n": 5}]
@@ -121,25 +121,25 @@ def test_r1_json_numbers_of_5000_digits_are_their_field_s_error_not_python_s(mai
         answer = mail_admin.call("PUT", "/api/mailers/D", data=f'{{"from": "a@example.org", "smtp_host": "h.example.org", '
                                  f'"smtp_port": {literal}, "username": "", "starttls": false}}',
                                  content_type="application/json")
-        assert refused_naming(answer, "smtp_port") in (MESSAGES["out_of_range"][0], MESSAGES["not_integer"][0])
+        assert refused_naming(answer, "smtp_port") in (translate("out_of_range", "fr"), translate("not_integer", "fr"))
 
 
 def test_r1_form_numbers_are_ascii_digits_and_the_page_says_so_in_its_language(mail_admin):
     for bad in ("١٢", "１２", "1" * 5000, " 5", "+5", "5.0"):
-        for lang, index in (("fr", 0), ("en", 1)):
+        for lang in ("fr", "en"):
             page = mail_admin.client.post(f"/admin/mailers?lang={lang}", data={
                 "csrf": mail_admin.csrf, "letter": "E", "from": "e@example.org", "smtp_host": "h.example.org",
                 "smtp_port": bad, "username": "", "per_day": bad})
             text = page.get_data(as_text=True)
             assert page.status_code == 400 and not PYTHON_WORDS.search(text), bad
-            assert (MESSAGES["not_integer"][index] in text) or (MESSAGES["out_of_range"][index] in text), (bad, lang)
+            assert (translate("not_integer", lang) in text) or (translate("out_of_range", lang) in text), (bad, lang)
     assert mail_admin.get("/api/mailers").get_json()[4]["smtp_host"] == ""
     for bad in ("١٢", "1" * 5000, "5.0"):  # a mailbox's quota on the domain page's form, too
         page = form_post(mail_admin, "/messagerie/domains/auf.org/accounts", address="quota", display_name="",
                          password=MAIL_PASSWORD, confirm=MAIL_PASSWORD, quota_mb=bad)
         text = page.get_data(as_text=True)
         assert page.status_code == 400 and not PYTHON_WORDS.search(text), bad
-        assert any(said in text for said in (*MESSAGES["not_integer"], *MESSAGES["out_of_range"])), bad
+        assert any(translate(key, lang) in text for key in ("not_integer", "out_of_range") for lang in ("fr", "en")), bad
     mail_admin.get("/api/mail/accounts/quota@auf.org", expect=404)
 
 
@@ -216,7 +216,7 @@ def test_r2_an_existing_mailer_s_form_is_shown_filled_in_for_editing_without_its
     assert '<option value="G" selected>' in form and 'value="127.0.0.1"' in form and 'value="2525"' in form
     assert 'value="relayuser"' in form and 'value="500"' in form and "Les Radis &lt;radis@example.org&gt;" in form
     assert 'name="starttls">' in form and 'name="starttls" checked' not in form
-    assert MESSAGES["mailer_password_kept"][0].split(":")[0] in form
+    assert translate("mailer_password_kept", "fr").split(":")[0] in form
     assert "S3cret-Relay-Pw" not in text
 
 
@@ -230,7 +230,7 @@ def test_a12_an_unconfigured_mailer_is_refused_for_a_mailing_and_not_offered(giv
         refused_naming(network.paris.put(f"/api/directory/groups/{code}/mailing", {"day": "mon", "mailer": letter}),
                        "mailer")
         page = form_post(network.paris, f"/adminloc/groups/{code}/mailing", day="mon", mailer=letter)
-        assert page.status_code == 400 and MESSAGES["mailer_not_configured"][0].replace("'", "&#39;") in page.get_data(
+        assert page.status_code == 400 and translate("mailer_not_configured", "fr").replace("'", "&#39;") in page.get_data(
             as_text=True)
     assert network.paris.get("/api/directory").get_json()["groups"][0]["mailing"]["mailer"] == "Z"  # nothing written
     network.paris.put(f"/api/directory/groups/{code}/mailing", {"day": "mon", "mailer": "C"}, expect=200)

@@ -30,10 +30,11 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from annuaires.catalogs import translate
 from annuaires.services.dump.dump import MIN_PASSPHRASE
 from annuaires.services.dump.reload import LINE_LIMIT, checked
 from annuaires.services.errors import BadDumpLine, InvalidInput
-from annuaires.web.i18n import translate
+from annuaires.web.labels import FIELDS
 
 TIMEOUT = (10, 600)  # seconds to connect, then between two pieces of the answer
 CHUNK = 256 * 1024
@@ -49,7 +50,7 @@ def language() -> str:
 
 
 def say(key: str, **params: object) -> str:
-    """One of the command's messages, in its language (messages.py holds them in both)."""
+    """One of the command's messages, in its language (the catalogs hold them in both, as for the pages)."""
     return translate(key, language(), **params)
 
 
@@ -89,7 +90,8 @@ def _refused(answer: requests.Response, url: str, credentials: Credentials) -> c
         return click.ClickException(say("cli_wrong_password"))
     if code == "invalid_input" and "passphrase" in fields and not credentials.given:
         return click.ClickException(say("cli_password_as_passphrase", least=MIN_PASSPHRASE))
-    named = "; ".join(f"{say(f'field_{name}')} : {say(key)}" for name, key in fields.items() if name != "line")
+    named = "; ".join(say("cli_field_problem", field=say(FIELDS.get(name, name)), problem=say(key))
+                      for name, key in fields.items() if name != "line")
     return click.ClickException(f"{answer.status_code}: {message}" + (f" ({named})" if named else ""))
 
 
@@ -105,26 +107,26 @@ def _calling(url: str, call: Any) -> requests.Response:
 def _progress(total: bool) -> Progress:
     """A bar with counts, rate and time left on a terminal; plain lines otherwise (rich decides)."""
     columns: list[Any] = [TextColumn("{task.description}"), BarColumn(), DownloadColumn() if total else TextColumn(
-        "{task.completed} entités"), TaskProgressColumn() if total else TextColumn(""), TimeElapsedColumn()]
+        say("cli_entities_so_far")), TaskProgressColumn() if total else TextColumn(""), TimeElapsedColumn()]
     if total:
         columns += [TransferSpeedColumn(), TimeRemainingColumn()]
     return Progress(*columns, console=err, disable=not err.is_terminal)
 
 
-@click.group()
-@click.option("--url", default=default_url, show_default="$ANNUAIRES_URL, or http://127.0.0.1:$PORT (8080)",
-              help="the instance, local or deployed")
-@click.option("--ask-passphrase", is_flag=True, help="ask for the dump's passphrase instead of using the password")
+@click.group(help=say("cli_help"))
+@click.option("--url", default=default_url, show_default=say("cli_url_default"), help=say("cli_url_help"))
+@click.option("--ask-passphrase", is_flag=True, help=say("cli_ask_passphrase_help"))
 @click.pass_context
 def main(context: click.Context, url: str, ask_passphrase: bool) -> None:
     """Dump an instance of Annuaires to a file, or reload a dump into a test instance."""
     context.obj = {"url": url.rstrip("/"), "ask": ask_passphrase}
 
 
-@main.command()
-@click.option("--kinds", help="comma-separated kinds (all of them when absent)")
-@click.option("--directory", help="one directory (its code or initials) and what it references")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-", show_default="standard output")
+@main.command(help=say("cli_dump_help"))
+@click.option("--kinds", help=say("cli_kinds_help"))
+@click.option("--directory", help=say("cli_directory_help"))
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              show_default=say("cli_output_default"))
 @click.pass_obj
 def dump(options: dict, kinds: str | None, directory: str | None, output: IO[str]) -> None:
     """Write a dump: a line describing it, then an entity a line (Datastore's JSON form)."""
@@ -136,7 +138,7 @@ def dump(options: dict, kinds: str | None, directory: str | None, output: IO[str
             raise _refused(answer, url, credentials)
         written = Counter()
         with _progress(total=False) as progress:
-            task = progress.add_task("Dump", total=None)
+            task = progress.add_task(say("cli_dumping"), total=None)
             for number, line in enumerate(_lines(answer.iter_content(chunk_size=CHUNK))):
                 output.write(line.decode() + "\n")
                 if number:
@@ -145,9 +147,9 @@ def dump(options: dict, kinds: str | None, directory: str | None, output: IO[str
     err.print(say("cli_dumped", count=sum(written.values()), detail=", ".join(f"{k} {n}" for k, n in written.items())))
 
 
-@main.command()
+@main.command(help=say("cli_reload_help"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="read and check the whole file, say what it would write, write nothing")
+@click.option("--dry-run", is_flag=True, help=say("cli_dry_run_help"))
 @click.pass_obj
 def reload(options: dict, file: Path, dry_run: bool) -> None:
     """Reload a dump into a test instance (the instance refuses unless it is marked as a test one)."""

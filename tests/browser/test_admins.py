@@ -8,7 +8,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from annuaires.web.messages import MESSAGES
+from annuaires.catalogs import translate
 from tests.browser.helpers import (
     DEACTIVATED,
     DIRECTORIES_SIGN_IN,
@@ -68,7 +68,7 @@ def test_general_admin_initialises_an_empty_datastore(empty_server: Server, new_
     form = page.locator("main form[action='/admin/pwd.html']")
     expect(form.locator("h2")).to_have_text("Mot de passe de l'administration des annuaires")
     # The rules are shown before the first try; a confirmation that differs is refused next to it.
-    expect(page.locator("#set_directories_admin_password-password-help")).to_have_text(MESSAGES["password_rules"][0])
+    expect(page.locator("#set_directories_admin_password-password-help")).to_have_text(translate("password_rules", "fr"))
     form.locator("#set_directories_admin_password-password").fill(Given.DIRECTORIES_PASSWORD)
     form.locator("#set_directories_admin_password-confirm").fill(Given.DIRECTORIES_PASSWORD + "x")
     refused = press(page, form.get_by_role("button", name="Enregistrer"))
@@ -254,7 +254,7 @@ def test_directory_admin_first_password_groups_mailing_rename_dereference(server
     expect(page.locator("main h1")).to_have_text(f"Choisir le mot de passe de {name}")
     expect(page.locator("main h2")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Votre mot de passe est 0000")
-    expect(page.locator("#change_password-new-help")).to_have_text(MESSAGES["password_rules"][0])
+    expect(page.locator("#change_password-new-help")).to_have_text(translate("password_rules", "fr"))
     expect(page.locator("main form")).to_have_count(1)
     expect(page.locator("main form")).to_have_attribute("action", "/password")
     expect(page.locator("main table")).to_have_count(0)

@@ -8,7 +8,7 @@ from annuaires.services.context import Context
 from annuaires.services.roles import Principal
 from annuaires.store import audit as store
 
-# Every action the log records; each has a label `audit_<action>` in web/messages.py.
+# Every action the log records; each has a label in web/labels.py (AUDIT).
 ACTIONS = (
     "password_changed", "directories_admin_password_set", "password_reset", "mailer_configured",
     "directory_created", "directory_activated", "directory_deactivated", "directory_updated",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from annuaires.catalogs import N_
 from annuaires.codes import is_code
 from annuaires.services import audit, devices, password_policy, passwords
 from annuaires.services.context import Context
@@ -49,7 +50,7 @@ def sign_in_general(ctx: Context, email: str, replaced: str | None = None) -> Pr
     """Open a general-admin session for an e-mail already proven (IAP, or local sign-in)."""
     email = email.strip().lower()
     if email not in ctx.config.general_admins:
-        raise Unauthenticated("general_not_listed")
+        raise Unauthenticated(N_("general_not_listed"))
     return _open_session(ctx, GENERAL, email, 0, replaced)
 
 
@@ -110,12 +111,12 @@ def sign_in(ctx: Context, role: Role, identifier: str, password: str, *, client_
     # With 0000, only the code signs in: initials are guessable, codes are not (A3).
     if not verified or (must_change and identifier.strip().lower() != subject):
         log.warning("sign-in refused: %s %s from %s", role.name, _logged(subject), client_addr)
-        raise Unauthenticated("wrong_password" if role is DIRECTORIES else "wrong_credentials")
+        raise Unauthenticated(N_("wrong_password") if role is DIRECTORIES else N_("wrong_credentials"))
     give_back()
     if not getattr(account, "active", True):
-        raise Forbidden("account_deactivated")
+        raise Forbidden(N_("account_deactivated"))
     if must_change and initial_password_expired(ctx, account):
-        raise Forbidden("initial_password_expired")
+        raise Forbidden(N_("initial_password_expired"))
     # The session carries the epoch read before the password was checked: a reset committed since
     # has moved the epoch on, and this session opens nothing (A4).
     principal = _open_session(ctx, role, subject, account.sessions_epoch, replaced)
@@ -130,7 +131,7 @@ def check_directories_password(ctx: Context, password: str, *, client_addr: str)
     give_back = count_attempt(ctx, DIRECTORIES, DIRECTORIES.name, client_addr, "")
     if not ctx.passwords.verify(account.password_hash if account else None, password):
         log.warning("directories-admin password refused from %s", client_addr)
-        raise Unauthenticated("wrong_password")
+        raise Unauthenticated(N_("wrong_password"))
     give_back()
     return Principal(DIRECTORIES, DIRECTORIES.name, "", "", False, None)
 
@@ -164,7 +165,7 @@ def authenticate(ctx: Context, role: Role, token: str) -> tuple[Principal | None
     if role.epoch and account is None:
         return None, "session_closed"
     if not getattr(account, "active", True):
-        return None, "account_deactivated"
+        return None, N_("account_deactivated")
     if role.epoch and session.epoch != account.sessions_epoch:
         return None, "session_reset" if getattr(account, "must_change", False) else "session_password_changed"
     must_change = bool(getattr(account, "must_change", False))
@@ -184,13 +185,13 @@ def change_password(ctx: Context, principal: Principal, current: str, new: str, 
         raise Forbidden()
     problem = password_policy.problem(password_policy.policy_of(role.name), new, password_policy.names_of(principal.account))
     if problem is None and new == current:
-        problem = "password_unchanged"
+        problem = N_("password_unchanged")
     if problem:
         raise InvalidInput({"new": problem})
     give_back = count_attempt(ctx, role, principal.subject, client_addr, device_cookie)
     verified_hash = principal.account.password_hash
     if not ctx.passwords.verify(verified_hash, current):
-        raise InvalidInput({"current": "wrong_current_password"})
+        raise InvalidInput({"current": N_("wrong_current_password")})
     give_back()
     new_hash = ctx.passwords.hash(new)
 
@@ -249,5 +250,5 @@ def reset_password(ctx: Context, principal: Principal, role: Role, code: str,
 def role_named(name: object) -> Role:
     """The role an input names, or bad input."""
     if not isinstance(name, str) or name not in ROLES:
-        raise InvalidInput({"role": "invalid_choice"})
+        raise InvalidInput({"role": N_("invalid_choice")})
     return ROLES[name]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 # A page cursor a client made up, raised by the store as it reads: bad input too, answered at the edge like the rest.
+from annuaires.catalogs import N_
 from annuaires.store.base import InvalidCursor as InvalidCursor
 
 
 class DomainError(Exception):
     """Base of every error a user may cause; `code` is the API's error code."""
 
-    code = "conflict"
+    code = N_("conflict")
 
     def __init__(self, message_key: str = "", **params: object) -> None:
         super().__init__(message_key or self.code)
@@ -32,7 +33,7 @@ class BadDumpLine(InvalidInput):
 
     def __init__(self, line: int, reason: str) -> None:
         super().__init__({"line": str(line)})
-        self.message_key, self.params = "bad_dump_line", {"line": line, "reason": reason}
+        self.message_key, self.params = N_("bad_dump_line"), {"line": line, "reason": reason}
 
 
 class Unauthenticated(DomainError):
@@ -44,7 +45,7 @@ class Forbidden(DomainError):
 
 
 class PasswordChangeRequired(DomainError):
-    code = "password_change_required"
+    code = N_("password_change_required")
 
 
 class NotFound(DomainError):
@@ -52,16 +53,16 @@ class NotFound(DomainError):
 
 
 class NameTaken(DomainError):
-    code = "name_taken"
+    code = N_("name_taken")
 
 
 class InitialsTaken(DomainError):
-    code = "initials_taken"
+    code = N_("initials_taken")
 
 
 class Conflict(DomainError):
-    code = "conflict"
+    code = N_("conflict")
 
 
 class TooManyAttempts(DomainError):
-    code = "too_many_attempts"
+    code = N_("too_many_attempts")

@@ -19,6 +19,7 @@ from typing import Any
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from annuaires.catalogs import N_
 from annuaires.services.passwords import INITIAL_PASSWORD
 from annuaires.services.values import PASSWORD_LENGTH as MAX_LENGTH
 
@@ -39,15 +40,15 @@ class Policy:
     rule: str  # the message key of the rule, shown under every field taking such a password, before the first try
 
 
-VOLUNTEER = Policy("volunteer", 8, 2, "password_too_short", "password_rules")
-MAIL = Policy("mail", 12, 3, "mail_password_too_short", "mail_password_rules")
+VOLUNTEER = Policy("volunteer", 8, 2, N_("password_too_short"), N_("password_rules"))
+MAIL = Policy("mail", 12, 3, N_("mail_password_too_short"), N_("mail_password_rules"))
 
 # Why a password is refused, by what made zxcvbn find it easy (its longest guessable part).
-WEAK_BECAUSE = {"spatial": "password_keyboard", "repeat": "password_repeated", "sequence": "password_sequence",
-                "date": "password_date", "regex": "password_date"}
-REASONS = ("not_text", "too_long", "password_too_short", "mail_password_too_short", "password_too_common",
-           "password_too_weak", "password_like_common", "password_like_name", "password_contains_address",
-           "password_common_words", *WEAK_BECAUSE.values())
+WEAK_BECAUSE = {"spatial": N_("password_keyboard"), "repeat": N_("password_repeated"), "sequence": N_("password_sequence"),
+                "date": N_("password_date"), "regex": N_("password_date")}
+REASONS = (N_("not_text"), N_("too_long"), N_("password_too_short"), N_("mail_password_too_short"), N_("password_too_common"),
+           N_("password_too_weak"), N_("password_like_common"), N_("password_like_name"), N_("password_contains_address"),
+           N_("password_common_words"), *WEAK_BECAUSE.values())
 
 # zxcvbn keeps the user inputs of a call in a module-level dictionary: two threads scoring at once would mix them.
 _zxcvbn_lock = threading.Lock()
@@ -76,12 +77,12 @@ def _weak_reason(sequence: list[dict[str, Any]]) -> str:
     """The product's words for what made a password easy to guess: its longest part that is not random."""
     found = [m for m in sequence if m.get("pattern") != "bruteforce"]
     if not found:
-        return "password_too_weak"
+        return N_("password_too_weak")
     match = max(found, key=lambda m: len(m.get("token", "")))
     if match["pattern"] == "dictionary":
         source = match.get("dictionary_name")
-        return {"passwords": "password_like_common", "user_inputs": "password_like_name"}.get(source, "password_common_words")
-    return WEAK_BECAUSE.get(match["pattern"], "password_too_weak")
+        return {"passwords": N_("password_like_common"), "user_inputs": N_("password_like_name")}.get(source, N_("password_common_words"))
+    return WEAK_BECAUSE.get(match["pattern"], N_("password_too_weak"))
 
 
 def _name_parts(names: Iterable[str]) -> set[str]:
@@ -109,16 +110,16 @@ def problem(policy: Policy, password: Any, names: Iterable[str] = (), *, address
     password may not contain.
     """
     if not isinstance(password, str):
-        return "not_text"
+        return N_("not_text")
     if len(password) < policy.min_length:
         return policy.too_short
     if len(password) > MAX_LENGTH:
-        return "too_long"
+        return N_("too_long")
     folded = password.casefold()
     if folded in _common() or folded.strip() == INITIAL_PASSWORD or len(set(folded)) < 4:
-        return "password_too_common"
+        return N_("password_too_common")
     if address and any(part in folded for part in _address_parts(address)):
-        return "password_contains_address"
+        return N_("password_contains_address")
     names = [*names, *([address, *_address_parts(address)] if address else [])]
     found, reason = score(password, names)
     if found < policy.min_score:
@@ -129,7 +130,7 @@ def problem(policy: Policy, password: Any, names: Iterable[str] = (), *, address
     for part in sorted(_name_parts(names), key=len, reverse=True):
         remainder = remainder.replace(part.casefold(), "")
     if remainder != folded and score(remainder)[0] < policy.min_score:
-        return "password_like_name"
+        return N_("password_like_name")
     return None
 
 

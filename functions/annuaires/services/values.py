@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from annuaires.catalogs import N_
 from annuaires.codes import is_code
 from annuaires.services.errors import InvalidInput
 from annuaires.services.names import skeleton
@@ -53,16 +54,16 @@ class Text:
     def __call__(self, value: Any) -> str:
         """The clean text, or ValueError."""
         if not isinstance(value, str):
-            raise ValueError("not_text")
+            raise ValueError(N_("not_text"))
         value = value.strip() if self.strip else value
         if self.multiline:
             value = value.replace("\r\n", "\n")
         if _has_control(value, self.multiline):
-            raise ValueError("control_characters")
+            raise ValueError(N_("control_characters"))
         if len(value) < self.min_length:
-            raise ValueError("required")
+            raise ValueError(N_("required"))
         if len(value) > self.max_length:
-            raise ValueError("too_long")
+            raise ValueError(N_("too_long"))
         return value
 
 
@@ -82,9 +83,9 @@ class Name:
         value = " ".join(text(self.max_length)(value).split())
         compared = skeleton(value)
         if not compared:
-            raise ValueError("required")
+            raise ValueError(N_("required"))
         if len(compared) > SKELETON_GROWTH * self.max_length:
-            raise ValueError("too_long")
+            raise ValueError(N_("too_long"))
         return value
 
 
@@ -101,7 +102,7 @@ class Initials(Name):
         """The initials, or ValueError (`initials_like_code` for what sign-in would take for a code)."""
         value = super().__call__(value)
         if is_code("".join(value.split()).lower()):  # what sign-in would take for a code, spaces left out
-            raise ValueError("initials_like_code")
+            raise ValueError(N_("initials_like_code"))
         return value
 
 
@@ -113,7 +114,7 @@ class Email(Text):
         """The address, or ValueError."""
         value = super().__call__(value)
         if not EMAIL.match(value):
-            raise ValueError("invalid_email")
+            raise ValueError(N_("invalid_email"))
         local, _, domain = value.rpartition("@")
         return f"{local}@{domain.lower()}"
 
@@ -130,7 +131,7 @@ def choice(options: tuple[str, ...], *, nullable: bool = False) -> Check:
         if nullable and value in (None, ""):
             return None
         if not isinstance(value, str) or value not in options:
-            raise ValueError("invalid_choice")
+            raise ValueError(N_("invalid_choice"))
         return value
 
     return check
@@ -140,7 +141,7 @@ def color(value: Any) -> str:
     """A colour as #rrggbb, or empty."""
     value = text(7, min_length=0)(value)
     if value and not COLOR.match(value):
-        raise ValueError("invalid_color")
+        raise ValueError(N_("invalid_color"))
     return value.lower()
 
 
@@ -148,7 +149,7 @@ def hostname(value: Any) -> str:
     """A host name (or IPv4 address), lower-cased."""
     value = text(HOSTNAME_LENGTH)(value)
     if not HOSTNAME.match(value):
-        raise ValueError("invalid_hostname")
+        raise ValueError(N_("invalid_hostname"))
     return value.lower()
 
 
@@ -175,13 +176,13 @@ def whole_number(value: Any) -> int:
     """The one reading of a whole number coming in (JSON number, form field, query parameter, path segment):
     an int (never a boolean), or ASCII digits; ValueError `not_integer` or `out_of_range` otherwise."""
     if isinstance(value, HugeNumber):
-        raise ValueError("out_of_range")
+        raise ValueError(N_("out_of_range"))
     if isinstance(value, str):
         if not DIGITS.fullmatch(value):
-            raise ValueError("out_of_range" if value.isascii() and value.isdigit() else "not_integer")
+            raise ValueError(N_("out_of_range") if value.isascii() and value.isdigit() else N_("not_integer"))
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("not_integer")
+        raise ValueError(N_("not_integer"))
     return value
 
 
@@ -200,7 +201,7 @@ class Integer:
             return None
         value = whole_number(value)
         if not self.low <= value <= self.high:
-            raise ValueError("out_of_range")
+            raise ValueError(N_("out_of_range"))
         return value
 
 
@@ -226,7 +227,7 @@ def boolean(value: Any) -> bool:
         return True
     if value in ("off", "false", "0", ""):
         return False
-    raise ValueError("invalid_boolean")
+    raise ValueError(N_("invalid_boolean"))
 
 
 NAME = name(NAME_LENGTH)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from annuaires.catalogs import N_
 from annuaires.services.errors import DomainError
 
 TAG_LENGTH = 8  # hexadecimal digits of a thing's tag: 50 things in one answer collide once in 10^8
@@ -28,9 +29,9 @@ class Versioned(Protocol):
 class ChangedElsewhere(DomainError):
     """What a write would change is no longer what its writer saw; `current` is what is stored now (never a secret)."""
 
-    code = "changed_elsewhere"
+    code = N_("changed_elsewhere")
 
-    def __init__(self, current: Mapping[str, Any] | None = None, message_key: str = "changed_elsewhere") -> None:
+    def __init__(self, current: Mapping[str, Any] | None = None, message_key: str = N_("changed_elsewhere")) -> None:
         super().__init__(message_key)
         self.current = dict(current or {})
 

@@ -14,16 +14,16 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_, known, translate
 from annuaires.services.context import Context
 from annuaires.services.errors import DomainError, InvalidCursor, InvalidInput, TooManyAttempts
 from annuaires.services.versions import ChangedElsewhere
-from annuaires.web import edge, forms
+from annuaires.web import edge, forms, labels
 from annuaires.web.areas import status_of
-from annuaires.web.i18n import language_of, translate
-from annuaires.web.messages import MESSAGES
+from annuaires.web.i18n import language_of
 
-HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "too_large", 415: "invalid_input", 503: "unavailable"}
+HTTP_CODES = {400: N_("invalid_input"), 401: N_("unauthenticated"), 403: N_("forbidden"), 404: N_("not_found"),
+              405: N_("method_not_allowed"), 413: N_("too_large"), 415: N_("invalid_input"), 503: N_("unavailable")}
 RETRY_AFTER_SECONDS = 30  # when a page or a call is worth trying again while Datastore does not answer
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def create_app(ctx: Context, *, iap_keys: Callable[[], Mapping[str, str]],
         # front end appends it; a load balancer in front appends one more).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=1)  # type: ignore[method-assign]
     app.jinja_env.globals.update(t=edge.t, language_link=edge.language_link, field_label=edge.field_label,
-                                 known_message=MESSAGES.__contains__, emulator=config.emulator)
+                                 known_message=known, labels=labels, emulator=config.emulator)
     app.jinja_env.filters["audit_detail"] = edge.audit_detail
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
@@ -101,7 +101,7 @@ def create_app(ctx: Context, *, iap_keys: Callable[[], Mapping[str, str]],
 
     @app.errorhandler(InvalidCursor)
     def invalid_cursor(_: InvalidCursor) -> Response:
-        return domain_error(InvalidInput({"cursor": "invalid_cursor"}))
+        return domain_error(InvalidInput({"cursor": N_("invalid_cursor")}))
 
     @app.errorhandler(gexc.RetryError)
     @app.errorhandler(gexc.ServiceUnavailable)
@@ -116,7 +116,7 @@ def create_app(ctx: Context, *, iap_keys: Callable[[], Mapping[str, str]],
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        code = HTTP_CODES.get(status, "error")
+        code = HTTP_CODES.get(status, N_("error"))
         if edge.is_api():
             message = translate(code, g.get("lang", "fr"))
             return edge.answer({"error": {"code": code, "message": message}}, status)

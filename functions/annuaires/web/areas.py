@@ -14,11 +14,11 @@ from typing import Any
 from flask import Blueprint, g, request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_, translate
 from annuaires.services.errors import DomainError, InvalidInput, TooManyAttempts
 from annuaires.services.roles import Principal, Role
 from annuaires.services.versions import ChangedElsewhere
 from annuaires.web import carry, edge, forms, paths
-from annuaires.web.i18n import translate
 
 # Each role's area, by role name: its sign-in page is where sessions of that role begin and end.
 AREAS: dict[str, Area] = {}
@@ -173,7 +173,7 @@ class Area:
         return decorate
 
     def act(self, *, api: tuple[str, str] | None = None, form: str | None = None, fields: list[forms.Field] | tuple = (),
-            partial: bool = False, status: int = 200, notice: str | Callable[[Any], str] = "saved",
+            partial: bool = False, status: int = 200, notice: str | Callable[[Any], str] = N_("saved"),
             confirm: tuple[str, str, Callable[..., str]] | None = None, back: str | Callable[..., str] | None = None,
             shown_on: Callable[..., tuple[str, dict]] | None = None, many: tuple[str, ...] = ()) -> Callable:
         """An act with two doors: `api` = (method, rule) answering JSON, `form` = a POST rule back to the page.

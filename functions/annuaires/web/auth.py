@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import auth, values
 from annuaires.services.errors import DomainError, InvalidInput, Unauthenticated
 from annuaires.services.roles import GENERAL, ROLES, Principal, Role
@@ -40,13 +41,13 @@ def sign_in(data: object) -> tuple[Principal, str]:
     if role is GENERAL:
         if ctx.config.emulator:
             if not given.get("email"):
-                raise InvalidInput({"email": "required"})
+                raise InvalidInput({"email": N_("required")})
             email = given["email"]
         else:
             email = verified_email(request.headers.get(IAP_HEADER, ""), ctx.config.iap_audience,
                                    current_app.extensions["iap_keys"])
             if email is None:
-                raise Unauthenticated("general_not_listed")
+                raise Unauthenticated(N_("general_not_listed"))
         return auth.sign_in_general(ctx, email, replaced), edge.device_cookie()
     signed = auth.sign_in(ctx, role, given.get(role.identifier or "", ""), given["password"],
                           client_addr=edge.client_addr(), device_cookie=edge.device_cookie(), replaced=replaced)
@@ -81,7 +82,7 @@ def role_asked() -> Role:
         return auth.role_named(request.args["role"])
     held = [r for r in edge.held_roles() if edge.session_of(r)[0] is not None]
     if len(held) > 1:
-        raise InvalidInput({"role": "role_needed"})
+        raise InvalidInput({"role": N_("role_needed")})
     if not held:
         raise Unauthenticated()
     return held[0]
@@ -104,7 +105,7 @@ def api_sign_out() -> Response:
     roles = [auth.role_named(request.args["role"])] if "role" in request.args else edge.held_roles()
     held = [principal for role in roles if (principal := edge.session_of(role)[0]) is not None]
     if len(held) > 1:
-        raise InvalidInput({"role": "role_needed"})
+        raise InvalidInput({"role": N_("role_needed")})
     for principal in held:
         edge.check_csrf(principal)
         auth.sign_out(edge.ctx(), principal)
@@ -130,7 +131,7 @@ def api_change_password() -> Response:
 def _area_of_form() -> tuple[Role, object]:
     role = ROLES.get(request.form.get("role", ""))
     if role is None or role.name not in AREAS:  # (a role without pages signs in through the API only)
-        raise InvalidInput({"role": "invalid_choice"})
+        raise InvalidInput({"role": N_("invalid_choice")})
     return role, AREAS[role.name]
 
 
@@ -147,7 +148,7 @@ def page_sign_in() -> Response:
     # A form sent after the session ended comes back filled in, shown, not sent (R2); else the role's page.
     shown = area.replay(principal, carried) if carried else None
     other = bool(carried) and carried.subject not in ("", principal.subject)
-    return with_cookies(shown or edge.back(paths.home(role), "carried_other_account" if other else ""), principal, device)
+    return with_cookies(shown or edge.back(paths.home(role), N_("carried_other_account") if other else ""), principal, device)
 
 
 @blueprint.post("/signout")
@@ -178,4 +179,4 @@ def page_change_password() -> Response:
         shown = area.replay(principal, carried)
         if shown is not None:
             return shown
-    return edge.back(paths.home(role), "password_changed")
+    return edge.back(paths.home(role), N_("password_changed"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import handover
 from annuaires.services.directories import directories as service
 from annuaires.services.roles import DIRECTORIES, DIRECTORY, Principal
@@ -48,24 +49,24 @@ def directory_sheet(principal: Principal, code: str) -> tuple[str, dict]:
 
 
 @area.act(api=("POST", "/api/directories"), form="/admingen/directories", fields=service.CREATE_INPUT, status=201,
-          notice="directory_created", back=lambda created: f"/admingen/directories/{created['code']}")
+          notice=N_("directory_created"), back=lambda created: f"/admingen/directories/{created['code']}")
 def create_directory(principal: Principal, given: dict) -> dict:
     return service.create_directory(edge.ctx(), principal, **given)
 
 
 @area.act(api=("POST", "/api/directories/<code>/password-reset"), form="/admingen/directories/<code>/password-reset",
-          status=204, notice="password_reset", confirm=("confirm_directory_password_reset", "reset_password", _describe))
+          status=204, notice=N_("password_reset"), confirm=(N_("confirm_directory_password_reset"), N_("reset_password"), _describe))
 def reset_password(principal: Principal, _: dict, code: str) -> None:
     service.reset_directory_password(edge.ctx(), principal, code)
 
 
 @area.act(api=("POST", "/api/directories/<code>/deactivate"), form="/admingen/directories/<code>/deactivate",
-          status=204, notice="deactivate", confirm=("confirm_directory_deactivate", "deactivate_verb", _describe))
+          status=204, notice=N_("deactivate"), confirm=(N_("confirm_directory_deactivate"), N_("deactivate_verb"), _describe))
 def deactivate(principal: Principal, _: dict, code: str) -> None:
     service.set_directory_active(edge.ctx(), principal, code, False)
 
 
 @area.act(api=("POST", "/api/directories/<code>/activate"), form="/admingen/directories/<code>/activate",
-          status=204, notice="activate")
+          status=204, notice=N_("activate"))
 def activate(principal: Principal, _: dict, code: str) -> None:
     service.set_directory_active(edge.ctx(), principal, code, True)

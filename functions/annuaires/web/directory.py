@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import audit as audit_service
 from annuaires.services import handover, values
 from annuaires.services.directories import directory as service
@@ -13,6 +14,7 @@ from annuaires.services.mailing import report as mailing_report
 from annuaires.services.roles import DIRECTORY, GROUP, Principal
 from annuaires.web import charts, edge, forms, preconditions
 from annuaires.web.areas import Area
+from annuaires.web.labels import STATES
 
 area = Area("directory", DIRECTORY)
 blueprint = area.blueprint
@@ -53,7 +55,7 @@ def last_batch(principal: Principal, code: str) -> Response:
 
 
 @area.act(api=("POST", "/api/directory/groups/<code>/mailing/resend"), form="/adminloc/groups/<code>/mailing/resend",
-          status=202, notice="resend_queued", back="/adminloc/groups/{code}/mailing")
+          status=202, notice=N_("resend_queued"), back="/adminloc/groups/{code}/mailing")
 def resend(principal: Principal, _: dict, code: str) -> dict:
     return mailing_report.resend(edge.ctx(), principal, code)
 
@@ -107,32 +109,32 @@ def group_sheet(principal: Principal, code: str) -> tuple[str, dict]:
 
 
 @area.act(api=("POST", "/api/directory/groups"), form="/adminloc/groups/create", fields=service.CREATE_GROUP_INPUT, status=201,
-          notice="group_created", back=lambda created: f"/adminloc/groups/{created['code']}")
+          notice=N_("group_created"), back=lambda created: f"/adminloc/groups/{created['code']}")
 def create_group(principal: Principal, given: dict) -> dict:
     return service.create_group(edge.ctx(), principal, **given)
 
 
 @area.act(api=("POST", "/api/directory/references"), form="/adminloc/groups/reference", fields=service.REFERENCE_INPUT,
-          status=201, notice="reference_added")
+          status=201, notice=N_("reference_added"))
 def add_reference(principal: Principal, given: dict) -> dict:
     return service.add_reference(edge.ctx(), principal, given["directory"], given["group"], given["password"],
                                  client_addr=edge.client_addr(), device_cookie=edge.device_cookie())
 
 
 @area.act(api=("DELETE", "/api/directory/groups/<code>"), form="/adminloc/groups/<code>/dereference",
-          notice=lambda state: f"state_{state['state']}", confirm=("confirm_dereference", "dereference", _describe))
+          notice=lambda state: STATES[state["state"]], confirm=(N_("confirm_dereference"), N_("dereference"), _describe))
 def dereference(principal: Principal, _: dict, code: str) -> dict:
     return {"state": service.dereference(edge.ctx(), principal, code)}
 
 
 @area.act(api=("POST", "/api/directory/groups/<code>/reactivate"), form="/adminloc/groups/<code>/reactivate",
-          notice="reactivated")
+          notice=N_("reactivated"))
 def reactivate(principal: Principal, _: dict, code: str) -> dict:
     return service.reactivate(edge.ctx(), principal, code)
 
 
 @area.act(api=("POST", "/api/directory/groups/<code>/password-reset"), form="/adminloc/groups/<code>/password-reset",
-          status=204, notice="password_reset", confirm=("confirm_group_password_reset", "reset_password", _describe))
+          status=204, notice=N_("password_reset"), confirm=(N_("confirm_group_password_reset"), N_("reset_password"), _describe))
 def reset_group_password(principal: Principal, _: dict, code: str) -> None:
     service.reset_group_password(edge.ctx(), principal, code)
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import auth
 from annuaires.services.dump import dump as service
 from annuaires.services.dump import reload
@@ -29,7 +30,7 @@ def directories_admin() -> Principal:
     if credentials is None or credentials.type != "basic":
         return edge.signed_in(DIRECTORIES)
     if credentials.username != SCRIPT_USER:
-        raise Unauthenticated("wrong_password")
+        raise Unauthenticated(N_("wrong_password"))
     return auth.check_directories_password(edge.ctx(), credentials.password or "", client_addr=edge.client_addr())
 
 

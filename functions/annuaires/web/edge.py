@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_, translate
 from annuaires.services import auth
 from annuaires.services.context import Context
 from annuaires.services.errors import Forbidden, InvalidInput, PasswordChangeRequired, Unauthenticated
 from annuaires.services.roles import ROLES, Principal, Role
 from annuaires.services.values import WEEKDAYS
-from annuaires.web.i18n import translate
+from annuaires.web.labels import DAYS, FIELDS
 
 SESSION_COOKIE = "annuaires_{role}"  # one session per role: a volunteer is often a directory admin and an animator
 DEVICE_COOKIE = "annuaires_device"
@@ -81,7 +82,7 @@ def check_same_site() -> None:
         origin = request.headers.get("Origin")
         allowed = origin is None or urlsplit(origin).netloc == request.host
     if not allowed:
-        raise Forbidden("cross_site")
+        raise Forbidden(N_("cross_site"))
 
 
 def check_csrf(principal: Principal) -> None:
@@ -90,7 +91,7 @@ def check_csrf(principal: Principal) -> None:
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
     if not hmac.compare_digest(sent.encode(), principal.csrf.encode()):
-        raise Forbidden("csrf_failed")
+        raise Forbidden(N_("csrf_failed"))
 
 
 def is_api() -> bool:
@@ -133,7 +134,7 @@ def cursor_arg(name: str = "cursor") -> str | None:
     """A cursor query parameter: where a page of a list starts."""
     value = request.args.get(name, "")
     if len(value) > 2000:
-        raise InvalidInput({name: "too_long"})
+        raise InvalidInput({name: N_("too_long")})
     if not PAGE_CURSOR.fullmatch(value):  # Datastore's cursors are URL-safe base64: "!!" would decode to the start
         raise InvalidInput({name: "invalid_cursor"})
     return value or None
@@ -144,7 +145,7 @@ def json_body() -> Any:
     try:
         return request.get_json(silent=True)
     except RecursionError:
-        raise InvalidInput({"body": "too_deep"}) from None
+        raise InvalidInput({"body": N_("too_deep")}) from None
 
 
 def client_addr() -> str:
@@ -188,8 +189,7 @@ def language_link(lang: str) -> str:
 
 def field_label(name: str) -> str:
     """A field's name as a person reads it."""
-    label = t(f"field_{name}")
-    return name if label == f"field_{name}" else label
+    return t(FIELDS[name]) if name in FIELDS else name
 
 
 def error_page(status: int, message: str, fields: dict[str, str]) -> Response:
@@ -217,5 +217,5 @@ def audit_detail(detail: str, action: str) -> str:
     """An audit entry's detail in the page's language: a mailing's weekday by its name ("jeudi", not "thu")."""
     fields = getattr(detail, "fields", None)
     if action == "mailing_configured" and fields:
-        return f"{t('day_' + fields['day']) if fields['day'] in WEEKDAYS else t('no_day')} / {fields['mailer']}"
+        return f"{t(DAYS[fields['day']]) if fields['day'] in WEEKDAYS else t('no_day')} / {fields['mailer']}"
     return detail

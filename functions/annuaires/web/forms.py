@@ -10,6 +10,7 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
+from annuaires.catalogs import N_
 from annuaires.services.errors import InvalidInput
 from annuaires.services.values import Field, HugeNumber, json_integer
 
@@ -35,14 +36,14 @@ def parse(data: Mapping[str, Any] | None, fields: list[Field], *, partial: bool 
     With `partial`, missing fields are left out (PATCH); unknown fields are always refused.
     """
     if not isinstance(data, Mapping):
-        raise InvalidInput({"body": "invalid_body"})
+        raise InvalidInput({"body": N_("invalid_body")})
     known = {f.name for f in fields}
-    errors = {name: "unknown_field" for name in data if name not in known and name != "csrf"}
+    errors = {name: N_("unknown_field") for name in data if name not in known and name != "csrf"}
     values: dict[str, Any] = {}
     for field in fields:
         if field.name not in data:
             if field.required and not partial:
-                errors[field.name] = "required"
+                errors[field.name] = N_("required")
             continue
         try:
             values[field.name] = field.check(data[field.name])
@@ -63,5 +64,5 @@ def confirmed(given: dict[str, Any], field: str = "new") -> dict[str, Any]:
     """A new password typed twice: the confirmation, when the form has one, must be the same."""
     confirm = given.pop("confirm", None)
     if confirm is not None and confirm != given[field]:
-        raise InvalidInput({"confirm": "confirmation_differs"})
+        raise InvalidInput({"confirm": N_("confirmation_differs")})
     return given

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import auth, technical, values, versions
 from annuaires.services.errors import NotFound
 from annuaires.services.mailing import mailers
@@ -34,7 +35,7 @@ def page(principal: Principal) -> tuple[str, dict]:
 
 
 @area.act(api=("PUT", "/api/directories-admin/password"), form="/admin/pwd.html", fields=PASSWORD_FIELDS, status=204,
-          notice="directories_admin_password_set")
+          notice=N_("directories_admin_password_set"))
 def set_directories_admin_password(principal: Principal, given: dict) -> None:
     auth.set_directories_admin_password(edge.ctx(), principal, forms.confirmed(given, "password")["password"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import audit as audit_service
 from annuaires.services.directories import group as service
 from annuaires.services.errors import InvalidInput
@@ -72,7 +73,7 @@ def eligible(principal: Principal) -> Response:
 
 
 @area.act(api=("POST", "/api/group/members"), form="/animateur/members", fields=service.MEMBER_INPUT, status=201,
-          notice="member_added")
+          notice=N_("member_added"))
 def add_member(principal: Principal, given: dict) -> dict:
     return service.add_member(edge.ctx(), principal, **given)
 
@@ -97,7 +98,7 @@ def _member(principal: Principal, member_id: str, **_: str) -> str:
 
 
 @area.act(api=("DELETE", "/api/group/members/<member_id>"), form="/animateur/members/<member_id>/remove", status=204,
-          notice="member_removed", confirm=("confirm_member_remove", "remove", _member))
+          notice=N_("member_removed"), confirm=(N_("confirm_member_remove"), N_("remove"), _member))
 def remove_member(principal: Principal, _: dict, member_id: str) -> None:
     service.remove_member(edge.ctx(), principal, member_id, seen=preconditions.seen())
 
@@ -108,7 +109,7 @@ def set_message(principal: Principal, given: dict) -> dict:
 
 
 @area.act(api=("POST", "/api/group/deliveries"), form="/animateur/deliveries", fields=service.DELIVERY_INPUT, status=201,
-          notice="delivery_added")
+          notice=N_("delivery_added"))
 def add_delivery(principal: Principal, given: dict) -> dict:
     return service.add_delivery(edge.ctx(), principal, given["group"])
 
@@ -118,7 +119,7 @@ def _delivery(principal: Principal, code: str, **_: str) -> str:
 
 
 @area.act(api=("DELETE", "/api/group/deliveries/<code>"), form="/animateur/deliveries/<code>/remove", status=204,
-          notice="delivery_removed", confirm=("confirm_delivery_remove", "remove", _delivery))
+          notice=N_("delivery_removed"), confirm=(N_("confirm_delivery_remove"), N_("remove"), _delivery))
 def remove_delivery(principal: Principal, _: dict, code: str) -> None:
     service.remove_delivery(edge.ctx(), principal, code)
 
@@ -155,7 +156,7 @@ def page_import_members() -> Response:
     except InvalidInput as error:
         return area.render(principal, refused("import_members", error, {"text": text}), 400)
     if confirmed:
-        return edge.back(paths.home(GROUP), "members_imported")
+        return edge.back(paths.home(GROUP), N_("members_imported"))
     return area.render(principal, import_preview=result, import_text=text)
 
 

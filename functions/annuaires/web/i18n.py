@@ -1,12 +1,11 @@
-"""French first, English on request: the language of a request and the messages."""
+"""French first, English on request: the language of a request (catalogs.py holds the messages)."""
 
 from __future__ import annotations
 
 from flask import Request
 
-from annuaires.web.messages import MESSAGES
+from annuaires.catalogs import LANGUAGES
 
-LANGUAGES = ("fr", "en")
 DEFAULT = "fr"
 
 
@@ -17,11 +16,3 @@ def language_of(request: Request) -> str:
         return chosen
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
 
-
-def translate(key: str, lang: str, **params: object) -> str:
-    """The message for a key in a language; the key itself if unknown (a visible defect)."""
-    entry = MESSAGES.get(key)
-    if entry is None:
-        return key
-    text = entry[0] if lang == "fr" else entry[1]
-    return text.format(**params) if params else text

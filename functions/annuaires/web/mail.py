@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import audit as audit_service
 from annuaires.services import values
 from annuaires.services.errors import DomainError
@@ -107,7 +108,7 @@ def list_domains(principal: Principal) -> Response:
 
 
 @area.act(api=("POST", "/api/mail/domains"), form="/messagerie/domains", fields=DOMAIN_FIELDS, status=201,
-          notice="mail_domain_created")
+          notice=N_("mail_domain_created"))
 def create_domain(principal: Principal, given: dict) -> dict:
     return service.create_domain(edge.ctx(), principal, **given)
 
@@ -139,7 +140,7 @@ def create_account(principal: Principal, given: dict) -> dict:
     return service.create_account(edge.ctx(), principal, **given)
 
 
-@area.act(form="/messagerie/domains/<domain>/accounts", fields=ACCOUNT_FORM_FIELDS, notice="mail_account_created",
+@area.act(form="/messagerie/domains/<domain>/accounts", fields=ACCOUNT_FORM_FIELDS, notice=N_("mail_account_created"),
           back=_account_page, shown_on=domain_page)
 def create_account_from_form(principal: Principal, given: dict, domain: str) -> dict:
     given = forms.confirmed(given, "password")
@@ -165,26 +166,26 @@ def describe_account(principal: Principal, given: dict, address: str) -> dict:
     return service.update_account(edge.ctx(), principal, address, **given, seen=preconditions.seen())
 
 
-@area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice="mail_account_renamed",
+@area.act(form="/messagerie/accounts/<address>/rename", fields=RENAME_FIELDS, notice=N_("mail_account_renamed"),
           back=_account_page, shown_on=account_page)
 def rename_account(principal: Principal, given: dict, address: str) -> dict:
     new_address = mail_values.in_domain(given["address"], mail_values.typed_domain(address))
     return service.update_account(edge.ctx(), principal, address, new_address=new_address, seen=preconditions.seen())
 
 
-@area.act(form="/messagerie/accounts/<address>/password", fields=RESET_FIELDS, notice="mail_password_reset",
+@area.act(form="/messagerie/accounts/<address>/password", fields=RESET_FIELDS, notice=N_("mail_password_reset"),
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def reset_account_password(principal: Principal, given: dict, address: str) -> dict:
     return service.update_account(edge.ctx(), principal, address, **forms.confirmed(given, "password"), seen=preconditions.seen())
 
 
-@area.act(form="/messagerie/accounts/<address>/activate", notice="mail_account_activated",
+@area.act(form="/messagerie/accounts/<address>/activate", notice=N_("mail_account_activated"),
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def activate_account(principal: Principal, _: dict, address: str) -> dict:
     return service.update_account(edge.ctx(), principal, address, active=True, seen=preconditions.seen())
 
 
-@area.act(form="/messagerie/accounts/<address>/deactivate", notice="mail_account_deactivated",
+@area.act(form="/messagerie/accounts/<address>/deactivate", notice=N_("mail_account_deactivated"),
           back="/messagerie/accounts/{address}", shown_on=account_page)
 def deactivate_account(principal: Principal, _: dict, address: str) -> dict:
     return service.update_account(edge.ctx(), principal, address, active=False, seen=preconditions.seen())
@@ -196,7 +197,7 @@ def _account(principal: Principal, address: str, **_: str) -> str:
 
 
 @area.act(api=("DELETE", "/api/mail/accounts/<address>"), form="/messagerie/accounts/<address>/delete", status=204,
-          notice="mail_account_deleted", confirm=("confirm_mail_account_delete", "delete", _account),
+          notice=N_("mail_account_deleted"), confirm=(N_("confirm_mail_account_delete"), N_("delete"), _account),
           back=lambda _, address: _domain_page(address), shown_on=account_page)
 def delete_account(principal: Principal, _: dict, address: str) -> None:
     service.delete_account(edge.ctx(), principal, address, seen=preconditions.seen())
@@ -215,7 +216,7 @@ def create_alias(principal: Principal, given: dict) -> dict:
     return service.create_alias(edge.ctx(), principal, **given)
 
 
-@area.act(form="/messagerie/domains/<domain>/aliases", fields=ALIAS_FORM_FIELDS, notice="mail_alias_created",
+@area.act(form="/messagerie/domains/<domain>/aliases", fields=ALIAS_FORM_FIELDS, notice=N_("mail_alias_created"),
           back="/messagerie/domains/{domain}", shown_on=domain_page)
 def create_alias_from_form(principal: Principal, given: dict, domain: str) -> dict:
     targets = mail_values.typed_targets(given["targets"])
@@ -227,7 +228,7 @@ def _alias(principal: Principal, address: str, **_: str) -> str:
 
 
 @area.act(api=("DELETE", "/api/mail/aliases/<address>"), form="/messagerie/aliases/<address>/delete", status=204,
-          notice="mail_alias_deleted", confirm=("confirm_mail_alias_delete", "delete", _alias),
+          notice=N_("mail_alias_deleted"), confirm=(N_("confirm_mail_alias_delete"), N_("delete"), _alias),
           back=lambda _, address: _domain_page(address),
           shown_on=lambda principal, address: domain_page(principal, mail_values.typed_domain(address)))
 def delete_alias(principal: Principal, _: dict, address: str) -> None:
@@ -243,7 +244,7 @@ def list_operators(principal: Principal) -> Response:
 
 
 @area.act(api=("POST", "/api/mail/operators"), form="/messagerie/operators", fields=OPERATOR_FIELDS, status=201,
-          notice="mail_operator_created", many=("domains",))
+          notice=N_("mail_operator_created"), many=("domains",))
 def create_operator(principal: Principal, given: dict) -> dict:
     return mail_operators.create_operator(edge.ctx(), principal, **given)
 
@@ -253,7 +254,7 @@ def _operator(principal: Principal, login: str, **_: str) -> str:
 
 
 @area.act(api=("DELETE", "/api/mail/operators/<login>"), form="/messagerie/operators/<login>/delete", status=204,
-          notice="mail_operator_deleted", confirm=("confirm_mail_operator_delete", "delete", _operator))
+          notice=N_("mail_operator_deleted"), confirm=(N_("confirm_mail_operator_delete"), N_("delete"), _operator))
 def delete_operator(principal: Principal, _: dict, login: str) -> None:
     mail_operators.delete_operator(edge.ctx(), principal, login, seen=preconditions.seen())
 
@@ -283,10 +284,10 @@ def page_new_export_token() -> Response:
         return principal
     token = secrets.token_urlsafe(32)
     mail_changes.set_export_token(edge.ctx(), principal, token)
-    return once.keep(edge.back(TOKEN_PAGE, "mail_token_made"), principal, TOKEN_PAGE, token)
+    return once.keep(edge.back(TOKEN_PAGE, N_("mail_token_made")), principal, TOKEN_PAGE, token)
 
 
-page_new_export_token.confirm = ("confirm_new_token", "mail_new_token", _token_now)  # type: ignore[attr-defined]
+page_new_export_token.confirm = (N_("confirm_new_token"), N_("mail_new_token"), _token_now)  # type: ignore[attr-defined]
 
 
 @blueprint.get(TOKEN_PAGE)
@@ -361,4 +362,4 @@ def page_change_mailbox_password() -> Response:
         device = _change_mailbox_password(forms.confirmed(forms.parse(data, MAILBOX_FORM_FIELDS)))
     except DomainError as error:
         return edge.page("mail/mailbox.html", status_of(error), failed=refused("mailbox_password", error, data))
-    return with_device(edge.back(paths.MAILBOX_PASSWORD, "mailbox_password_changed"), device)
+    return with_device(edge.back(paths.MAILBOX_PASSWORD, N_("mailbox_password_changed")), device)

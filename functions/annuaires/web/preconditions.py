@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from flask import request
 from werkzeug.wrappers import Response
 
+from annuaires.catalogs import N_
 from annuaires.services import versions
 from annuaires.web.edge import is_api
 
@@ -30,7 +31,7 @@ def seen() -> versions.Seen | None:
         shown = request.form.get("version", "")
         return versions.seen_in_form(shown) if shown else None
     except ValueError:
-        raise versions.ChangedElsewhere(message_key="version_unreadable") from None
+        raise versions.ChangedElsewhere(message_key=N_("version_unreadable")) from None
 
 
 def if_match(header: str) -> versions.Seen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
+from annuaires.catalogs import N_
 from annuaires.codes import is_code, new_code
 from annuaires.services import audit, auth, passwords, values, versions
 from annuaires.services.context import Context
@@ -125,7 +126,7 @@ def _referenced(ctx: Context, principal: Principal, code: str) -> Group:
     """A group this directory actively references; any other is not found here (A11)."""
     group = groups.SCHEMA.get(ctx.client, code) if is_code(code) else None
     if group is None or principal.subject not in group.refs:
-        raise NotFound("not_referenced")
+        raise NotFound(N_("not_referenced"))
     return group
 
 
@@ -186,7 +187,7 @@ def add_reference(ctx: Context, principal: Principal, directory: str, group: str
                 and not g.must_change)
 
     if not (consents(found) and ctx.passwords.verify(found.password_hash, password)):
-        raise Forbidden("reference_refused")
+        raise Forbidden(N_("reference_refused"))
     give_back()
     verified_hash = found.password_hash
 
@@ -194,10 +195,10 @@ def add_reference(ctx: Context, principal: Principal, directory: str, group: str
         fresh = groups.SCHEMA.get(ctx.client, found.code)
         fresh_other = directories.SCHEMA.get(ctx.client, other.code)  # re-read: deactivated meanwhile?
         if not (fresh_other and fresh_other.active and consents(fresh) and fresh.password_hash == verified_hash):
-            raise Forbidden("reference_refused")
+            raise Forbidden(N_("reference_refused"))
         if principal.subject in fresh.refs:
-            raise Conflict("already_referenced")
-        return _referenced_again(ctx, principal, fresh, "reference_added")
+            raise Conflict(N_("already_referenced"))
+        return _referenced_again(ctx, principal, fresh, N_("reference_added"))
 
     return groups_view(ctx, [in_transaction(ctx.client, work)])[0]
 
@@ -236,9 +237,9 @@ def reactivate(ctx: Context, principal: Principal, code: str) -> dict:
         group = groups.SCHEMA.get(ctx.client, code) if is_code(code) else None
         deadline = reactivation_deadline(ctx, group, principal.subject) if group else None
         if deadline is None:
-            raise NotFound("not_deactivated_here")
+            raise NotFound(N_("not_deactivated_here"))
         if deadline <= ctx.now():
-            raise Forbidden("reactivation_expired")
+            raise Forbidden(N_("reactivation_expired"))
         group.active, group.deactivated_by, group.deactivated_at = True, None, None
         return _referenced_again(ctx, principal, group, "group_reactivated")
 
@@ -263,7 +264,7 @@ def set_mailing(ctx: Context, principal: Principal, code: str, day: str | None, 
         if not take_over and group.mailing_responsible not in (None, principal.subject):
             in_charge = responsible(group, directories.SCHEMA.get_many(ctx.client, [group.mailing_responsible]))
             if in_charge is not None:
-                raise InvalidInput({"take_over": "take_over_confirm"})
+                raise InvalidInput({"take_over": N_("take_over_confirm")})
         versions.check(seen, "Group", group.code, group, group_view(group)["mailing"])  # after: taking over says more
         group.mailing_day, group.mailer, group.mailing_responsible = given["day"], given["mailer"], principal.subject
         groups.SCHEMA.put(ctx.client, group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from annuaires.catalogs import N_
 from annuaires.services import audit, auth, values, versions
 from annuaires.services.context import Context
 from annuaires.services.directories import member_lines
@@ -98,7 +99,7 @@ def add_member(ctx: Context, principal: Principal, name: str, email: str) -> dic
 
     def work() -> Member:
         if _email_taken(ctx, principal.subject, given["email"]):
-            raise InvalidInput({"email": "email_taken"})
+            raise InvalidInput({"email": N_("email_taken")})
         member = members.put_new(ctx.client, members.new(principal.subject, given["name"], given["email"], ctx.now()))
         audit.record(ctx, principal, "member_added", detail=f"{member.name} <{member.email}>")
         return member
@@ -117,7 +118,7 @@ def update_member(ctx: Context, principal: Principal, member_id: str, name: str 
         versions.check(seen, "Member", f"{member.group}/{member.id}", member, member_view(member))
         if "email" in changes and changes["email"].lower() != member.email_norm:
             if _email_taken(ctx, principal.subject, changes["email"]):
-                raise InvalidInput({"email": "email_taken"})
+                raise InvalidInput({"email": N_("email_taken")})
             member.email_norm = changes["email"].lower()
         action = "member_updated"
         if "active" in changes and changes["active"] != member.active:
@@ -166,7 +167,7 @@ def set_message(ctx: Context, principal: Principal, subject: str, body: str, *, 
 
 def _groupement(principal: Principal) -> Group:
     if principal.group.type != values.GROUPEMENT:
-        raise Forbidden("not_a_groupement")
+        raise Forbidden(N_("not_a_groupement"))
     return principal.group
 
 
@@ -205,10 +206,10 @@ def add_delivery(ctx: Context, principal: Principal, code: str) -> dict:
         if groupement is None or group is None:
             raise NotFound()
         if group.code in groupement.deliveries:
-            raise Conflict("already_delivered")
+            raise Conflict(N_("already_delivered"))
         directory_of = directories.SCHEMA.get_many(ctx.client, list(set(groupement.refs) & set(group.refs)))
         if not shares_active_directory(groupement, group, directory_of):
-            raise Forbidden("no_shared_directory")
+            raise Forbidden(N_("no_shared_directory"))
         groupement.deliveries = [*groupement.deliveries, group.code]
         groups.SCHEMA.put(ctx.client, groupement)
         audit.record(ctx, principal, "delivery_added", target=f"{GROUP.name}:{group.code}",
@@ -253,11 +254,11 @@ def import_members(ctx: Context, principal: Principal, text: str, *, dry_run: bo
     accepted lines are added together, in one transaction that checks again which addresses the group has.
     """
     if not isinstance(text, str):
-        raise InvalidInput({"text": "not_text"})
+        raise InvalidInput({"text": N_("not_text")})
     if len(text) > IMPORT_LENGTH:
-        raise InvalidInput({"text": "too_long"})
+        raise InvalidInput({"text": N_("too_long")})
     if sum(1 for line in member_lines.lines_of(text) if line.strip()) > IMPORT_LINES:
-        raise InvalidInput({"text": "too_many_lines"})
+        raise InvalidInput({"text": N_("too_many_lines")})
     entries, refused = member_lines.read(text)
 
     def work() -> tuple[list[Member], list[dict]]:
@@ -265,7 +266,7 @@ def import_members(ctx: Context, principal: Principal, text: str, *, dry_run: bo
         accepted, taken = [], []
         for entry in entries:
             if entry.email.lower() in existing:
-                taken.append({"line": entry.line, "reason": "email_taken",
+                taken.append({"line": entry.line, "reason": N_("email_taken"),
                               "text": member_lines.shown(f"{entry.name} <{entry.email}>")})
                 continue
             existing.add(entry.email.lower())

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from annuaires.catalogs import N_
 from annuaires.services import values
 from annuaires.services.errors import InvalidInput
 
@@ -65,7 +66,7 @@ def read(text: str) -> tuple[list[Entry], list[dict]]:
             if isinstance(found, str):
                 refused.append({"line": number, "reason": found, "text": shown(item_text)})
             elif found[1].lower() in seen:
-                refused.append({"line": number, "reason": "duplicate_line", "text": shown(item_text)})
+                refused.append({"line": number, "reason": N_("duplicate_line"), "text": shown(item_text)})
             else:
                 seen.add(found[1].lower())
                 entries.append(Entry(number, *found))
@@ -82,9 +83,9 @@ def _is_header(line: str) -> bool:
 def _entries(line: str) -> list[tuple[str, tuple[str, str] | str]]:
     """What a line names: each entry's text with its (name, address), or with the reason it is refused."""
     if len(line) > LINE_LENGTH:
-        return [(line, "line_too_long")]
+        return [(line, N_("line_too_long"))]
     if any(unicodedata.category(c) in CONTROL and c != "\t" for c in line):
-        return [(line, "control_characters")]
+        return [(line, N_("control_characters"))]
     if "<" in line or ">" in line:
         return _address_book(line)
     addresses = _bare_addresses(line)
@@ -103,7 +104,7 @@ def _address_book(line: str) -> list[tuple[str, tuple[str, str] | str]]:
     """`Name <address>`, `"Last, First" <address>`, or several of them on a line."""
     if line.count("<") == 1 and line.endswith(">"):  # one entry: the name is all before `<`, commas too
         name, _, address = line[:-1].partition("<")
-        return [(line, _checked(name.strip().strip('"').strip(), address.strip()) if address.strip() else "invalid_line")]
+        return [(line, _checked(name.strip().strip('"').strip(), address.strip()) if address.strip() else N_("invalid_line"))]
     found: list[tuple[str, tuple[str, str] | str]] = []
     at = 0
     while at < len(line):
@@ -111,7 +112,7 @@ def _address_book(line: str) -> list[tuple[str, tuple[str, str] | str]]:
         if match is None or match.end() == at:
             rest = line[at:].strip(" ,;\t")
             if rest:
-                found.append((rest, "invalid_line"))
+                found.append((rest, N_("invalid_line")))
             break
         name = match["quoted"] if match["quoted"] is not None else match["plain"]
         found.append((match.group(0).strip(" ,;\t"), _checked(name.strip(), match["address"].strip())))
@@ -139,7 +140,7 @@ def _fields(line: str) -> tuple[str, str]:
 def _checked(name: str, address: str) -> tuple[str, str] | str:
     """A member's name and address as the member form checks them; without a name, the address's local part."""
     if not address or "@" not in address:
-        return "invalid_line"
+        return N_("invalid_line")
     name = " ".join(name.split()) or address.rpartition("@")[0]
     try:
         given = values.checked(name=(values.MEMBER_NAME, name), email=(values.email, address))

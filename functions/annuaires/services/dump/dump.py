@@ -23,6 +23,7 @@ from typing import Any
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
+from annuaires.catalogs import N_
 from annuaires.services.auth import resolve
 from annuaires.services.context import Context
 from annuaires.services.dump.scope import of_directory
@@ -80,9 +81,9 @@ class Sealer:
 def checked_passphrase(passphrase: str | None) -> str:
     """The dump's passphrase, long enough, or InvalidInput naming it."""
     if not passphrase:
-        raise InvalidInput({"passphrase": "required"})
+        raise InvalidInput({"passphrase": N_("required")})
     if len(passphrase) < MIN_PASSPHRASE:
-        raise InvalidInput({"passphrase": "too_short"})
+        raise InvalidInput({"passphrase": N_("too_short")})
     return passphrase
 
 
@@ -92,7 +93,7 @@ def checked_kinds(client: Any, names: list[str] | None) -> list[str]:
     if not names:
         return every
     if any(name not in every for name in names):
-        raise InvalidInput({"kinds": "unknown_kind"})
+        raise InvalidInput({"kinds": N_("unknown_kind")})
     return list(dict.fromkeys(names))
 
 

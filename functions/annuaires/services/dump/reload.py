@@ -26,6 +26,7 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidTag
 from google.protobuf.message import DecodeError
 
+from annuaires.catalogs import N_
 from annuaires.services.context import Context
 from annuaires.services.dump import checks as reload_check
 from annuaires.services.dump.dump import FORMAT, Sealer, checked_passphrase, place
@@ -48,7 +49,7 @@ def reload(ctx: Context, passphrase: str, lines: Iterable[bytes]) -> int:
     """Check a dump's lines, then write its entities into this datastore's partition; how many. BadDumpLine
     (nothing written) names the first line that cannot be reloaded; Forbidden unless the datastore is a test one."""
     if not ctx.config.test_datastore:
-        raise Forbidden("not_a_test_datastore")
+        raise Forbidden(N_("not_a_test_datastore"))
     count, unique = 0, (Names(), MailAddresses())
     partition = (ctx.client.project, ctx.client.namespace or "", ctx.client.database or "")
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from annuaires.catalogs import N_
 from annuaires.services import audit, values, versions
 from annuaires.services.context import Context
 from annuaires.services.errors import Conflict, InvalidInput, NotFound
@@ -74,9 +75,9 @@ def create_domain(ctx: Context, principal: Principal, name: str, site: str) -> d
         names = [ascii_name, *policy.companion_domains().values()]
         found = store.DOMAINS.get_many(ctx.client, names)
         if ascii_name in found:
-            raise InvalidInput({"name": "domain_exists" if not found[ascii_name].companion else "domain_is_companion"})
+            raise InvalidInput({"name": N_("domain_exists") if not found[ascii_name].companion else N_("domain_is_companion")})
         if any(found.get(n) is not None and not found[n].companion for n in names[1:]):
-            raise InvalidInput({"site": "companion_is_real_domain"})
+            raise InvalidInput({"site": N_("companion_is_real_domain")})
         changed = [(store.DOMAINS.kind, ascii_name)]
         if existing is None:
             policy.created = at
@@ -96,7 +97,7 @@ def _real_domain(ctx: Context, name: str) -> tuple[MailDomain, MailSite]:
     """A real domain and its site (in the caller's transaction), or InvalidInput naming the address."""
     domain = store.DOMAINS.get(ctx.client, name)
     if domain is None or domain.companion:
-        raise InvalidInput({"address": "unknown_domain" if domain is None else "domain_is_companion"})
+        raise InvalidInput({"address": N_("unknown_domain") if domain is None else N_("domain_is_companion")})
     return domain, store.SITES.get(ctx.client, domain.site) or mail_values.default_site(domain.site)
 
 
@@ -116,7 +117,7 @@ def _own(ctx: Context, owned: list[MailAddress], renamed_from: str = "") -> None
     for wanted in owned:
         holder = held.get(wanted.address)
         if holder is not None and (not renamed_from or holder.owner != renamed_from):
-            raise Conflict("address_taken" if wanted.use in ("account", "alias") else "companion_taken",
+            raise Conflict(N_("address_taken") if wanted.use in ("account", "alias") else N_("companion_taken"),
                            address=wanted.address, field="address")
     store.ADDRESSES.put_many(ctx.client, owned)
 
@@ -313,12 +314,12 @@ def _check_no_loop(ctx: Context, address: str, targets: list[str]) -> None:
             store.ALIASES.key(ctx.client, t, store.domain_of(t)) for t in level])]
         following = [t for alias in found for t in alias.targets]
         if address in following:
-            raise InvalidInput({"targets": "alias_loop"})
+            raise InvalidInput({"targets": N_("alias_loop")})
         level = [t for t in following if t not in seen]
         seen.update(level)
         if not level:
             return
-    raise InvalidInput({"targets": "alias_too_deep"})
+    raise InvalidInput({"targets": N_("alias_too_deep")})
 
 
 def list_aliases(ctx: Context, principal: Principal, domain: str, cursor: str | None = None) -> tuple[list[dict], str | None]:

@@ -11,6 +11,7 @@ import hmac
 import re
 from typing import Any
 
+from annuaires.catalogs import N_
 from annuaires.services import audit, values
 from annuaires.services.context import Context
 from annuaires.services.errors import InvalidInput, Unauthenticated
@@ -37,9 +38,9 @@ def set_export_token(ctx: Context, principal: Principal, token: Any) -> None:
     must_be_mail_admin(principal)
     token = values.checked(token=(values.text(MAX_TOKEN, strip=False), token))["token"]
     if not TOKEN.fullmatch(token):  # spaces, accents or control characters: it could never match a header
-        raise InvalidInput({"token": "token_characters"})
+        raise InvalidInput({"token": N_("token_characters")})
     if len(token) < MIN_TOKEN:
-        raise InvalidInput({"token": "token_too_short"})
+        raise InvalidInput({"token": N_("token_too_short")})
     store.SETTINGS.put(ctx.client, store.MailSettings("mail", _digest(token), ctx.now()))
     audit.record(ctx, principal, "mail_export_token_set")
 
@@ -56,7 +57,7 @@ def check_export_token(ctx: Context, token: str) -> None:
     settings = store.SETTINGS.get(ctx.client, "mail")
     expected = settings.export_token_hash if settings else ""
     if not expected or not hmac.compare_digest(_digest(token).encode(), expected.encode()):
-        raise Unauthenticated("wrong_export_token")
+        raise Unauthenticated(N_("wrong_export_token"))
 
 
 def _cursor(since: str | None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from annuaires.catalogs import N_
 from annuaires.services import audit, devices
 from annuaires.services.auth import count_attempt
 from annuaires.services.context import Context
@@ -19,15 +20,15 @@ def change_password(ctx: Context, address: str, current: str, new: str, *, clien
     try:
         where = mail_values.address(address)
     except ValueError:
-        raise InvalidInput({"address": "invalid_address"}) from None
-    problem = mail_values.password_problem(new, where.key) or ("password_unchanged" if new == current else None)
+        raise InvalidInput({"address": N_("invalid_address")}) from None
+    problem = mail_values.password_problem(new, where.key) or (N_("password_unchanged") if new == current else None)
     if problem:
         raise InvalidInput({"new": problem})
     account = store.ACCOUNTS.get(ctx.client, where.key, where.domain)
     give_back = count_attempt(ctx, MAILBOX, where.key if account else f"unknown:{where.key}", client_addr, device_cookie)
     verified = ctx.passwords.verify(account.password_hash if account else None, current)
     if not verified or not account.active:  # a deactivated account never confirms its password
-        raise InvalidInput({"current": "wrong_current_password"})
+        raise InvalidInput({"current": N_("wrong_current_password")})
     give_back()
     local_only(account)
     new_hash, checked_hash = ctx.passwords.hash(new), account.password_hash

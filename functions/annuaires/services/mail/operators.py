@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from annuaires.catalogs import N_
 from annuaires.services import audit, password_policy, values, versions
 from annuaires.services.context import Context
 from annuaires.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -58,13 +59,13 @@ def list_operators(ctx: Context, principal: Principal) -> list[dict]:
 
 def _login(value: object) -> str:
     if not isinstance(value, str) or not LOGIN.fullmatch(value.strip().lower()):
-        raise ValueError("invalid_login")
+        raise ValueError(N_("invalid_login"))
     return value.strip().lower()
 
 
 def _domains(value: object) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_DOMAINS or not all(isinstance(d, str) for d in value):
-        raise ValueError("invalid_domains")
+        raise ValueError(N_("invalid_domains"))
     return list(dict.fromkeys(d.strip().lower() for d in value))
 
 
@@ -81,11 +82,11 @@ def create_operator(ctx: Context, principal: Principal, login: str, password: st
     password_hash, at = ctx.passwords.hash(password), ctx.now()
     known = mail_store.DOMAINS.get_many(ctx.client, given["domains"])
     if any(name not in known or known[name].companion for name in given["domains"]):
-        raise InvalidInput({"domains": "unknown_domain"})
+        raise InvalidInput({"domains": N_("unknown_domain")})
 
     def work() -> MailOperator:
         if OPERATORS.get(ctx.client, given["login"]) is not None:
-            raise Conflict("login_taken", field="login")
+            raise Conflict(N_("login_taken"), field="login")
         operator = MailOperator(given["login"], given["login"], password_hash, given["domains"], given["admin"], True, at,
                                 True, at, version=versions.first(at))
         OPERATORS.put(ctx.client, operator)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
+from annuaires.catalogs import N_
 from annuaires.services.mail import values as mail_values
 from annuaires.services.mail.accounts import DISPLAY_NAME
 from annuaires.services.names import sort_key
@@ -52,26 +53,26 @@ def _field(name: str, check: Callable[[Any], Any], value: Any) -> Any:
 def _domain_name(value: Any) -> str:
     """A domain name as stored: its ASCII form, lower case, exactly (what the mail host's files name)."""
     if not isinstance(value, str) or mail_values.domain(value)[0] != value:
-        raise ValueError("invalid_domain")
+        raise ValueError(N_("invalid_domain"))
     return value
 
 
 def _site_code(value: Any) -> str:
     if not isinstance(value, str) or mail_values.site_code(value) != value:
-        raise ValueError("invalid_site_code")
+        raise ValueError(N_("invalid_site_code"))
     return value
 
 
 def _address(value: Any) -> str:
     """An address of this site's own as stored: its local part in lower case, its domain ASCII."""
     if not isinstance(value, str) or mail_values.mailbox_address(value).key != value:
-        raise ValueError("mailbox_local_part")
+        raise ValueError(N_("mailbox_local_part"))
     return value
 
 
 def _strict_boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("invalid_boolean")
+        raise ValueError(N_("invalid_boolean"))
     return value
 
 
@@ -121,10 +122,10 @@ def domain(name: str, state: dict, at: datetime) -> MailDomain:
 def _display_of(name: str, value: Any) -> str:
     """A domain's display: the Unicode form of the same name."""
     if not isinstance(value, str) or len(value) > 255:
-        raise ValueError("invalid_domain")
+        raise ValueError(N_("invalid_domain"))
     ascii_name, display = mail_values.domain(value)
     if ascii_name != name:
-        raise ValueError("invalid_domain")
+        raise ValueError(N_("invalid_domain"))
     return display
 
 

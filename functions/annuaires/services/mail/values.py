@@ -15,6 +15,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from annuaires.catalogs import N_
 from annuaires.services import password_policy, values
 from annuaires.store.mail import COMPANIONS, MailAddress, MailSite, domain_of
 
@@ -42,12 +43,12 @@ class Address:
 def address(value: Any) -> Address:
     """A mail address (`invalid_address` when email-validator refuses it, `non_ascii_local_part` for é@…)."""
     if not isinstance(value, str):
-        raise ValueError("not_text")
+        raise ValueError(N_("not_text"))
     try:
         found = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise ValueError("non_ascii_local_part" if "before the @-sign" in str(error) and "nternational" in str(error)
-                         else "invalid_address") from error
+        raise ValueError(N_("non_ascii_local_part") if "before the @-sign" in str(error) and "nternational" in str(error)
+                         else N_("invalid_address")) from error
     return Address(f"{found.local_part.lower()}@{found.ascii_domain}", found.local_part, found.ascii_domain,
                    f"{found.local_part}@{found.domain}")
 
@@ -60,28 +61,28 @@ def mailbox_address(value: Any) -> Address:
     except ValueError:
         local = value.strip().rpartition("@")[0] if isinstance(value, str) else ""
         if local.isascii() and local and not MAILBOX_LOCAL.fullmatch(local):
-            raise ValueError("mailbox_local_part") from None  # "marie christine@…": say what it may hold
+            raise ValueError(N_("mailbox_local_part")) from None  # "marie christine@…": say what it may hold
         raise
     if not MAILBOX_LOCAL.fullmatch(found.local):
-        raise ValueError("mailbox_local_part")
+        raise ValueError(N_("mailbox_local_part"))
     return found
 
 
 def domain(value: Any) -> tuple[str, str]:
     """A domain name: its ASCII form and its Unicode form (read as the domain of an address would be)."""
     if not isinstance(value, str) or "@" in value:
-        raise ValueError("invalid_domain")
+        raise ValueError(N_("invalid_domain"))
     try:
         found = validate_email(f"postmaster@{value.strip()}", check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValueError("invalid_domain") from error
+        raise ValueError(N_("invalid_domain")) from error
     return found.ascii_domain, found.domain
 
 
 def site_code(value: Any) -> str:
     """A site's code (`fr`, `ca-qc`): lower-case letters, digits and hyphens, 20 at most."""
     if not isinstance(value, str) or not SITE_CODE.fullmatch(value.strip().lower()):
-        raise ValueError("invalid_site_code")
+        raise ValueError(N_("invalid_site_code"))
     return value.strip().lower()
 
 
@@ -90,7 +91,7 @@ def quota_mb(value: Any) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not MIN_QUOTA_MB <= value <= MAX_QUOTA_MB:
-        raise ValueError("invalid_quota")
+        raise ValueError(N_("invalid_quota"))
     return value
 
 
@@ -100,14 +101,14 @@ QUOTA_TYPED = values.integer(MIN_QUOTA_MB, MAX_QUOTA_MB, nullable=True)  # a for
 def retention_days(value: Any) -> int:
     """How many days a site keeps its secours copies: a whole number (a JSON number, never text)."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_RETENTION_DAYS:
-        raise ValueError("invalid_retention_days")
+        raise ValueError(N_("invalid_retention_days"))
     return value
 
 
 def argon2id_hash(value: Any) -> str:
     """A password's argon2id hash as the mail host's passwd-file carries it (`invalid_password_hash` otherwise)."""
     if not isinstance(value, str) or not ARGON2ID.fullmatch(value):
-        raise ValueError("invalid_password_hash")
+        raise ValueError(N_("invalid_password_hash"))
     return value
 
 
@@ -136,14 +137,14 @@ def alias_targets(address: str, given: Any, companion_domains: Collection[str]) 
     """An alias's targets: 1 to 50 addresses, as compared, once each; never the alias itself, never a companion
     mailbox (it is reached through its account only, B3)."""
     if not isinstance(given, list) or not given:
-        raise ValueError("targets_required")
+        raise ValueError(N_("targets_required"))
     if len(given) > MAX_TARGETS:
-        raise ValueError("too_many_targets")
+        raise ValueError(N_("too_many_targets"))
     targets = list(dict.fromkeys(_target(t) for t in given))
     if address in targets:
-        raise ValueError("alias_to_itself")
+        raise ValueError(N_("alias_to_itself"))
     if any(is_companion_domain(domain_of(t), companion_domains) for t in targets):
-        raise ValueError("target_is_companion")
+        raise ValueError(N_("target_is_companion"))
     return targets
 
 
@@ -151,7 +152,7 @@ def _target(value: Any) -> str:
     try:
         return address(value).key
     except ValueError:
-        raise ValueError("invalid_address") from None
+        raise ValueError(N_("invalid_address")) from None
 
 
 def default_site(code: str) -> MailSite:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from annuaires.catalogs import N_, translate
 from annuaires.services.context import Context
 from annuaires.services.ports import deliverable
 from annuaires.store import messages
@@ -22,15 +23,17 @@ from annuaires.store.groups import Group
 from annuaires.store.members import Member
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
-SAMPLE_NAME = "Prénom Nom"
+LANGUAGE = "fr"  # the service knows no member's language: the e-mail speaks the pages' first one
 
 
 @functools.cache
 def _templates() -> Environment:
     # The HTML part is escaped, the text parts are not (they are text): member names and messages are data.
     # auto_reload off: the templates ship with the code, and checking their files costs two stats a message.
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, keep_trailing_newline=False, auto_reload=False)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, keep_trailing_newline=False, auto_reload=False)
+    env.globals["t"] = functools.partial(translate, lang=LANGUAGE)
+    return env
 
 
 def unsubscribe_token(ctx: Context, group: str, member_id: int, key: bytes | None = None) -> str:
@@ -139,4 +142,4 @@ def preview(ctx: Context, group: Group, shown: dict | None = None) -> dict[str, 
         message = messages.Message(group.code, shown["subject"], shown["body"])
     else:
         message = messages.SCHEMA.get(ctx.client, group.code) or messages.Message(group.code)
-    return render(group, message, SAMPLE_NAME, ctx.links.unsubscribe_sample())
+    return render(group, message, translate(N_("email_sample_name"), LANGUAGE), ctx.links.unsubscribe_sample())

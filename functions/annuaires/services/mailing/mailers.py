@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.utils import getaddresses
 
+from annuaires.catalogs import N_
 from annuaires.services import audit, values, versions
 from annuaires.services.context import Context
 from annuaires.services.errors import InvalidInput, NotFound
@@ -39,10 +40,10 @@ def sender(value: object) -> str:
     text = SENDER(value)
     found = getaddresses([text])
     if len(found) != 1:
-        raise ValueError("invalid_sender")  # one sender, not a list
+        raise ValueError(N_("invalid_sender"))  # one sender, not a list
     display, address = found[0]
     if not address or any(c in display for c in '<>"'):
-        raise ValueError("invalid_sender")
+        raise ValueError(N_("invalid_sender"))
     address = values.email(address)
     return f"{display} <{address}>" if display else address
 
@@ -68,7 +69,7 @@ def mailing_mailer(ctx: Context, letter: str) -> str:
     """A group's mailing mailer as chosen: Z (none) or a configured mailer's letter (A12)."""
     letter = values.MAILING_MAILER(letter)
     if letter != values.NO_MAILER and not is_configured(mailers.SCHEMA.get(ctx.client, letter)):
-        raise ValueError("mailer_not_configured")
+        raise ValueError(N_("mailer_not_configured"))
     return letter
 
 
@@ -98,7 +99,7 @@ def set_mailer(ctx: Context, principal: Principal, letter: str, settings: dict, 
     if password is None and not given["username"]:
         password = ""  # no username: a relay without authentication
     if password and not ctx.config.secrets_key:
-        raise InvalidInput({"password": "no_secrets_key"})
+        raise InvalidInput({"password": N_("no_secrets_key")})
     sealed = ctx.secrets.seal(password, letter) if password else None
 
     def work() -> Mailer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from annuaires.catalogs import N_
 from annuaires.codes import is_code
 from annuaires.services.context import Context
 from annuaires.services.errors import NotFound
@@ -52,7 +53,7 @@ def directory_mailing(ctx: Context, principal: Principal) -> list[dict]:
 def _responsible_group(ctx: Context, principal: Principal, code: str) -> Group:
     group = groups.SCHEMA.get(ctx.client, code) if is_code(code) else None
     if not _in_charge(principal, group):
-        raise NotFound("not_responsible")
+        raise NotFound(N_("not_responsible"))
     return group
 
 
@@ -61,7 +62,7 @@ def last_batch(ctx: Context, principal: Principal, code: str) -> dict:
     group = _responsible_group(ctx, principal, code)
     batch = store.last_batch(ctx.client, group.code)
     if batch is None:
-        raise NotFound("no_batch_yet")
+        raise NotFound(N_("no_batch_yet"))
     return {"batch": batch_view(batch), "group": {"code": group.code, "name": group.name, "initials": group.initials},
             "recipients": sorted(({"member": str(r.member), "name": r.name, "email": r.email, "status": r.status,
                                    "at": r.at, "anomaly": r.anomaly}
@@ -74,7 +75,7 @@ def resend(ctx: Context, principal: Principal, code: str) -> dict:
     group = _responsible_group(ctx, principal, code)
     batch = store.last_batch(ctx.client, group.code)
     if batch is None:
-        raise NotFound("no_batch_yet")
+        raise NotFound(N_("no_batch_yet"))
 
     reset: Counter = Counter()
     for chunk in store.chunks_of(ctx.client, batch.id):
