@@ -72,7 +72,8 @@ def test_the_package_holds_every_file_of_functions_annuaires_templates_and_data_
     source = {f.relative_to(SOURCE) for f in SOURCE.rglob("*") if f.is_file() and "__pycache__" not in f.parts}
     assert {p for p in source if p.parts[0] == "templates"} and Path("data/confusables.txt") in source
     shipped = {f.relative_to(lib) for f in lib.rglob("*") if f.is_file()}
-    assert sorted(map(str, source - shipped)) == []
+    missing = sorted(map(str, source - shipped))
+    assert missing == [], f"add to [tool.setuptools.package-data] in pyproject.toml: {missing}"
 
 
 def test_the_package_s_dependencies_name_every_distribution_the_code_imports(built):
