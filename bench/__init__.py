@@ -1,7 +1,7 @@
 """Benchmarks run by `make bench`: the project against a baseline, in the same run, on the same data.
 
 `python -m bench.<name>` runs from the project root without PYTHONPATH, so importing this
-package puts `functions/` (the deployed source) and the root on sys.path, as tests/conftest.py does.
+package puts `functions/` (the deployed source) and the root on sys.path, as pytest does for the tests (pyproject.toml).
 """
 
 from __future__ import annotations

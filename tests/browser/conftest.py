@@ -1,6 +1,6 @@
 """Browser fixtures: one Chromium and one service per run, one browser context per volunteer, set-ups through the API.
 
-How the service runs (`running_server`, `empty_server`) and the set-ups (`Given`) come from tests/conftest.py.
+How the service runs (`running_server`) and the set-ups (`Given`) come from tests/support/.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from emulator.datastore import Emulator
-from tests.browser.helpers import NARROW, WIDE
-from tests.conftest import Given, Server, running_server
+from tests.support.browser import NARROW, WIDE
+from tests.support.given import Given
+from tests.support.service import Server, running_server
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -69,7 +70,7 @@ def new_page(browser: Browser, server: Server) -> Iterator[Callable[..., Page]]:
 def shot(tmp_path: Path) -> Callable[[Page, str], Path]:
     """Save full-page screenshots of the page as it is, at 1280 and at 390 px wide, under this test's tmp_path.
 
-    Whether pages fit a phone is checked by test_layout.py, page by page.
+    Whether pages fit a phone is checked by test_every_page.py, page by page.
     """
 
     def take(page: Page, name: str) -> Path:

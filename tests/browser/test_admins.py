@@ -9,7 +9,7 @@ import uuid
 from playwright.sync_api import expect
 
 from annuaires.catalogs import translate
-from tests.browser.helpers import (
+from tests.support.browser import (
     DEACTIVATED,
     DIRECTORIES_SIGN_IN,
     DIRECTORY_SIGN_IN,
@@ -35,7 +35,8 @@ from tests.browser.helpers import (
     unfold,
     unique,
 )
-from tests.conftest import Given, Server
+from tests.support.given import Given
+from tests.support.service import Server
 
 LYON = "Alterconsos Lyon <lyon@example.org>"
 

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import (
+from tests.support.browser import (
     DIRECTORY_SIGN_IN,
     GROUP_SIGN_IN,
     LOCAL_TIME,
@@ -30,7 +30,8 @@ from tests.browser.helpers import (
     unfold,
     unique,
 )
-from tests.conftest import Given, Server
+from tests.support.given import Given
+from tests.support.service import Server
 
 SESSION_RESET = ("Votre session a été fermée : le mot de passe a été changé, ou remis à 0000 par le niveau au-dessus. "
                  "Connectez-vous avec le mot de passe actuel (0000 après une remise à zéro, avec le code).")

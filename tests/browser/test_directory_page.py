@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import (
+from tests.support.browser import (
     DIRECTORY_SIGN_IN,
     NARROW,
     REFERENCED,
@@ -26,7 +26,8 @@ from tests.browser.helpers import (
     unfold,
     unique,
 )
-from tests.conftest import Given, Server
+from tests.support.given import Given
+from tests.support.service import Server
 
 REFERENCE_REFUSED = ("Référence refusée. Vérifiez l'annuaire qui le référence, le code ou les initiales du groupe "
                      "et son mot de passe ; un groupe encore sur 0000 doit d'abord choisir le sien.")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import (
+from tests.support.browser import (
     DIRECTORIES_SIGN_IN,
     DIRECTORY_SIGN_IN,
     GENERAL,
@@ -30,7 +30,8 @@ from tests.browser.helpers import (
     unfold,
     unique,
 )
-from tests.conftest import Given, Server
+from tests.support.given import Given
+from tests.support.service import Server
 
 MIN_TARGET = 24  # px: WCAG 2.2 target size (minimum), for buttons and fields
 

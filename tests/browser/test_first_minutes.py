@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import (
+from tests.support.browser import (
     NARROW,
     REFERENCED,
     change_password,
@@ -21,7 +21,9 @@ from tests.browser.helpers import (
     unfold,
     unique,
 )
-from tests.conftest import STRONG, Given, Server
+from tests.support.client import STRONG
+from tests.support.given import Given
+from tests.support.service import Server
 
 GROUP_ROW_ON_A_PHONE = 240  # px a referenced group's row may take on a phone, its actions folded under it
 PAGE_ON_A_PHONE = 6000  # px the directory page may take on a phone with five groups and their audit entries

@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import (
+from tests.support.browser import (
     GENERAL,
     audit_rows,
     cells,
@@ -22,7 +22,8 @@ from tests.browser.helpers import (
     sign_in_general,
     table,
 )
-from tests.conftest import Given, Server
+from tests.support.given import Given
+from tests.support.service import Server
 
 MAIL = "Messagerie"
 PASSWORD = "une phrase de passe pour la boîte"

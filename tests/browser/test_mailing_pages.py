@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from annuaires.services.values import WEEKDAYS
-from tests.browser.helpers import NARROW, cells, initials_for, row, sideways, sign_in, unique
-from tests.conftest import Given, Server
+from tests.support.browser import NARROW, cells, initials_for, row, sideways, sign_in, unique
+from tests.support.given import Given
+from tests.support.service import Server
 
 TASKS = {"Authorization": "Bearer test-tasks-token"}
 MEMBERS = (("Zoé Dupré", "zoe@example.org"), ("Bruno Petit", "bruno@example.org"), ("Chloé Noël", "chloe@example.org"))

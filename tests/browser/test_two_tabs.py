@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import expect_done, expect_form_error, initials_for, press, sign_in, unique
-from tests.conftest import Given, Server
+from tests.support.browser import expect_done, expect_form_error, initials_for, press, sign_in, unique
+from tests.support.given import Given
+from tests.support.service import Server
 
 CHANGED = ("Ceci a été modifié ailleurs (un autre onglet ou une autre personne) depuis que vous l'avez ouvert : rien "
            "n'a été enregistré. Ce qui est enregistré maintenant est indiqué sous chaque champ, et ce que vous avez tapé "

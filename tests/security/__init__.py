@@ -1,0 +1,1 @@
+"""What attackers try and who may do what: sign-in, sessions, throttling, authorization, passwords, tokens, logs, doors."""
