@@ -23,14 +23,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The package as setuptools builds it from pyproject.toml, in a copy of the project (the checkout stays clean):
     the files a wheel takes, and the metadata's dependencies."""
     copy = tmp_path_factory.mktemp("project")
-    for name in ("pyproject.toml", "requirements.txt"):
+    for name in ("pyproject.toml", "requirements.txt", "setup.py"):
         shutil.copy(ROOT / name, copy)
-    shutil.copytree(SOURCE, copy / "functions" / "annuaires", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # As a fresh checkout holds it: no compiled catalog (the build compiles them).
+    shutil.copytree(SOURCE, copy / "functions" / "annuaires", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo"))
     lib, info = copy / "lib", copy / "info"
     info.mkdir()
-    done = subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "egg_info", "--egg-base",
-                           str(info), "build_py", "--build-lib", str(lib)], cwd=copy, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "setup.py", "-q", "egg_info", "--egg-base", str(info), "build_py", "--build-lib",
+                           str(lib)], cwd=copy, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return lib / "annuaires", info / "annuaires.egg-info" / "requires.txt"
 
