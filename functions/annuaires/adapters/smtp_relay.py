@@ -35,7 +35,7 @@ class SmtpConnection:
         """Send one message to one recipient: its outcome and the server's text (see `send`)."""
         return send(self.smtp, sender, recipient, data)
 
-    def quit(self) -> None:  # noqa: A003 (SMTP's own word)
+    def quit(self) -> None:
         """Say goodbye to the relay, or just close when it is gone."""
         quit(self.smtp)
 
