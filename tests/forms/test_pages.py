@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import timedelta
+
+from annuaires.store import audit as audit_store
 
 from tests.support.client import form_post
 
@@ -113,6 +117,21 @@ def test_audit_log_names_the_target_and_the_weekday_in_the_page_language(given):
     assert "jeudi / B" in page and "thu / B" not in page
     english = net.paris.get("/adminloc.html?lang=en").get_data(as_text=True)
     assert "Thursday / B" in english
+
+
+def test_an_audit_entry_written_before_details_had_fields_reads_as_it_always_did(given, ctx):
+    net = given.network()
+    given.mailers()
+    net.paris.put(f"/api/directory/groups/{net.group['code']}/mailing", {"day": "thu", "mailer": "B"}, expect=200)
+    stored = [e for e in audit_store.latest(ctx.client, f"directory:{net.paris_code}", 10)[0]
+              if e.action == "mailing_configured"]
+    assert len(stored) == 1 and stored[0].detail == {"day": "thu", "mailer": "B"}  # fields, not text
+    older = dataclasses.replace(stored[0], id=None, detail="Les Radis : sat / C", at=stored[0].at - timedelta(hours=1))
+    audit_store.add(ctx.client, older)
+    shown = [e["detail"] for e in net.paris.get("/api/directory").get_json()["audit"] if e["action"] == "mailing_configured"]
+    assert shown == ["thu / B", "Les Radis : sat / C"]  # the API answers the text, as it always did
+    page = net.paris.get("/adminloc.html").get_data(as_text=True)
+    assert "jeudi / B" in page and "samedi / C" in page
 
 
 def mailing_shared_by_paris_and_lyon(given):

@@ -35,7 +35,8 @@ def page(principal: Principal) -> tuple[str, dict]:
                                              "mailers": {m["letter"]: m for m in mailers.list_mailers(ctx)},
                                              "letters": (*values.MAILER_LETTERS, values.NO_MAILER), "sent": sent,
                                              "inputs": forms.bounds(create_group=service.CREATE_GROUP_INPUT,
-                                                                    add_reference=service.REFERENCE_INPUT)}
+                                                                    add_reference=service.REFERENCE_INPUT,
+                                                                    update_from_form=service.UPDATE_INPUT)}
 
 
 @area.subpage("/adminloc/groups/<code>/mailing")
