@@ -33,10 +33,11 @@ import requests
 from google.api_core import exceptions as gexc
 from google.cloud import datastore
 
+from annuaires.adapters.secrets_box import new_key
 from annuaires.config import Config
-from annuaires.services.secrets_box import new_key
 from annuaires.services.values import WEEKDAYS
-from annuaires.store import claims, directories, groups, mailing, members
+from annuaires.store import directories, groups, mailing, members
+from annuaires.store import name_claims as claims
 from annuaires.store.base import make_client
 from bench import ROOT
 from bench.common import percentile, progress, save, start_service

@@ -25,7 +25,7 @@ from pathlib import Path
 from google.cloud import datastore
 
 from annuaires.config import Config
-from annuaires.services import mail_values
+from annuaires.services.mail import values as mail_values
 from annuaires.services.passwords import Passwords
 from annuaires.store import mail, mail_feed
 from annuaires.store.base import in_transaction, make_client

@@ -22,12 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from annuaires.adapters.secrets_box import new_key
 from annuaires.codes import new_code
 from annuaires.config import Config
 from annuaires.services.names import skeleton_key, sort_key
-from annuaires.services.secrets_box import new_key
 from annuaires.services.values import WEEKDAYS
-from annuaires.store import claims, directories, groups, mailers, members, messages
+from annuaires.store import directories, groups, mailers, members, messages
+from annuaires.store import name_claims as claims
 from annuaires.store.base import make_client
 from bench import ROOT
 from bench.common import group_cpu_seconds, progress, save, start_service

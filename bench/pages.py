@@ -32,7 +32,8 @@ from flask.testing import FlaskClient
 from google.cloud import datastore
 
 from annuaires.config import Config
-from annuaires.services import audit, directory_admin
+from annuaires.services import audit
+from annuaires.services.directories import directory as directory_admin
 from annuaires.services.passwords import INITIAL_PASSWORD, Passwords
 from annuaires.services.roles import DIRECTORY, Principal
 from annuaires.store import audit as audit_store

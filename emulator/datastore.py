@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -49,7 +50,9 @@ def start(project: str, data_dir: Path | None = None, port: int | None = None, l
     """Start an emulator (strongly consistent, as Firestore in Datastore mode is) and wait until it answers."""
     port = port or free_port()
     host = f"127.0.0.1:{port}"
-    storage = [f"--data-dir={data_dir}"] if data_dir else ["--no-store-on-disk"]
+    # Without a data directory of its own, gcloud prepares a shared default one: two emulators starting at once race
+    # there ("Project directory already exists"), so even one kept in memory gets a directory of its own.
+    storage = [f"--data-dir={data_dir}"] if data_dir else [f"--data-dir={tempfile.mkdtemp(prefix='datastore-')}", "--no-store-on-disk"]
     with open(log or os.devnull, "ab") as out:
         process = subprocess.Popen(
             ["gcloud", "beta", "emulators", "datastore", "start", "--consistency=1.0",

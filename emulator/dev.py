@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from annuaires.services.secrets_box import new_key
+from annuaires.adapters.secrets_box import new_key
 from emulator import datastore, scheduler, smtp_sink, tasks
 from emulator.processes import stop_group
 

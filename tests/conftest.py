@@ -27,9 +27,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
 
+from annuaires.adapters.secrets_box import new_key  # noqa: E402
 from annuaires.config import Config  # noqa: E402
 from annuaires.services.context import Context, utc_now  # noqa: E402
-from annuaires.services.secrets_box import new_key  # noqa: E402
 from annuaires.store.base import make_client  # noqa: E402
 from annuaires.web.app import create_app  # noqa: E402
 from emulator import datastore as datastore_emulator  # noqa: E402

@@ -15,10 +15,15 @@ from typing import Any
 from hypothesis import strategies as st
 
 from annuaires.codes import CODE_ALPHABET, CODE_LENGTH
-from annuaires.services import mail_accounts, mail_values, mailers, reload_check, values
+from annuaires.services import values
+from annuaires.services.dump import checks as reload_check
+from annuaires.services.mail import accounts as mail_accounts
+from annuaires.services.mail import values as mail_values
+from annuaires.services.mailing import mailers
 from annuaires.services.names import skeleton_key, sort_key
 from annuaires.services.passwords import Passwords
-from annuaires.store import claims, kinds, mail
+from annuaires.store import kinds, mail
+from annuaires.store import name_claims as claims
 from annuaires.store.base import Schema, _pack
 from annuaires.store.entity_json import Entity, Value
 from tests.conftest import DIRECTORIES_PASSWORD

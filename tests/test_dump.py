@@ -11,8 +11,8 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from google.cloud import datastore
 
-from annuaires.services import mailing
-from annuaires.services.dump import Sealer, place
+from annuaires.services.dump.dump import Sealer, place
+from annuaires.services.mailing import dispatch as mailing
 from annuaires.store import directories, mailers, messages
 from annuaires.store.base import make_client
 from annuaires.store.entity_json import line_pb

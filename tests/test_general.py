@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annuaires.services.secrets_box import SecretBox
+from annuaires.adapters.secrets_box import SecretBox
 from tests.conftest import SECRETS_KEY
 
 RELAY = {"from": "envoi@example.org", "smtp_host": "smtp.example.org", "smtp_port": 587,
@@ -104,8 +104,8 @@ def test_a_rotated_secrets_key_still_opens_what_the_old_one_sealed_and_signed(co
 
     from cryptography.exceptions import InvalidTag
 
-    from annuaires.services import weekly_email
-    from annuaires.services.secrets_box import new_key
+    from annuaires.adapters.secrets_box import new_key
+    from annuaires.services.mailing import email as weekly_email
     from annuaires.web.app import create_app
     from tests.conftest import Given
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import given as generated
 from hypothesis import strategies as st
 
-from annuaires.services import member_lines
+from annuaires.services.directories import member_lines
 from tests.test_pages import form_post
 
 IMPORT = "/api/group/members/import"

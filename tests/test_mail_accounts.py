@@ -156,7 +156,7 @@ def test_b5_every_change_is_numbered_in_the_order_it_was_made(admin, datastore_c
                                                 ("o'brien@auf.org", "mailbox_local_part"), ("pas une adresse", "invalid_address"),
                                                 ("jean@", "invalid_address")])
 def test_b1_a_site_address_refused_says_why(value, problem):
-    from annuaires.services import mail_values
+    from annuaires.services.mail import values as mail_values
 
     with pytest.raises(ValueError, match=f"^{problem}$"):
         mail_values.mailbox_address(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from annuaires.services import mail_changes
+from annuaires.services.mail import feed as mail_changes
 from tests.test_mail_accounts import PASSWORD, account, fr
 from tests.test_mail_roles import operator
 

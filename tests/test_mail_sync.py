@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from google.cloud import datastore
 
-from annuaires.services import mail_sync
 from annuaires.services.context import Context
+from annuaires.services.mail import sync as mail_sync
 from annuaires.services.passwords import Passwords
 from annuaires.store import mail
 from annuaires.store.base import make_client

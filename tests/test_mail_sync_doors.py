@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from annuaires.services import mail_sync
 from annuaires.services.context import Context
+from annuaires.services.mail import sync as mail_sync
 from annuaires.services.passwords import Passwords
 from annuaires.store import mail
 from annuaires.store import mail_sync as sync_store

@@ -12,9 +12,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annuaires.services import mail_exports, mail_sync
-from annuaires.services import mail_sync_states as states
-from annuaires.services.mail_changes import NOT_SHARED, STATES
+from annuaires.services.mail import exports as mail_exports
+from annuaires.services.mail import sync as mail_sync
+from annuaires.services.mail import sync_states as states
+from annuaires.services.mail.feed import NOT_SHARED, STATES
 from annuaires.services.passwords import Passwords
 from annuaires.store import mail
 from tests.test_mail_accounts import PASSWORD, account

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from annuaires.services import mailing
 from annuaires.services.context import utc_now
+from annuaires.services.mailing import dispatch as mailing
 from annuaires.services.values import WEEKDAYS
 from annuaires.store import mailing as store
 
@@ -98,7 +98,7 @@ def sent_batch(given, sink, ctx, new_api, clock, answers=None):
     paris.as_directory(code)
     sink.sink.answers = answers or {}
     batch, _ = mailing.make_batch(ctx, group["code"], "2026-W49")
-    from annuaires.services import sending
+    from annuaires.services.mailing import sending
 
     sending.send_due(ctx, batch.id)
     return group, paris, batch
@@ -139,7 +139,7 @@ def test_a13_resend_goes_to_the_recipients_not_sent_and_only_to_them(given, sink
     sink.sink.answers = {}
     answer = paris.post(f"/api/directory/groups/{group['code']}/mailing/resend", expect=202).get_json()
     assert (answer["status"], answer["refused"], answer["deferred"]) == ("sending", 0, 0)
-    from annuaires.services import sending
+    from annuaires.services.mailing import sending
 
     sending.send_due(ctx, batch.id)  # the task the resend queued
     addresses = sorted(r for m in sink.sink.received for r in m.recipients)

@@ -146,7 +146,7 @@ def test_concurrent_identical_members_are_stored_once(given, new_api):
 
 
 def test_a10_a_delivery_crossing_the_deactivation_of_the_shared_directory_is_refused(given, monkeypatch):
-    from annuaires.services import animator
+    from annuaires.services.directories import group as animator
 
     directories = given.directories_admin()
     paris_code, paris = given.directory("Paris", "PA")

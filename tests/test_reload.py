@@ -15,7 +15,7 @@ from google.cloud import datastore
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from annuaires.services import dump, reload
+from annuaires.services.dump import dump, reload
 from annuaires.services.errors import BadDumpLine
 from annuaires.store import kinds
 from annuaires.store import raw as raw_store

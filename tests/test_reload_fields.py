@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from annuaires.services import dump
+from annuaires.services.dump import dump
 from annuaires.services.names import skeleton_key, sort_key
-from annuaires.store import claims, kinds
+from annuaires.store import kinds
+from annuaires.store import name_claims as claims
 from annuaires.store.entity_json import Value
 from tests import kind_strategies, test_reload
 from tests.test_dump import PASSPHRASE, reload_into

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from annuaires.services import mailing
-from annuaires.services import recipients as recipients_module
 from annuaires.services.context import utc_now
+from annuaires.services.mailing import dispatch as mailing
+from annuaires.services.mailing import recipients as recipients_module
 from annuaires.store import mailing as store
 from emulator import smtp_sink
 from emulator.calls import RpcCounter

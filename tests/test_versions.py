@@ -158,8 +158,8 @@ def test_r2_member_edit_and_removal_check_that_member(given):
 
 def test_r2_an_unsubscribe_moves_the_member_on(given, ctx):
     """A member who unsubscribed meanwhile is not made active again by a form shown before."""
-    from annuaires.services import unsubscribe
-    from annuaires.services.weekly_email import unsubscribe_token
+    from annuaires.services.mailing import unsubscribe
+    from annuaires.services.mailing.email import unsubscribe_token
 
     code, director = given.directory("Lyon", "LY")
     group = given.group(director, name="Les Radis", initials="LR")

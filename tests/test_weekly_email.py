@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from email.utils import getaddresses
 
-from annuaires.services import weekly_email
+from annuaires.services.mailing import email as weekly_email
 from annuaires.store.groups import Group
 from annuaires.store.members import Member
 from annuaires.store.messages import Message

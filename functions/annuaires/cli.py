@@ -30,10 +30,10 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from .services.dump import MIN_PASSPHRASE
-from .services.errors import BadDumpLine, InvalidInput
-from .services.reload import LINE_LIMIT, checked
-from .web.i18n import translate
+from annuaires.services.dump.dump import MIN_PASSPHRASE
+from annuaires.services.dump.reload import LINE_LIMIT, checked
+from annuaires.services.errors import BadDumpLine, InvalidInput
+from annuaires.web.i18n import translate
 
 TIMEOUT = (10, 600)  # seconds to connect, then between two pieces of the answer
 CHUNK = 256 * 1024

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..store import audit as store
-from .context import Context
-from .roles import Principal
+from annuaires.services.context import Context
+from annuaires.services.roles import Principal
+from annuaires.store import audit as store
 
 # Every action the log records; each has a label `audit_<action>` in web/messages.py.
 ACTIONS = (

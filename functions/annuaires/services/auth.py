@@ -8,15 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..codes import is_code
-from ..store import claims, sessions, settings, throttle
-from ..store.accounts import Account
-from ..store.base import in_transaction
-from . import audit, devices, password_policy, passwords
-from .context import Context
-from .errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
-from .names import skeleton_key
-from .roles import ACCOUNT_ROLES, DIRECTORIES, ENTITY_ROLES, GENERAL, MAIL, ROLES, Principal, Role
+from annuaires.codes import is_code
+from annuaires.services import audit, devices, password_policy, passwords
+from annuaires.services.context import Context
+from annuaires.services.errors import Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from annuaires.services.names import skeleton_key
+from annuaires.services.roles import ACCOUNT_ROLES, DIRECTORIES, ENTITY_ROLES, GENERAL, MAIL, ROLES, Principal, Role
+from annuaires.store import name_claims as claims
+from annuaires.store import sessions, settings, throttle
+from annuaires.store.accounts import Account
+from annuaires.store.base import in_transaction
 
 # Refused sign-ins, for the operators: the account by its code only (a name typed there may be a password).
 log = logging.getLogger("annuaires.auth")

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from google.cloud import datastore
 
-from ..config import Config
-from .passwords import Passwords
-from .queue import Queue
+from annuaires.adapters.task_queue import Queue
+from annuaires.config import Config
+from annuaires.services.passwords import Passwords
 
 
 def utc_now() -> datetime:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..codes import is_code
-from ..store import directories, groups
-from .context import Context
-from .errors import NotFound
-from .passwords import INITIAL_PASSWORD
-from .roles import Principal
+from annuaires.codes import is_code
+from annuaires.services.context import Context
+from annuaires.services.errors import NotFound
+from annuaires.services.passwords import INITIAL_PASSWORD
+from annuaires.services.roles import Principal
+from annuaires.store import directories, groups
 
 
 def _sheet(account: object, kind: str) -> dict:

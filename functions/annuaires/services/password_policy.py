@@ -19,7 +19,7 @@ from typing import Any
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from .passwords import INITIAL_PASSWORD
+from annuaires.services.passwords import INITIAL_PASSWORD
 
 MAX_LENGTH = 128
 # zxcvbn's matching grows fast with length (a random 72 characters took 0.8 s here, 40 took 0.13 s, on a loaded

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..store import directories, groups, settings
-from ..store.accounts import Account
-from ..store.base import Schema
-from ..store.mail_operators import OPERATORS, MailOperator
+from annuaires.store import directories, groups, settings
+from annuaires.store.accounts import Account
+from annuaires.store.base import Schema
+from annuaires.store.mail_operators import OPERATORS, MailOperator
 
 
 @dataclass(frozen=True)

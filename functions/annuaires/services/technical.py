@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..store.base import count
-from .context import Context
+from annuaires.services.context import Context
+from annuaires.store.base import count
 
 COUNTED_KINDS = ("Directory", "Group", "Member", "Session", "Audit")
 COUNT_UP_TO = 10_000  # beyond, the page says "10000 or more": counting is for a glance, not for accounting

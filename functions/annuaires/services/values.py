@@ -11,9 +11,9 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from ..codes import is_code
-from .errors import InvalidInput
-from .names import skeleton
+from annuaires.codes import is_code
+from annuaires.services.errors import InvalidInput
+from annuaires.services.names import skeleton
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAILER_LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")  # the 25 mailer identities

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from .errors import DomainError
+from annuaires.services.errors import DomainError
 
 TAG_LENGTH = 8  # hexadecimal digits of a thing's tag: 50 things in one answer collide once in 10^8
 

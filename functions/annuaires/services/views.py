@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..store.directories import Directory
-from ..store.groups import Group
-from ..store.members import Member
-from .values import NO_MAILER
+from annuaires.services.values import NO_MAILER
+from annuaires.store.directories import Directory
+from annuaires.store.groups import Group
+from annuaires.store.members import Member
 
 
 def group_view(group: Group) -> dict:

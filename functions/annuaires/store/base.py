@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from google.api_core import exceptions as gexc
 from google.cloud import datastore
 
-from ..config import Config
+from annuaires.config import Config
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from google.cloud import datastore
 
-from .accounts import ACCOUNT_UNINDEXED, Account
-from .base import Schema, query
+from annuaires.store.accounts import ACCOUNT_UNINDEXED, Account
+from annuaires.store.base import Schema, query
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import TypedDict
 
 from google.cloud import datastore
 
-from .accounts import ACCOUNT_UNINDEXED, Account
-from .base import Schema, fetch_page, query
+from annuaires.store.accounts import ACCOUNT_UNINDEXED, Account
+from annuaires.store.base import Schema, fetch_page, query
 
 
 class Former(TypedDict):

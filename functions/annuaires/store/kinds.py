@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from . import (
+from annuaires.store import (
     audit,
-    claims,
     directories,
     groups,
     mail,
@@ -20,7 +19,8 @@ from . import (
     settings,
     throttle,
 )
-from .base import Schema
+from annuaires.store import name_claims as claims
+from annuaires.store.base import Schema
 
 ALL: tuple[Schema, ...] = (
     directories.SCHEMA, groups.SCHEMA, messages.SCHEMA, members.SCHEMA, claims.SCHEMA, audit.SCHEMA,

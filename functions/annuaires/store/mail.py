@@ -13,7 +13,7 @@ from datetime import datetime
 
 from google.cloud import datastore
 
-from .base import Schema, fetch_page, query
+from annuaires.store.base import Schema, fetch_page, query
 
 COMPANIONS = ("secours", "backup", "archives")  # the companion mailboxes of every account (B3), in this order
 LOCAL = "local"  # an entity created here

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from google.cloud import datastore
 
-from .base import Schema, query, reading
+from annuaires.store.base import Schema, query, reading
 
 CHUNK = 100  # recipients of one chunk (a chunk of 100 stays far below Datastore's 1 MiB per entity)
 

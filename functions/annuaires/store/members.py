@@ -7,7 +7,7 @@ from datetime import datetime
 
 from google.cloud import datastore
 
-from .base import Schema, query
+from annuaires.store.base import Schema, query
 
 
 @dataclass

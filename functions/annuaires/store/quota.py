@@ -10,7 +10,7 @@ from datetime import datetime
 
 from google.cloud import datastore
 
-from .base import Schema, in_transaction
+from annuaires.store.base import Schema, in_transaction
 
 
 @dataclass

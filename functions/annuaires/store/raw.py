@@ -15,7 +15,7 @@ from google.cloud import datastore
 from google.cloud.datastore_v1.types import datastore as datastore_pb2
 from google.cloud.datastore_v1.types import query as query_pb2
 
-from .entity_json import Entity
+from annuaires.store.entity_json import Entity
 
 CommitRequest = datastore_pb2.CommitRequest.pb()
 RunQueryRequest = datastore_pb2.RunQueryRequest.pb()

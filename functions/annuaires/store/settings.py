@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .base import Schema
+from annuaires.store.base import Schema
 
 DIRECTORIES_ADMIN = "directories-admin"
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from google.cloud import datastore
 
-from .base import Schema, digest, in_transaction
+from annuaires.store.base import Schema, digest, in_transaction
 
 
 @dataclass

@@ -18,19 +18,19 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from ..config import Config
-from ..services.context import Context, utc_now
-from ..services.errors import DomainError, InvalidInput, TooManyAttempts
-from ..services.passwords import Passwords
-from ..services.secrets_box import keys_of
-from ..services.versions import ChangedElsewhere
-from ..store.base import InvalidCursor, make_client
-from . import edge, forms
-from .areas import status_of
-from .i18n import language_of, translate
-from .iap import google_keys
-from .messages import MESSAGES
-from .oidc import google_certs
+from annuaires.adapters.secrets_box import keys_of
+from annuaires.config import Config
+from annuaires.services.context import Context, utc_now
+from annuaires.services.errors import DomainError, InvalidInput, TooManyAttempts
+from annuaires.services.passwords import Passwords
+from annuaires.services.versions import ChangedElsewhere
+from annuaires.store.base import InvalidCursor, make_client
+from annuaires.web import edge, forms
+from annuaires.web.areas import status_of
+from annuaires.web.i18n import language_of, translate
+from annuaires.web.iap import google_keys
+from annuaires.web.messages import MESSAGES
+from annuaires.web.oidc import google_certs
 
 HTTP_CODES = {400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "invalid_input", 503: "unavailable"}
@@ -75,7 +75,11 @@ def create_app(
     app.jinja_env.filters["audit_detail"] = edge.audit_detail
     app.jinja_env.filters["localtime"] = functools.partial(edge.localtime, zone=ZoneInfo(config.timezone))
 
-    from . import animator, auth, directories_admin, directory_admin, dump, general_admin, mail, meta, public, tasks
+    from annuaires.web import auth, dump, mail, meta, public, tasks
+    from annuaires.web import directories as directories_admin
+    from annuaires.web import directory as directory_admin
+    from annuaires.web import general as general_admin
+    from annuaires.web import group as animator
 
     for module in (meta, auth, public, tasks, general_admin, directories_admin, directory_admin, animator, dump, mail):
         app.register_blueprint(module.blueprint)

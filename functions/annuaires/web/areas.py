@@ -14,11 +14,11 @@ from typing import Any
 from flask import Blueprint, g, request
 from werkzeug.wrappers import Response
 
-from ..services.errors import DomainError, InvalidInput, TooManyAttempts
-from ..services.roles import Principal, Role
-from ..services.versions import ChangedElsewhere
-from . import carry, edge, forms
-from .i18n import translate
+from annuaires.services.errors import DomainError, InvalidInput, TooManyAttempts
+from annuaires.services.roles import Principal, Role
+from annuaires.services.versions import ChangedElsewhere
+from annuaires.web import carry, edge, forms
+from annuaires.web.i18n import translate
 
 # Each role's area, by role name: its sign-in page is where sessions of that role begin and end.
 AREAS: dict[str, Area] = {}
@@ -68,10 +68,11 @@ def status_of(error: DomainError) -> int:
 class Area:
     """One role's page, API routes and acts, on a blueprint of their own."""
 
-    def __init__(self, name: str, role: Role, templates: str, *, also: tuple[Role, ...] = ()) -> None:
-        """`also`: other roles whose sessions the area's pages and routes take (the general admin's, for mail)."""
+    def __init__(self, name: str, role: Role, *, also: tuple[Role, ...] = ()) -> None:
+        """`name`: the area's module in web/ and its folder in templates/. `also`: other roles whose sessions the
+        area's pages and routes take (the general admin's, for mail)."""
         self.blueprint = Blueprint(name, __name__)
-        self.role, self.templates, self.roles = role, templates, (role, *also)
+        self.role, self.templates, self.roles = role, name, (role, *also)
         self._view: Callable[..., tuple[str, dict]] | None = None
         AREAS[role.name] = self
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
-from ..services import auth, values
-from ..services.errors import DomainError, InvalidInput, Unauthenticated
-from ..services.roles import GENERAL, ROLES, Principal, Role
-from . import carry, edge, forms
-from .areas import AREAS, refused, status_of
-from .iap import IAP_HEADER, verified_email
+from annuaires.services import auth, values
+from annuaires.services.errors import DomainError, InvalidInput, Unauthenticated
+from annuaires.services.roles import GENERAL, ROLES, Principal, Role
+from annuaires.web import carry, edge, forms
+from annuaires.web.areas import AREAS, refused, status_of
+from annuaires.web.iap import IAP_HEADER, verified_email
 
 blueprint = Blueprint("auth", __name__)
 

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from ..services import auth, reload
-from ..services import dump as service
-from ..services.errors import Unauthenticated
-from ..services.roles import DIRECTORIES, Principal
-from . import edge
+from annuaires.services import auth
+from annuaires.services.dump import dump as service
+from annuaires.services.dump import reload
+from annuaires.services.errors import Unauthenticated
+from annuaires.services.roles import DIRECTORIES, Principal
+from annuaires.web import edge
 
 blueprint = Blueprint("dump", __name__)
 SCRIPT_USER = "directories"  # HTTP Basic's user name for the directories admin

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from ..services import auth
-from ..services.context import Context
-from ..services.errors import Forbidden, InvalidInput, PasswordChangeRequired, Unauthenticated
-from ..services.roles import ROLES, Principal, Role
-from ..services.values import WEEKDAYS
-from .i18n import translate
+from annuaires.services import auth
+from annuaires.services.context import Context
+from annuaires.services.errors import Forbidden, InvalidInput, PasswordChangeRequired, Unauthenticated
+from annuaires.services.roles import ROLES, Principal, Role
+from annuaires.services.values import WEEKDAYS
+from annuaires.web.i18n import translate
 
 SESSION_COOKIE = "annuaires_{role}"  # one session per role: a volunteer is often a directory admin and an animator
 DEVICE_COOKIE = "annuaires_device"

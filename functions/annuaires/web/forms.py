@@ -11,8 +11,8 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
-from ..services.errors import InvalidInput
-from ..services.values import Check, HugeNumber, json_integer
+from annuaires.services.errors import InvalidInput
+from annuaires.services.values import Check, HugeNumber, json_integer
 
 
 class BoundedJson(DefaultJSONProvider):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Request
 
-from .messages import MESSAGES
+from annuaires.web.messages import MESSAGES
 
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 import google.auth.exceptions
 from google.auth import jwt
 
-from .google_keys import published_keys
+from annuaires.web.google_keys import published_keys
 
 IAP_HEADER = "X-Goog-IAP-JWT-Assertion"
 IAP_ISSUER = "https://cloud.google.com/iap"

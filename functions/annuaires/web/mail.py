@@ -10,16 +10,22 @@ from zoneinfo import ZoneInfo
 from flask import request
 from werkzeug.wrappers import Response
 
-from ..services import audit as audit_service
-from ..services import mail_accounts as service
-from ..services import mail_changes, mail_exports, mail_operators, mail_sync, mail_values, mailbox, values
-from ..services.errors import DomainError
-from ..services.roles import GENERAL, MAIL, MAILBOX, Principal
-from . import edge, forms, once, preconditions
-from .areas import Area, refused, status_of
-from .auth import with_device
+from annuaires.services import audit as audit_service
+from annuaires.services import values
+from annuaires.services.errors import DomainError
+from annuaires.services.mail import accounts as service
+from annuaires.services.mail import exports as mail_exports
+from annuaires.services.mail import feed as mail_changes
+from annuaires.services.mail import mailbox
+from annuaires.services.mail import operators as mail_operators
+from annuaires.services.mail import sync as mail_sync
+from annuaires.services.mail import values as mail_values
+from annuaires.services.roles import GENERAL, MAIL, MAILBOX, Principal
+from annuaires.web import edge, forms, once, preconditions
+from annuaires.web.areas import Area, refused, status_of
+from annuaires.web.auth import with_device
 
-area = Area("mail", MAIL, "mail", also=(GENERAL,))
+area = Area("mail", MAIL, also=(GENERAL,))
 blueprint = area.blueprint
 
 TEXT = values.text(320, min_length=0)

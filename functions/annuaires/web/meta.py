@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from ..services.errors import NotFound
-from . import edge
-from .areas import AREAS
-from .openapi import openapi_document
+from annuaires.services.errors import NotFound
+from annuaires.web import edge
+from annuaires.web.areas import AREAS
+from annuaires.web.openapi import openapi_document
 
 blueprint = Blueprint("meta", __name__)
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 import google.auth.exceptions
 from google.auth import jwt
 
-from ..config import Config
-from .google_keys import published_keys
+from annuaires.config import Config
+from annuaires.web.google_keys import published_keys
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 ISSUERS = ("https://accounts.google.com", "accounts.google.com")

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import request
 from werkzeug.wrappers import Response
 
-from ..services.roles import Principal
-from . import edge
+from annuaires.services.roles import Principal
+from annuaires.web import edge
 
 COOKIE = "annuaires_once"
 SECONDS = 300  # long enough for the redirect, short enough that a forgotten tab holds nothing

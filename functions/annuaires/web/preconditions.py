@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from flask import request
 from werkzeug.wrappers import Response
 
-from ..services import versions
-from .edge import is_api
+from annuaires.services import versions
+from annuaires.web.edge import is_api
 
 IF_MATCH_LIMIT = 16_384  # characters of an If-Match header read at most
 

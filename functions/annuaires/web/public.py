@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from ..services import unsubscribe as service
-from . import edge
+from annuaires.services.mailing import unsubscribe as service
+from annuaires.web import edge
 
 blueprint = Blueprint("public", __name__)
 LINK = "/unsubscribe/<group>/<member_id>/<token>"

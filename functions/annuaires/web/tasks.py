@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
-from ..services import mail_sync, mailing, sending, values
-from ..services.errors import Forbidden
-from ..services.smtp import ConnectionLost
-from ..store.mailing import batch_id
-from . import edge, forms
-from .oidc import task_caller_allowed
+from annuaires.adapters.smtp_relay import ConnectionLost
+from annuaires.services import values
+from annuaires.services.errors import Forbidden
+from annuaires.services.mail import sync as mail_sync
+from annuaires.services.mailing import dispatch as mailing
+from annuaires.services.mailing import sending
+from annuaires.store.mailing import batch_id
+from annuaires.web import edge, forms
+from annuaires.web.oidc import task_caller_allowed
 
 blueprint = Blueprint("tasks", __name__)
 SEND_FIELDS = [forms.Field("group", values.text(8)), forms.Field("week", values.text(8))]
