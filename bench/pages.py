@@ -1,14 +1,23 @@
-"""Pages benchmark: Datastore calls per request for a directory with 10 and with 1,000 groups
-(they must not grow with the number of groups), and latency of its API page under 20 clients,
-against the bare Datastore reads such a page needs.
+"""Pages benchmark: a directory's pages stay flat as the directory grows.
+
+For directories of 100, 1,500 and 10,000 groups, each seeded as their creation leaves it (the groups, their
+name claims and the audit entries that concern the directory), it measures the Datastore calls per request
+(they must not grow) and the median latency of /api/directory and /adminloc.html, prints each size's median
+over the smallest's (at most 1.1 is flat), and a profile of what grew between the smallest and the largest.
+The same figures for the bare Datastore reads the pages make tell the emulator's own growth apart: it filters
+and sorts every entity a query matches before it applies the limit, where Firestore reads an index range.
+Then the latency of the API page under 20 clients at 1,500 groups, against the bare reads of a page of groups.
 
 Run from the project root: `make bench`, or `.venv/bin/python -m bench.pages`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -25,24 +34,34 @@ from google.cloud import datastore
 
 from annuaires import bootstrap
 from annuaires.config import Config
+from annuaires.services import audit
 from annuaires.services.directories import directory as directory_admin
 from annuaires.services.passwords import INITIAL_PASSWORD, Passwords
 from annuaires.services.roles import DIRECTORY, Principal
+from annuaires.store import audit as audit_store
 from annuaires.store import directories, groups
 from annuaires.store.base import make_client
 from annuaires.web.edge import session_cookie
-from bench.common import percentile, progress, save, timed_concurrently
+from bench import profiling
+from bench.common import group_cpu_seconds, percentile, progress, save, timed_concurrently
 from emulator import datastore as datastore_emulator
 from emulator.calls import RpcCounter
 
 PROJECT = "annuaires-bench"
-SIZES = (10, 1000)  # groups referenced by the directory: the small and the large scenario
-PATHS = ("/adminloc.html", "/api/directory")
+SIZES = (100, 1500, 10000)  # groups referenced by the directory: the first is the one the others compare with
+PATHS = ("/api/directory", "/adminloc.html")
+FLAT = 1.1  # a page is flat while its median latency at any size is at most this times the smallest's
+SAMPLES = 40  # sequential requests per path and size, the sizes taking turns
+PROFILED_CALLS = 10
+PROFILE_LINES = 10
+PROFILED = ("annuaires/", "templates/", "datastore/client.py")  # the project's functions and templates, the Datastore calls
 LATENCY_PATH = "/api/directory"
+BASELINE_SIZE = 1500  # the size whose API page is timed under THREADS clients against its bare reads
 THREADS, PER_THREAD = 20, 15
 ROUNDS = 5  # PER_THREAD is split into rounds, project and baseline taking turns
 WARMUP_CALLS = 20
-PROGRESS_EVERY = 200
+SEED_BATCH = 500  # entities a commit may write
+PROGRESS_EVERY = 1000
 
 
 @dataclass
@@ -65,9 +84,8 @@ class Scenario:
 
 
 class SeedPasswords(Passwords):
-    """Seeding only: argon2 on "0000" for each of 1,000 groups would take most of the run, and the hash is
-    not what is measured. Every group gets one precomputed hash; the app's own hasher is back before any
-    measurement."""
+    """Seeding only: argon2 on "0000" for each of 10,000 groups would take most of the run, and the hash is
+    not what is measured. Every group gets one precomputed hash."""
 
     def __init__(self, initial_hash: str) -> None:
         super().__init__()
@@ -77,18 +95,52 @@ class SeedPasswords(Passwords):
         return self.initial_hash
 
 
+class Recorder:
+    """Seeding only: a client that keeps what the real service writes instead of committing it, one transaction
+    at a time, so that thousands of creations reach Datastore in commits of SEED_BATCH entities. It finds
+    nothing when asked: every seeded name is new, so each creation takes its claims."""
+
+    current_transaction = None
+
+    def __init__(self, client: datastore.Client) -> None:
+        self.client = client
+        self.written: list[datastore.Entity] = []
+
+    def key(self, *path: Any, **options: Any) -> datastore.Key:
+        return self.client.key(*path, **options)
+
+    def transaction(self, **_: Any) -> contextlib.nullcontext:
+        return contextlib.nullcontext()
+
+    def get(self, key: datastore.Key) -> None:
+        return None
+
+    def get_multi(self, keys: list[datastore.Key]) -> list[datastore.Entity]:
+        return []
+
+    def put(self, entity: datastore.Entity) -> None:
+        self.written.append(entity)
+
+    def commit(self) -> None:
+        """Write what was recorded so far, in batches."""
+        for start in range(0, len(self.written), SEED_BATCH):
+            self.client.put_multi(self.written[start:start + SEED_BATCH])
+        self.written.clear()
+
+
 def seed_groups(app: Flask, code: str, size: int) -> None:
-    """Create `size` groups referenced by the directory, through the real service."""
+    """Create `size` groups referenced by the directory through the real service: their groups, claims and audit
+    entries, recorded and then written in batches."""
     ctx = app.extensions["annuaires"]
-    principal, real = Principal(DIRECTORY, code), ctx.passwords
-    ctx.passwords = SeedPasswords(real.hash(INITIAL_PASSWORD))
-    try:
-        for i in range(1, size + 1):
-            directory_admin.create_group(ctx, principal, "group", f"Groupe {i:04d}", f"G{i:04d}")
-            if i % PROGRESS_EVERY == 0 or i == size:
-                progress(f"pages: seeding groups={size}: {i}/{size} created")
-    finally:
-        ctx.passwords = real
+    recorder = Recorder(ctx.client)
+    seeding = dataclasses.replace(ctx, client_factory=lambda: recorder,
+                                  passwords=SeedPasswords(ctx.passwords.hash(INITIAL_PASSWORD)))
+    principal = Principal(DIRECTORY, code, account=directories.SCHEMA.get(ctx.client, code))
+    for i in range(1, size + 1):
+        directory_admin.create_group(seeding, principal, "group", f"Groupe {i:05d}", f"G{i:05d}")
+        if i % PROGRESS_EVERY == 0 or i == size:
+            recorder.commit()
+            progress(f"pages: seeding groups={size}: {i}/{size} created")
 
 
 def signed_in(app: Flask, **body: str) -> tuple[FlaskClient, str]:
@@ -175,41 +227,135 @@ def latencies(scenario: Scenario) -> dict[str, dict[str, Any]]:
                    "p99_ms": round(percentile(found, 99) * 1000, 2)} for name, found in samples.items()}
 
 
-def run(emulator: datastore_emulator.Emulator) -> int:
-    """Measure, print a line per figure, save the figures; 1 if calls grow with the groups or a page fails."""
-    failures: list[str] = []
-    results: dict[str, Any] = {"benchmark": "pages", "when": datetime.now(UTC).isoformat(),
-                               "python": platform.python_version(), "cpus": os.cpu_count(),
-                               "rpc_per_request": {}, "latency": {}}
-    scenarios = {size: build(emulator, size) for size in SIZES}
-    results["seed_seconds"] = {str(size): round(s.seed_seconds, 1) for size, s in scenarios.items()}
-    small, large = SIZES
-    for path in PATHS:
-        figures = {size: rpc_per_request(scenarios[size], path) for size in SIZES}
-        few, many = figures[small]["total"], figures[large]["total"]
-        ratio = many / few if few else float("nan")
-        results["rpc_per_request"][f"GET {path}"] = {**{str(n): f for n, f in figures.items()}, "ratio": round(ratio, 2)}
-        print(f"pages: GET {path} rpc/request groups={small}: {few}, groups={large}: {many}, ratio {ratio:.2f}", flush=True)
-        if many > few:
-            failures.append(f"GET {path} makes more Datastore calls with {large} groups than with {small}")
-        failures += [f"GET {path} answered {f['status']} with {n} groups" for n, f in figures.items() if f["status"] != 200]
+def page_call(scenario: Scenario, path: str) -> Callable[[], None]:
+    """One GET of `path` by the directory admin."""
+    browser = scenario.browser()
 
-    big = scenarios[large]
-    progress(f"pages: latency of GET {LATENCY_PATH}, groups={large}, {THREADS} clients x {PER_THREAD} requests")
+    def call() -> None:
+        if browser.get(path).status_code != 200:
+            raise RuntimeError(f"GET {path} failed with {scenario.size} groups")
+
+    return call
+
+
+def bare_reads(scenario: Scenario) -> Callable[[], None]:
+    """The reads both pages make, bare: the directory by key, and the first page of each list they show (its
+    groups, its former groups, its audit log), each query as the emulator runs it."""
+    client, code = scenario.client, scenario.code
+    page_size = scenario.app.extensions["annuaires"].config.page_size
+    lists = ((groups.SCHEMA.kind, "refs", code, "name_sort", page_size),
+             (groups.SCHEMA.kind, "former_refs", code, "name_sort", page_size),
+             (audit_store.SCHEMA.kind, "concerns", f"{DIRECTORY.name}:{code}", "-at", audit.PAGE))
+
+    def call() -> None:
+        client.get(client.key(directories.SCHEMA.kind, code))
+        for kind, name, value, order, limit in lists:
+            query = client.query(kind=kind, order=[order])
+            query.add_filter(filter=datastore.query.PropertyFilter(name, "=", value))
+            list(query.fetch(limit=limit))
+
+    return call
+
+
+def medians(calls: dict[int, Callable[[], None]], emulator_pgid: int) -> dict[int, dict[str, float]]:
+    """Median milliseconds of one call at each size, and the emulator's CPU milliseconds per call (what the shared
+    machine's load changes least); one client, the sizes taking turns so that drift hits them alike."""
+    for call in calls.values():  # templates compiled, the emulator's JIT warm on each query
+        for _ in range(WARMUP_CALLS):
+            call()
+    samples: dict[int, list[float]] = {size: [] for size in calls}
+    cpu = dict.fromkeys(calls, 0.0)
+    for _ in range(SAMPLES):
+        for size, call in calls.items():
+            cpu_before = group_cpu_seconds(emulator_pgid)
+            began = time.perf_counter()
+            call()
+            samples[size].append(time.perf_counter() - began)
+            cpu[size] += group_cpu_seconds(emulator_pgid) - cpu_before
+    return {size: {"median_ms": statistics.median(found) * 1000, "emulator_cpu_ms": cpu[size] * 1000 / SAMPLES}
+            for size, found in samples.items()}
+
+
+def report(name: str, measured: dict[int, dict[str, float]]) -> dict[str, Any]:
+    """Print one line of medians and ratios to the smallest size; the figures to save, ratios included."""
+    first = min(measured)
+    ratios = {n: m["median_ms"] / measured[first]["median_ms"] for n, m in measured.items() if n != first}
+    print(f"pages: {name} median " + ", ".join(f"groups={n}: {m['median_ms']:.1f} ms" for n, m in measured.items())
+          + "; ratio " + ", ".join(f"{n}/{first} {r:.2f}" for n, r in ratios.items())
+          + "; emulator CPU/request " + ", ".join(f"{m['emulator_cpu_ms']:.1f}" for m in measured.values()) + " ms",
+          flush=True)
+    return {**{str(n): {k: round(v, 2) for k, v in m.items()} for n, m in measured.items()},
+            **{f"ratio_{n}_{first}": round(r, 3) for n, r in ratios.items()}}
+
+
+def profile(scenarios: dict[int, Scenario], path: str) -> dict[str, Any]:
+    """The functions whose time per GET of `path` grew most from the smallest size to the largest."""
+    small, large = scenarios[min(scenarios)], scenarios[max(scenarios)]
+    times = {}
+    for scenario in (small, large):
+        browser = scenario.browser()
+        browser.get(path)
+        times[scenario.size] = profiling.per_call(lambda browser=browser: browser.get(path), PROFILED_CALLS)
+    return {"sizes": [small.size, large.size], "calls": PROFILED_CALLS,
+            "grown": profiling.grown(times[small.size], times[large.size], PROFILE_LINES, PROFILED)}
+
+
+def flatness(scenarios: dict[int, Scenario], emulator_pgid: int, results: dict[str, Any]) -> list[str]:
+    """Datastore calls, median latency and its ratios, and the profile of each path; what is not flat."""
+    failures: list[str] = []
+    first = min(scenarios)
+    progress(f"pages: bare reads, {SAMPLES} per size")
+    bare = medians({n: bare_reads(s) for n, s in scenarios.items()}, emulator_pgid)
+    results["median_ms"]["bare reads"] = report("bare reads", bare)
+    for path in PATHS:
+        figures = {size: rpc_per_request(scenario, path) for size, scenario in scenarios.items()}
+        failures += [f"GET {path} answered {f['status']} with {n} groups" for n, f in figures.items() if f["status"] != 200]
+        counts = {size: f["total"] for size, f in figures.items()}
+        print(f"pages: GET {path} rpc/request " + ", ".join(f"groups={n}: {c}" for n, c in counts.items()), flush=True)
+        failures += [f"GET {path} makes more Datastore calls with {n} groups than with {first}"
+                     for n, c in counts.items() if c > counts[first]]
+        progress(f"pages: median latency of GET {path}, {SAMPLES} requests per size")
+        measured = medians({n: page_call(s, path) for n, s in scenarios.items()}, emulator_pgid)
+        saved = results["median_ms"][f"GET {path}"] = report(f"GET {path}", measured)
+        failures += [f"GET {path} is {saved[f'ratio_{n}_{first}']:.2f} times slower with {n} groups than with {first} "
+                     f"(flat: {FLAT})" for n in scenarios if n != first and saved[f"ratio_{n}_{first}"] > FLAT]
+        grew = profile(scenarios, path)
+        for row in grew["grown"]:
+            print(f"pages: profile GET {path} ms/request groups={grew['sizes'][0]} -> {grew['sizes'][1]}: "
+                  f"{row['small_ms']:.1f} -> {row['large_ms']:.1f} {row['function']}", flush=True)
+        results["rpc_per_request"][f"GET {path}"] = {str(n): f for n, f in figures.items()}
+        results["profile"][f"GET {path}"] = grew
+    return failures
+
+
+def against_baseline(big: Scenario, results: dict[str, Any]) -> None:
+    """The API page under THREADS clients against the bare reads it needs, at one size."""
+    progress(f"pages: latency of GET {LATENCY_PATH}, groups={big.size}, {THREADS} clients x {PER_THREAD} requests")
     measured = latencies(big)
     project, baseline = measured["project"], measured["baseline"]
     ratios = {p: round(project[f"{p}_ms"] / baseline[f"{p}_ms"], 2) for p in ("p50", "p99")}
-    results["latency"] = {"groups": large, "project": {"request": f"GET {LATENCY_PATH}", **project},
+    results["latency"] = {"groups": big.size, "project": {"request": f"GET {LATENCY_PATH}", **project},
                           "baseline": {"reads": "client.get(directory) + query(Group, refs=code).fetch(limit=100)",
                                        **baseline},
                           "ratio_p50": ratios["p50"], "ratio_p99": ratios["p99"]}
     for p in ("p50", "p99"):
-        print(f"pages: GET {LATENCY_PATH} groups={large} clients={THREADS} {p} {project[f'{p}_ms']:.1f} ms", flush=True)
+        print(f"pages: GET {LATENCY_PATH} groups={big.size} clients={THREADS} {p} {project[f'{p}_ms']:.1f} ms", flush=True)
     for p in ("p50", "p99"):
-        print(f"pages: baseline get+query groups={large} clients={THREADS} {p} {baseline[f'{p}_ms']:.1f} ms", flush=True)
+        print(f"pages: baseline get+query groups={big.size} clients={THREADS} {p} {baseline[f'{p}_ms']:.1f} ms", flush=True)
     for p in ("p50", "p99"):
         print(f"pages: ratio project/baseline {p} {ratios[p]:.2f}", flush=True)
 
+
+def run(emulator: datastore_emulator.Emulator) -> int:
+    """Measure, print a line per figure, save the figures; 1 if a page grows with the groups or fails."""
+    results: dict[str, Any] = {"benchmark": "pages", "when": datetime.now(UTC).isoformat(),
+                               "python": platform.python_version(), "cpus": os.cpu_count(),
+                               "rpc_per_request": {}, "median_ms": {}, "profile": {}, "latency": {}}
+    scenarios = {size: build(emulator, size) for size in SIZES}
+    results["seed_seconds"] = {str(size): round(s.seed_seconds, 1) for size, s in scenarios.items()}
+    print("pages: seeded " + ", ".join(f"groups={n} in {s.seed_seconds:.0f} s" for n, s in scenarios.items()), flush=True)
+    failures = flatness(scenarios, os.getpgid(emulator.process.pid), results)
+    against_baseline(scenarios[BASELINE_SIZE], results)
     results["failures"] = failures
     progress(f"pages: figures saved to {save('pages', results)}")
     for failure in failures:

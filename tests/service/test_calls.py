@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from emulator.calls import RpcCounter
 
 
@@ -29,6 +31,25 @@ def test_directory_page_calls_do_not_grow_with_groups(given, new_api, datastore_
     # the mailers, whose senders its choices show, and the batches of the last weeks
     for path, expected in (("/api/directory", 5), ("/adminloc.html", 7)):
         assert calls(counter, small, path) == calls(counter, large, path) == expected, path
+
+
+def test_directory_page_calls_stay_the_same_when_its_lists_run_past_a_page(given, new_api, datastore_client, ctx,
+                                                                            monkeypatch):
+    from annuaires.services import audit
+
+    counter = RpcCounter(datastore_client)
+    ctx.config = dataclasses.replace(ctx.config, page_size=3)
+    monkeypatch.setattr(audit, "PAGE", 3)
+    given.directories_admin()
+    _, small = given.directory("Petit", "PE")
+    _, large = given.directory("Grand", "GR")
+    given.group(small, name="Petit 0", initials="P0")
+    for n in range(8):  # more groups than a page, and as many audit entries concerning the directory
+        given.group(large, name=f"Grand {n}", initials=f"G{n}")
+    shown = large.get("/api/directory").get_json()
+    assert (len(shown["groups"]), len(shown["audit"])) == (3, 3) and shown["next"]["groups"] and shown["next"]["audit"]
+    for path in ("/api/directory", "/adminloc.html"):
+        assert calls(counter, small, path) == calls(counter, large, path), path
 
 
 def test_group_page_calls_do_not_grow_with_members_or_deliveries(given, new_api, datastore_client):
