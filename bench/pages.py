@@ -3,9 +3,10 @@
 For directories of 100, 1,500 and 10,000 groups, each seeded as their creation leaves it (the groups, their
 name claims and the audit entries that concern the directory), it measures the Datastore calls per request
 (they must not grow) and the median latency of /api/directory and /adminloc.html, prints each size's median
-over the smallest's (at most 1.1 is flat), and a profile of what grew between the smallest and the largest.
+over the smallest's, and a profile of what grew between the smallest and the largest.
 The same figures for the bare Datastore reads the pages make tell the emulator's own growth apart: it filters
-and sorts every entity a query matches before it applies the limit, where Firestore reads an index range.
+and sorts every entity a query matches before it applies the limit, where Firestore reads an index range: a page is
+flat while it grows at most 1.1 times what its bare reads grow.
 Then the latency of the API page under 20 clients at 1,500 groups, against the bare reads of a page of groups.
 
 Run from the project root: `make bench`, or `.venv/bin/python -m bench.pages`.
@@ -305,8 +306,8 @@ def flatness(scenarios: dict[int, Scenario], emulator_pgid: int, results: dict[s
     failures: list[str] = []
     first = min(scenarios)
     progress(f"pages: bare reads, {SAMPLES} per size")
-    bare = medians({n: bare_reads(s) for n, s in scenarios.items()}, emulator_pgid)
-    results["median_ms"]["bare reads"] = report("bare reads", bare)
+    bare = results["median_ms"]["bare reads"] = report("bare reads", medians({n: bare_reads(s) for n, s in scenarios.items()},
+                                                                             emulator_pgid))
     for path in PATHS:
         figures = {size: rpc_per_request(scenario, path) for size, scenario in scenarios.items()}
         failures += [f"GET {path} answered {f['status']} with {n} groups" for n, f in figures.items() if f["status"] != 200]
@@ -317,8 +318,17 @@ def flatness(scenarios: dict[int, Scenario], emulator_pgid: int, results: dict[s
         progress(f"pages: median latency of GET {path}, {SAMPLES} requests per size")
         measured = medians({n: page_call(s, path) for n, s in scenarios.items()}, emulator_pgid)
         saved = results["median_ms"][f"GET {path}"] = report(f"GET {path}", measured)
-        failures += [f"GET {path} is {saved[f'ratio_{n}_{first}']:.2f} times slower with {n} groups than with {first} "
-                     f"(flat: {FLAT})" for n in scenarios if n != first and saved[f"ratio_{n}_{first}"] > FLAT]
+        for n in scenarios:
+            if n == first:
+                continue
+            # The emulator scans every match of a query before its limit (Firestore reads an index range): the bare
+            # reads grow with it, so the page is held to the growth of the reads it needs, not to 1.0.
+            page_ratio, reads_ratio = saved[f"ratio_{n}_{first}"], bare[f"ratio_{n}_{first}"]
+            print(f"pages: GET {path} groups={n}: {page_ratio:.2f} against the bare reads' {reads_ratio:.2f} "
+                  f"(flat: {FLAT} beyond them)", flush=True)
+            if page_ratio > FLAT * max(1.0, reads_ratio):
+                failures.append(f"GET {path} is {page_ratio:.2f} times slower with {n} groups than with {first}, "
+                                f"its bare reads {reads_ratio:.2f}")
         grew = profile(scenarios, path)
         for row in grew["grown"]:
             print(f"pages: profile GET {path} ms/request groups={grew['sizes'][0]} -> {grew['sizes'][1]}: "

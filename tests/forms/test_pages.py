@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 from annuaires.store import audit as audit_store
-
 from tests.support.client import form_post
 
 
