@@ -96,6 +96,12 @@ class Area:
         template, context = (view or self._view)(principal, **(args or {}))
         return edge.page(template, status, who=principal, failed=failed, **context, **extra)
 
+    def handover(self, sheet: dict, signs_in: Role) -> tuple[str, dict]:
+        """The page handing over what the area just made (A3, A7): the sheet, the address where it signs in (`signs_in`'s
+        page, on this site), and the way back to the area's own page."""
+        return "handover.html", {"sheet": sheet, "sign_in_url": request.url_root.rstrip("/") + paths.home(signs_in),
+                                 "back_to": paths.home(self.role)}
+
     def form_session(self, typed: dict[str, str] | None = None) -> Principal | Response:
         """The principal a page's form acts for (CSRF checked), or the sign-in page: carrying what the form
         held when there is something typed to keep (R2, web/carry.py), else the way back to it."""

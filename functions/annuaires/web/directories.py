@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import request
 from werkzeug.wrappers import Response
 
 from annuaires.catalogs import N_
 from annuaires.services import handover
 from annuaires.services.directories import directories as service
 from annuaires.services.roles import DIRECTORIES, DIRECTORY, Principal
-from annuaires.web import edge, forms, paths
+from annuaires.web import edge, forms
 from annuaires.web.areas import Area
 
 area = Area("directories", DIRECTORIES)
@@ -44,8 +43,7 @@ def audit(principal: Principal) -> Response:
 def directory_sheet(principal: Principal, code: str) -> tuple[str, dict]:
     """What to hand over to a directory's admin: its code, 0000, the address of its sign-in page (a GET: a reload
     shows it again, never creates again)."""
-    return "handover.html", {"sheet": handover.of_directory(edge.ctx(), principal, code),
-                             "sign_in_url": request.url_root.rstrip("/") + paths.home(DIRECTORY), "back_to": paths.home(DIRECTORIES)}
+    return area.handover(handover.of_directory(edge.ctx(), principal, code), signs_in=DIRECTORY)
 
 
 @area.act(api=("POST", "/api/directories"), form="/admingen/directories", fields=service.CREATE_INPUT, status=201,

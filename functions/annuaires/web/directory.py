@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from werkzeug.wrappers import Response
 
 from annuaires.catalogs import N_
@@ -12,7 +11,7 @@ from annuaires.services.directories import directory as service
 from annuaires.services.mailing import dispatch, mailers
 from annuaires.services.mailing import report as mailing_report
 from annuaires.services.roles import DIRECTORY, GROUP, Principal
-from annuaires.web import charts, edge, forms, paths, preconditions
+from annuaires.web import charts, edge, forms, preconditions
 from annuaires.web.areas import Area
 from annuaires.web.labels import STATES
 
@@ -105,8 +104,7 @@ def update_from_form(principal: Principal, given: dict) -> dict:
 @area.subpage("/adminloc/groups/<code>")
 def group_sheet(principal: Principal, code: str) -> tuple[str, dict]:
     """What to hand over to a new group's or groupement's animator: its code, 0000, the address of its sign-in page."""
-    return "handover.html", {"sheet": handover.of_group(edge.ctx(), principal, code),
-                             "sign_in_url": request.url_root.rstrip("/") + paths.home(GROUP), "back_to": paths.home(DIRECTORY)}
+    return area.handover(handover.of_group(edge.ctx(), principal, code), signs_in=GROUP)
 
 
 @area.act(api=("POST", "/api/directory/groups"), form="/adminloc/groups/create", fields=service.CREATE_GROUP_INPUT, status=201,
