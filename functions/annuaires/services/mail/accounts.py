@@ -237,10 +237,7 @@ def update_account(ctx: Context, principal: Principal, address: str, *, seen: ve
     at = ctx.now()
 
     def work() -> tuple[dict, list[tuple[str, str]]]:
-        account = store.ACCOUNTS.get(ctx.client, current.address, current.domain)
-        if account is None:
-            raise NotFound()
-        _, site = _real_domain(ctx, account.domain)
+        account, site = _stored(ctx, current)
         versions.check(seen, store.ACCOUNTS.kind, account.address, account, account_row(account, site))
         changed = [(store.ACCOUNTS.kind, account.address)]
         if renamed is not None and renamed.key != account.address:
@@ -275,16 +272,21 @@ def update_account(ctx: Context, principal: Principal, address: str, *, seen: ve
     return in_mail_transaction(ctx, work)
 
 
+def _stored(ctx: Context, current: MailAccount) -> tuple[MailAccount, MailSite]:
+    """An account as its transaction reads it again, with its domain's site (NotFound if deleted meanwhile)."""
+    account = store.ACCOUNTS.get(ctx.client, current.address, current.domain)
+    if account is None:
+        raise NotFound()
+    return account, _real_domain(ctx, account.domain)[1]
+
+
 def delete_account(ctx: Context, principal: Principal, address: str, *, seen: versions.Seen | None = None) -> None:
     """Delete an account and the addresses it owns (the mailboxes' content is the mail host's); only as `seen` (R2)."""
     current = _account(ctx, principal, address)
     local_only(current)
 
     def work() -> tuple[None, list[tuple[str, str]]]:
-        account = store.ACCOUNTS.get(ctx.client, current.address, current.domain)
-        if account is None:
-            raise NotFound()
-        _, site = _real_domain(ctx, account.domain)
+        account, site = _stored(ctx, current)
         versions.unchanged(seen, store.ACCOUNTS.kind, account.address, account, account_row(account, site))
         _disown(ctx, mail_values.owned_by_account(account.address, site))
         ctx.client.delete(store.ACCOUNTS.key(ctx.client, account.address, account.domain))
